@@ -1,0 +1,28 @@
+"""Lead times: a region adds no capacity before its interconnection arrives.
+
+    added_mw[r,t] = 0  for t < first_year + ceil(lead_time_years[r])
+Applied as variable fixings, so it adds no rows. A fractional lead time rounds up to whole years.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pyomo.environ as pyo
+
+
+def first_build_year(first_year: int, lead_time_years: float) -> int:
+    """The first year a region with this lead time can add capacity."""
+    return first_year + math.ceil(lead_time_years - 1e-9)
+
+
+def define_components(model: pyo.ConcreteModel, scenario) -> None:
+    first_year = scenario.config.first_year
+    lead = scenario.regions.set_index("region_id")["lead_time_years"]
+    for r in model.REGIONS:
+        opens = first_build_year(first_year, lead[r])
+        for t in model.YEARS:
+            if t < opens:
+                model.added_mw[r, t].fix(0)
+                if r in model.MODULAR_REGIONS:
+                    model.modules_added[r, t].fix(0)

@@ -1,0 +1,13 @@
+"""gridsite's pipeline: load and validate a scenario, solve it with HiGHS, write results.
+
+    from optimizer import load_scenario, solve
+    result = solve(load_scenario("data/default"))
+    result.summary["status"], result.capacity  # pandas DataFrames
+"""
+
+from optimizer.errors import ScenarioError
+from optimizer.outputs import write_results
+from optimizer.scenario import Scenario, load_scenario
+from optimizer.solve import SolveResult, solve
+
+__all__ = ["Scenario", "ScenarioError", "SolveResult", "load_scenario", "solve", "write_results"]

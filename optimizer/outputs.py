@@ -1,0 +1,72 @@
+"""Result tables -> files in OUT_DIR, written atomically (temp folder, then rename)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from optimizer.solve import SolveResult
+
+RESULT_FILES = (
+    "capacity.csv",
+    "service.csv",
+    "unserved.csv",
+    "costs.csv",
+    "sites.geojson",
+    "solver.log",
+    "report.md",
+    "summary.json",
+)
+
+
+def write_results(result: SolveResult, out_dir: str | Path, extra: dict[str, Callable[[Path], str]] | None = None) -> Path:
+    """Write all result files for `result` into `out_dir`.
+
+    Every file is written to a temporary folder beside the results first and moved into place
+    only when all are complete; `summary.json` moves last, so its presence marks a complete set.
+    Files of an earlier run that this run does not produce are removed, so nothing stale remains.
+    `extra` maps a file name to a function that renders it from the finished temporary folder.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".gridsite-", dir=out))
+    try:
+        _write_json(staging / "summary.json", result.summary)
+        (staging / "solver.log").write_text(result.solver_log)
+        if result.has_solution:
+            for name in ("capacity", "service", "unserved", "costs"):
+                getattr(result, name).to_csv(staging / f"{name}.csv", index=False)
+            (staging / "sites.geojson").write_text(sites_geojson(result.regions, result.capacity))
+        for name, render in (extra or {}).items():
+            (staging / name).write_text(render(staging))
+        produced = {p.name for p in staging.iterdir()}
+        for name in sorted(produced - {"summary.json"}) + ["summary.json"]:
+            os.replace(staging / name, out / name)
+        for name in set(RESULT_FILES) - produced:
+            (out / name).unlink(missing_ok=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return out
+
+
+def _write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def sites_geojson(regions: pd.DataFrame, capacity: pd.DataFrame) -> str:
+    """Candidate regions as points, with capacity_mw_<year> properties and whether each is built."""
+    by_year = capacity.pivot(index="region_id", columns="year", values="capacity_mw")
+    by_year.columns = [f"capacity_mw_{year}" for year in by_year.columns]
+    sites = regions[["region_id", "zone_id", "lat", "lon", "max_mw"]].merge(
+        by_year, left_on="region_id", right_index=True, how="left"
+    )
+    sites["built"] = by_year.max(axis=1).reindex(sites["region_id"]).fillna(0).to_numpy() > 0
+    frame = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(sites["lon"], sites["lat"]), crs="EPSG:4326")
+    return frame.to_json(drop_id=True)

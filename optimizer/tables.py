@@ -1,0 +1,131 @@
+"""Column contracts of the scenario tables, and validation with clear messages.
+
+Validation runs in two passes so a cell that is not a number never causes a spurious
+range or key error: first types (coercion, empty cells, missing columns), then values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from optimizer.errors import ScenarioError
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column: its type, whether it must be present, its default and its value checks."""
+
+    name: str
+    dtype: type
+    required: bool = True
+    default: float | None = None
+    blank_allowed: bool = False
+    checks: tuple[pa.Check, ...] = ()
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    file: str
+    columns: tuple[ColumnSpec, ...]
+    key: tuple[str, ...] = ()
+    extra_checks: dict[str, list[pa.Check]] = field(default_factory=dict)
+
+
+def at_least(bound: float) -> pa.Check:
+    return pa.Check.ge(bound, error=f"a number >= {bound:g}")
+
+
+def greater_than(bound: float) -> pa.Check:
+    return pa.Check.gt(bound, error=f"a number > {bound:g}")
+
+
+def between(low: float, high: float) -> pa.Check:
+    return pa.Check.in_range(low, high, error=f"a number from {low:g} to {high:g}")
+
+
+def one_of(values, what: str) -> pa.Check:
+    return pa.Check.isin(sorted(values), error=what)
+
+
+def read_table(folder: Path, spec: TableSpec, refs: dict[str, pa.Check] | None = None) -> pd.DataFrame:
+    """Read `folder/spec.file` and return it typed, defaults filled, or raise ScenarioError.
+
+    `refs` adds value checks by column, e.g. that a region_id is one listed in regions.csv.
+    """
+    path = folder / spec.file
+    if not path.is_file():
+        raise ScenarioError(spec.file, ["file not found in the scenario folder"])
+    try:
+        raw = pd.read_csv(path, dtype=str, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise ScenarioError(spec.file, [f"not a readable CSV file ({err})"]) from None
+    raw.columns = [str(c).strip() for c in raw.columns]
+    known = {c.name for c in spec.columns}
+    unknown = [c for c in raw.columns if c not in known]
+    typed = _run(spec.file, _type_schema(spec), raw)
+    checked = _run(spec.file, _value_schema(spec, refs or {}), typed)
+    return checked[[c.name for c in spec.columns] + unknown]
+
+
+def _type_schema(spec: TableSpec) -> pa.DataFrameSchema:
+    columns = {
+        c.name: pa.Column(
+            c.dtype,
+            coerce=True,
+            required=c.required,
+            nullable=c.blank_allowed,
+            default=c.default,
+        )
+        for c in spec.columns
+    }
+    return pa.DataFrameSchema(columns, add_missing_columns=True, strict=False)
+
+
+def _value_schema(spec: TableSpec, refs: dict[str, pa.Check]) -> pa.DataFrameSchema:
+    columns = {}
+    for c in spec.columns:
+        checks = list(c.checks) + ([refs[c.name]] if c.name in refs else [])
+        columns[c.name] = pa.Column(checks=checks, nullable=c.blank_allowed, unique=(spec.key == (c.name,)))
+    unique = list(spec.key) if len(spec.key) > 1 else None
+    return pa.DataFrameSchema(columns, unique=unique, strict=False)
+
+
+def _run(file: str, schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame:
+    try:
+        return schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        raise ScenarioError(file, _describe(err.failure_cases, frame)) from None
+
+
+def _describe(cases: pd.DataFrame, frame: pd.DataFrame) -> list[str]:
+    """Turn pandera's failure table into one sentence per bad cell, in file order."""
+    problems: list[tuple[float, str]] = []
+    seen_keys: set[int] = set()
+    for case in cases.itertuples(index=False):
+        check, column, value, index = str(case.check), case.column, case.failure_case, case.index
+        if check.startswith("dtype(") or (index is None and str(value).startswith("TypeError")):
+            continue  # echoes of a failed coercion, already reported once
+        if check == "column_in_dataframe":
+            problems.append((-1, f"missing required column '{value}'"))
+            continue
+        if check == "multiple_fields_uniqueness":
+            if index in seen_keys:
+                continue
+            seen_keys.add(index)
+            key = ", ".join(f"{c}={frame.at[index, c]}" for c in cases.loc[cases["index"] == index, "column"])
+            problems.append((index, f"line {index + 2}: duplicate row for {key}"))
+            continue
+        where = f"line {index + 2}, column {column}"
+        if check.startswith("coerce_dtype"):
+            kind = "a whole number" if "int" in check else "a number"
+            problems.append((index, f"{where}: expected {kind}, got '{value}'"))
+        elif check == "not_nullable":
+            problems.append((index, f"{where}: empty cell, expected a value"))
+        elif check == "field_uniqueness":
+            problems.append((index, f"{where}: duplicate id '{value}', expected each id once"))
+        else:
+            problems.append((index, f"{where}: expected {check}, got '{value}'"))
+    return [text for _, text in sorted(problems, key=lambda p: p[0])]
