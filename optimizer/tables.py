@@ -16,11 +16,12 @@ from optimizer.errors import ScenarioError
 
 @dataclass(frozen=True)
 class ColumnSpec:
-    """One column: its type, whether it must be present, its default and its value checks."""
+    """One column: its type, default and value checks. A column with a default, or whose cells may
+    be blank, is optional: when absent it is added with the default (or blanks). A blank cell in a
+    present column is an error unless `blank_allowed`, so a forgotten value never becomes a default."""
 
     name: str
     dtype: type
-    required: bool = True
     default: float | None = None
     blank_allowed: bool = False
     checks: tuple[pa.Check, ...] = ()
@@ -65,23 +66,15 @@ def read_table(folder: Path, spec: TableSpec, refs: dict[str, pa.Check] | None =
     raw.columns = [str(c).strip() for c in raw.columns]
     known = {c.name for c in spec.columns}
     unknown = [c for c in raw.columns if c not in known]
-    typed = _run(spec.file, _type_schema(spec), raw)
+    absent = {c.name: c.default for c in spec.columns if c.name not in raw and (c.default is not None or c.blank_allowed)}
+    typed = _run(spec.file, _type_schema(spec), raw.assign(**absent))
     checked = _run(spec.file, _value_schema(spec, refs or {}), typed)
     return checked[[c.name for c in spec.columns] + unknown]
 
 
 def _type_schema(spec: TableSpec) -> pa.DataFrameSchema:
-    columns = {
-        c.name: pa.Column(
-            c.dtype,
-            coerce=True,
-            required=c.required,
-            nullable=c.blank_allowed,
-            default=c.default,
-        )
-        for c in spec.columns
-    }
-    return pa.DataFrameSchema(columns, add_missing_columns=True, strict=False)
+    columns = {c.name: pa.Column(c.dtype, coerce=True, nullable=c.blank_allowed) for c in spec.columns}
+    return pa.DataFrameSchema(columns, strict=False)
 
 
 def _value_schema(spec: TableSpec, refs: dict[str, pa.Check]) -> pa.DataFrameSchema:

@@ -1,0 +1,178 @@
+"""Small scenarios whose optimum is worked out by hand in each docstring."""
+
+from __future__ import annotations
+
+import pytest
+
+from optimizer import load_scenario, solve
+from scenario_factory import write_scenario
+
+
+def run(tmp_path, **kwargs):
+    result = solve(load_scenario(write_scenario(tmp_path / "case", **kwargs)))
+    return result
+
+
+def capacity(result, region, year):
+    rows = result.capacity
+    return float(rows.loc[(rows.region_id == region) & (rows.year == year), "capacity_mw"].iloc[0])
+
+
+def test_lead_time_pushes_first_build_to_dearer_region(tmp_path):
+    """cheap (capex 1, lead 1 yr) cannot build in 2026, so 2026's 10 MW come from dear (capex 3): 30.
+    2027 needs 10 more, now from cheap: 10. Optimum 40."""
+    result = run(
+        tmp_path,
+        regions=[
+            {"region_id": "cheap", "capex_usd_per_mw": 1, "lead_time_years": 1},
+            {"region_id": "dear", "capex_usd_per_mw": 3},
+        ],
+        demand=[("d", 2026, 10), ("d", 2027, 20)],
+        last_year=2027,
+    )
+    assert result.summary["status"] == "optimal"
+    assert result.summary["objective_usd"] == pytest.approx(40)
+    assert capacity(result, "cheap", 2026) == 0
+    assert capacity(result, "dear", 2026) == pytest.approx(10)
+    assert capacity(result, "cheap", 2027) == pytest.approx(10)
+
+
+def test_without_lead_time_the_cheap_region_takes_everything(tmp_path):
+    """Same case with no lead time: 20 MW from cheap, 20."""
+    result = run(
+        tmp_path,
+        regions=[{"region_id": "cheap", "capex_usd_per_mw": 1}, {"region_id": "dear", "capex_usd_per_mw": 3}],
+        demand=[("d", 2026, 10), ("d", 2027, 20)],
+        last_year=2027,
+    )
+    assert result.summary["objective_usd"] == pytest.approx(20)
+
+
+def test_binding_zone_limit_sends_the_rest_elsewhere(tmp_path):
+    """Zone Z (capex 1 and 2) may take 15 MW; the other 5 MW go to zone Y at capex 5: 15 + 25 = 40."""
+    result = run(
+        tmp_path,
+        regions=[
+            {"region_id": "a", "zone_id": "Z", "capex_usd_per_mw": 1},
+            {"region_id": "b", "zone_id": "Z", "capex_usd_per_mw": 2},
+            {"region_id": "c", "zone_id": "Y", "capex_usd_per_mw": 5},
+        ],
+        demand=[("d", 2026, 20)],
+        zone_limits=[("Z", 2026, 15)],
+    )
+    assert result.summary["objective_usd"] == pytest.approx(40)
+    assert capacity(result, "a", 2026) + capacity(result, "b", 2026) == pytest.approx(15)
+    assert capacity(result, "c", 2026) == pytest.approx(5)
+
+
+def test_a_later_tighter_zone_limit_binds_earlier_years(tmp_path):
+    """Capacity never falls: a 2027 limit of 5 MW caps 2026 too, so 2026 needs 5 MW from zone Y (capex 4).
+    Z cheap takes 5 (5). Total 5 + 20 = 25."""
+    result = run(
+        tmp_path,
+        regions=[{"region_id": "a", "zone_id": "Z", "capex_usd_per_mw": 1}, {"region_id": "y", "zone_id": "Y", "capex_usd_per_mw": 4}],
+        demand=[("d", 2026, 10), ("d", 2027, 0)],
+        zone_limits=[("Z", 2026, 100), ("Z", 2027, 5)],
+        last_year=2027,
+    )
+    assert result.summary["objective_usd"] == pytest.approx(25)
+
+
+def test_module_integrality(tmp_path):
+    """50 MW: modular (40 MW modules, capex 1) alone needs 80 MW = 80; continuous (capex 1.5) alone 75;
+    one module plus 10 MW continuous = 40 + 15 = 55, the optimum."""
+    result = run(
+        tmp_path,
+        regions=[
+            {"region_id": "modular", "capex_usd_per_mw": 1, "module_mw": 40},
+            {"region_id": "continuous", "capex_usd_per_mw": 1.5},
+        ],
+        demand=[("d", 2026, 50)],
+    )
+    assert result.summary["objective_usd"] == pytest.approx(55)
+    assert capacity(result, "modular", 2026) == pytest.approx(40)
+    assert capacity(result, "continuous", 2026) == pytest.approx(10)
+
+
+def test_service_pairs_restrict_who_serves_whom(tmp_path):
+    """far (capex 0.5) may serve only d2; d1 must use near (capex 1). d1: 10 from near = 10;
+    d2: 10 from far = 5 (near would cost 1 + 0.2 service). Optimum 15."""
+    result = run(
+        tmp_path,
+        regions=[{"region_id": "near", "capex_usd_per_mw": 1}, {"region_id": "far", "capex_usd_per_mw": 0.5}],
+        demand=[("d1", 2026, 10), ("d2", 2026, 10)],
+        service_costs=[("d1", "near", 0), ("d2", "near", 0.2), ("d2", "far", 0)],
+    )
+    assert result.summary["objective_usd"] == pytest.approx(15)
+    served = result.service
+    assert served[(served.demand_id == "d1") & (served.region_id == "far")].empty
+    assert served.loc[served.demand_id == "d2", "region_id"].tolist() == ["far"]
+
+
+def test_service_cost_is_charged_per_mw_year(tmp_path):
+    """One region, service cost 3 per MW-year, 10 MW for two years, capex 1: 10 + 2 * 30 = 70."""
+    result = run(
+        tmp_path,
+        regions=[{"region_id": "r", "capex_usd_per_mw": 1}],
+        demand=[("d", 2026, 10), ("d", 2027, 10)],
+        service_costs=[("d", "r", 3)],
+        last_year=2027,
+    )
+    assert result.summary["objective_usd"] == pytest.approx(70)
+
+
+LATE_REGION = [{"region_id": "late", "capex_usd_per_mw": 2, "lead_time_years": 1}]
+TWO_YEARS = [("d", 2026, 10), ("d", 2027, 10)]
+
+
+def test_hard_demand_that_cannot_be_met_is_infeasible_and_says_why(tmp_path):
+    result = run(tmp_path, regions=LATE_REGION, demand=TWO_YEARS, last_year=2027)
+    assert result.summary["status"] == "infeasible"
+    assert result.summary["objective_usd"] is None
+    assert "2026" in result.summary["message"] and "'d'" in result.summary["message"]
+    assert result.capacity.empty
+
+
+def test_penalty_turns_shortfall_into_cost(tmp_path):
+    """Penalty 7: 2026 unserved 10 MW = 70; 2027 build 10 MW at capex 2 = 20. Optimum 90."""
+    result = run(tmp_path, regions=LATE_REGION, demand=TWO_YEARS, last_year=2027, unserved_penalty_usd_per_mw_year=7)
+    assert result.summary["objective_usd"] == pytest.approx(90)
+    assert result.unserved.to_dict("records") == [{"demand_id": "d", "year": 2026, "mw": 10.0}]
+
+
+def test_penalty_below_build_cost_leaves_demand_unserved(tmp_path):
+    """Penalty 1 per MW-year is cheaper than capex 2 for one year: all 20 MW-years unserved = 20."""
+    result = run(tmp_path, regions=LATE_REGION, demand=TWO_YEARS, last_year=2027, unserved_penalty_usd_per_mw_year=1)
+    assert result.summary["objective_usd"] == pytest.approx(20)
+    assert result.unserved["mw"].sum() == pytest.approx(20)
+
+
+def test_discounting_and_undiscounted_fixed_cost(tmp_path):
+    """rate 10%, 5 MW needed only in 2027: build then. capex 100*5/1.1 + opex 10*5/1.1 = 500, plus
+    fixed 7 paid once, undiscounted: 507."""
+    result = run(
+        tmp_path,
+        regions=[{"region_id": "r", "capex_usd_per_mw": 100, "opex_usd_per_mw_year": 10, "fixed_cost_usd": 7}],
+        demand=[("d", 2026, 0), ("d", 2027, 5)],
+        last_year=2027,
+        discount_rate=0.1,
+    )
+    assert result.summary["objective_usd"] == pytest.approx(507)
+    assert capacity(result, "r", 2026) == 0
+    costs = result.costs.groupby("component")["discounted_usd"].sum()
+    assert costs["fixed"] == pytest.approx(7)
+    assert costs["capex"] == pytest.approx(500 / 1.1)
+
+
+def test_fixed_cost_prefers_one_site_over_two(tmp_path):
+    """Fixed 100 per site: one site with capex 2 (100 + 20) beats splitting across two sites."""
+    result = run(
+        tmp_path,
+        regions=[
+            {"region_id": "a", "capex_usd_per_mw": 1, "fixed_cost_usd": 100, "max_mw": 5},
+            {"region_id": "b", "capex_usd_per_mw": 2, "fixed_cost_usd": 100},
+        ],
+        demand=[("d", 2026, 10)],
+    )
+    assert result.summary["objective_usd"] == pytest.approx(120)
+    assert capacity(result, "a", 2026) == 0
