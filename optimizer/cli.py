@@ -32,8 +32,8 @@ def _load(folder: Path, **solver_overrides) -> Scenario:
         overrides = {k: v for k, v in solver_overrides.items() if v is not None}
         return scenario.with_solver(**overrides) if overrides else scenario
     except ScenarioError as problem:
-        err.print(f"[bold red]Invalid input[/] in {folder}:", highlight=False)
-        err.print(str(problem), highlight=False, markup=False)
+        err.print(f"[bold red]Invalid input[/] in {folder}:", highlight=False, soft_wrap=True)
+        err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(EXIT_INVALID_INPUT) from None
 
 

@@ -67,8 +67,9 @@ def read_table(folder: Path, spec: TableSpec, refs: dict[str, pa.Check] | None =
     known = {c.name for c in spec.columns}
     unknown = [c for c in raw.columns if c not in known]
     absent = {c.name: c.default for c in spec.columns if c.name not in raw and (c.default is not None or c.blank_allowed)}
-    typed = _run(spec.file, _type_schema(spec), raw.assign(**absent))
-    checked = _run(spec.file, _value_schema(spec, refs or {}), typed)
+    raw = raw.assign(**absent)
+    typed = _run(spec.file, _type_schema(spec), raw, raw)
+    checked = _run(spec.file, _value_schema(spec, refs or {}), typed, raw)
     return checked[[c.name for c in spec.columns] + unknown]
 
 
@@ -86,15 +87,16 @@ def _value_schema(spec: TableSpec, refs: dict[str, pa.Check]) -> pa.DataFrameSch
     return pa.DataFrameSchema(columns, unique=unique, strict=False)
 
 
-def _run(file: str, schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame:
+def _run(file: str, schema: pa.DataFrameSchema, frame: pd.DataFrame, raw: pd.DataFrame) -> pd.DataFrame:
     try:
         return schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as err:
-        raise ScenarioError(file, _describe(err.failure_cases, frame)) from None
+        raise ScenarioError(file, _describe(err.failure_cases, raw)) from None
 
 
-def _describe(cases: pd.DataFrame, frame: pd.DataFrame) -> list[str]:
-    """Turn pandera's failure table into one sentence per bad cell, in file order."""
+def _describe(cases: pd.DataFrame, raw: pd.DataFrame) -> list[str]:
+    """Turn pandera's failure table into one sentence per bad cell, in file order, quoting the
+    cell as written in the file."""
     problems: list[tuple[float, str]] = []
     seen_keys: set[int] = set()
     for case in cases.itertuples(index=False):
@@ -108,10 +110,12 @@ def _describe(cases: pd.DataFrame, frame: pd.DataFrame) -> list[str]:
             if index in seen_keys:
                 continue
             seen_keys.add(index)
-            key = ", ".join(f"{c}={frame.at[index, c]}" for c in cases.loc[cases["index"] == index, "column"])
+            same_row = cases[(cases["index"] == index) & (cases["check"] == check)]
+            key = ", ".join(f"{c}={raw.at[index, c]}" for c in same_row["column"])
             problems.append((index, f"line {index + 2}: duplicate row for {key}"))
             continue
         where = f"line {index + 2}, column {column}"
+        value = raw.at[index, column]
         if check.startswith("coerce_dtype"):
             kind = "a whole number" if "int" in check else "a number"
             problems.append((index, f"{where}: expected {kind}, got '{value}'"))

@@ -1,0 +1,81 @@
+"""Bad input: one clear message naming file, line and column; exit 2; nothing written."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from optimizer import ScenarioError, load_scenario
+from optimizer.cli import app
+from scenario_factory import write_scenario
+
+GOOD_REGIONS = "region_id,zone_id,lat,lon,max_mw,lead_time_years\na,Z,39,-77,100,1\nb,Z,33,-97,100,0\n"
+GOOD_DEMAND = "demand_id,year,mw\nus,2026,50\nus,2027,80\n"
+
+
+@pytest.fixture
+def folder(tmp_path):
+    folder = write_scenario(tmp_path / "s", regions=[{"region_id": "a"}], demand=[("us", 2026, 1)], last_year=2027)
+    (folder / "regions.csv").write_text(GOOD_REGIONS)
+    (folder / "demand.csv").write_text(GOOD_DEMAND)
+    return folder
+
+
+CASES = {
+    "missing file": ("demand.csv", None, "demand.csv: file not found"),
+    "missing column": ("regions.csv", "region_id,zone_id,lat,lon\na,Z,39,-77\n", "missing required column 'max_mw'"),
+    "wrong type": ("regions.csv", GOOD_REGIONS.replace("a,Z,39,-77,100", "a,Z,39,-77,lots"), "line 2, column max_mw: expected a number, got 'lots'"),
+    "year not whole": ("demand.csv", "demand_id,year,mw\nus,2026.5,5\n", "line 2, column year: expected a whole number, got '2026.5'"),
+    "empty cell": ("regions.csv", GOOD_REGIONS.replace("b,Z,33,-97,100,0", "b,,33,-97,100,0"), "line 3, column zone_id: empty cell"),
+    "blank optional cell": ("regions.csv", GOOD_REGIONS.replace("b,Z,33,-97,100,0", "b,Z,33,-97,100,"), "line 3, column lead_time_years: empty cell"),
+    "negative mw": ("demand.csv", "demand_id,year,mw\nus,2026,-3\n", "line 2, column mw: expected a number >= 0, got '-3'"),
+    "negative cost": ("regions.csv", "region_id,zone_id,lat,lon,max_mw,capex_usd_per_mw\na,Z,39,-77,100,-1\n", "line 2, column capex_usd_per_mw: expected a number >= 0, got '-1'"),
+    "zero module": ("regions.csv", "region_id,zone_id,lat,lon,max_mw,module_mw\na,Z,39,-77,100,0\n", "line 2, column module_mw: expected a number > 0"),
+    "latitude out of range": ("regions.csv", "region_id,zone_id,lat,lon,max_mw\na,Z,139,-77,100\n", "line 2, column lat: expected a number from -90 to 90"),
+    "duplicate id": ("regions.csv", GOOD_REGIONS.replace("b,Z", "a,Z"), "line 3, column region_id: duplicate id 'a'"),
+    "duplicate demand row": ("demand.csv", GOOD_DEMAND + "us,2027,10\n", "line 4: duplicate row for demand_id=us, year=2027"),
+    "demand year outside horizon": ("demand.csv", "demand_id,year,mw\nus,2031,5\n", "line 2, column year: expected a year from 2026 to 2027"),
+    "service names unknown region": ("service_costs.csv", "demand_id,region_id,usd_per_mw_year\nus,zz,1\n", "service_costs.csv: line 2, column region_id: expected a region_id listed in regions.csv, got 'zz'"),
+    "service names unknown demand": ("service_costs.csv", "demand_id,region_id,usd_per_mw_year\neu,a,1\n", "line 2, column demand_id: expected a demand_id listed in demand.csv, got 'eu'"),
+    "zone limit names unknown zone": ("zone_limits.csv", "zone_id,year,limit_mw\nQ,2026,5\n", "zone_limits.csv: line 2, column zone_id: expected a zone_id used in regions.csv, got 'Q'"),
+    "broken yaml": ("scenario.yaml", "name: [oops\nfirst_year: 2026\n", "scenario.yaml: line 2, column 11: not valid YAML"),
+    "yaml not a mapping": ("scenario.yaml", "- 1\n- 2\n", "scenario.yaml: expected a mapping"),
+    "horizon reversed": ("scenario.yaml", "name: s\nfirst_year: 2028\nlast_year: 2026\n", "first_year 2028 is after last_year 2026"),
+    "missing key": ("scenario.yaml", "name: s\nfirst_year: 2026\n", "scenario.yaml: key last_year: missing"),
+    "unknown key": ("scenario.yaml", "name: s\nfirst_year: 2026\nlast_year: 2027\ndiscount: 0.1\n", "key discount: unknown key"),
+    "bad solver setting": ("scenario.yaml", "name: s\nfirst_year: 2026\nlast_year: 2027\nsolver: {threads: 0}\n", "key solver.threads: Input should be greater than or equal to 1, got 0"),
+    "negative penalty": ("scenario.yaml", "name: s\nfirst_year: 2026\nlast_year: 2027\nunserved_penalty_usd_per_mw_year: -1\n", "key unserved_penalty_usd_per_mw_year"),
+    "not a csv": ("regions.csv", "region_id,zone_id\n\"unclosed,Z\n", "regions.csv: "),
+}
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def test_bad_input_is_named_exactly(folder, tmp_path, case):
+    file, content, expected = CASES[case]
+    if content is None:
+        (folder / file).unlink()
+    else:
+        (folder / file).write_text(content)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(folder)
+    assert expected in str(caught.value)
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["solve", str(folder), "--out", str(out)])
+    assert result.exit_code == 2
+    assert expected in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_several_problems_are_reported_together_in_file_order(folder):
+    (folder / "regions.csv").write_text("region_id,zone_id,lat,lon,max_mw\na,Z,39,-77,-1\nb,Z,33,-97,x\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(folder)
+    # Types are checked first: the range check waits until every cell is a number.
+    assert caught.value.problems == ["line 3, column max_mw: expected a number, got 'x'"]
+
+
+def test_unknown_scenario_folder(tmp_path):
+    with pytest.raises(ScenarioError, match="scenario folder not found"):
+        load_scenario(tmp_path / "nowhere")
