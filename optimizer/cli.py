@@ -11,6 +11,7 @@ from rich.table import Table
 
 from optimizer.errors import ScenarioError
 from optimizer.scenario import Scenario, load_scenario
+from optimizer.variants import apply_edits
 
 EXIT_NO_SOLUTION = 3
 EXIT_INVALID_INPUT = 2
@@ -23,12 +24,20 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 
+Edits = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="Edit the inputs (repeatable), e.g. --set 'regions[zone_id=PJM].lead_time_years += 2' "
+        "--set discount_rate=0.05. See README, 'Variants and edits'.",
+    ),
+]
 ScenarioDir = Annotated[Path, typer.Argument(help="Scenario folder (scenario.yaml, regions.csv, demand.csv, ...).")]
 
 
-def _load(folder: Path, **solver_overrides) -> Scenario:
+def _load(folder: Path, edits: list[str] | None = None, **solver_overrides) -> Scenario:
     try:
-        scenario = load_scenario(folder)
+        scenario = apply_edits(load_scenario(folder), edits or [])
         overrides = {k: v for k, v in solver_overrides.items() if v is not None}
         return scenario.with_solver(**overrides) if overrides else scenario
     except ScenarioError as problem:
@@ -38,9 +47,9 @@ def _load(folder: Path, **solver_overrides) -> Scenario:
 
 
 @app.command()
-def validate(scenario_dir: ScenarioDir) -> None:
-    """Check a scenario folder without solving. Exit 0 when valid, 2 when not."""
-    scenario = _load(scenario_dir)
+def validate(scenario_dir: ScenarioDir, edits: Edits = None) -> None:
+    """Check a scenario folder (with any --set edits) without solving. Exit 0 when valid, 2 when not."""
+    scenario = _load(scenario_dir, edits)
     config = scenario.config
     out.print(
         f"[green]valid[/] {config.name}: {len(scenario.regions)} regions in "
@@ -61,9 +70,10 @@ def solve(
     threads: Annotated[int | None, typer.Option(help="HiGHS threads; overrides scenario.yaml.")] = None,
     report: Annotated[bool, typer.Option(help="Also write report.md.")] = True,
     log: Annotated[bool, typer.Option("--log", help="Show the HiGHS log while solving.")] = False,
+    edits: Edits = None,
 ) -> None:
     """Solve a scenario and write summary.json, capacity.csv, service.csv, unserved.csv, costs.csv,
-    sites.geojson, solver.log and report.md into --out.
+    sites.geojson, solver.log, report.md and inputs/ (the effective inputs, after edits) into --out.
 
     Exit 0 when a solution was written, 3 when the model has no solution (summary.json says why),
     2 for invalid input (nothing is written).
@@ -72,10 +82,10 @@ def solve(
     from optimizer.solve import solve as solve_scenario
     from reports import render_markdown
 
-    scenario = _load(scenario_dir, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, threads=threads)
+    scenario = _load(scenario_dir, edits, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, threads=threads)
     result = solve_scenario(scenario, tee=log)
     extra = {"report.md": render_markdown} if report else None
-    write_results(result, out_dir, extra=extra)
+    write_results(result, out_dir, extra=extra, inputs=scenario.files())
     _print_summary(result.summary, out_dir)
     if not result.has_solution:
         raise typer.Exit(EXIT_NO_SOLUTION)

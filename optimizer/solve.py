@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib.metadata import version
@@ -16,8 +17,25 @@ from pyomo.contrib.solver.solvers.highs import Highs
 from formulations import build_model
 from optimizer.diagnose import explain_infeasibility
 from optimizer.scenario import Scenario
+from optimizer.warm_start import integer_values, set_start
 
 SOLUTION_STATUSES = ("optimal", "feasible")
+# The model is unchanged since set_instance: skip Pyomo's re-scan, whose bound and objective
+# refresh would also discard a MIP start already set on HiGHS.
+NO_UPDATES = dict.fromkeys(
+    (
+        "check_for_new_or_removed_constraints",
+        "check_for_new_or_removed_vars",
+        "check_for_new_or_removed_params",
+        "check_for_new_objective",
+        "update_constraints",
+        "update_vars",
+        "update_parameters",
+        "update_named_expressions",
+        "update_objective",
+    ),
+    False,
+)
 
 
 @dataclass
@@ -31,19 +49,23 @@ class SolveResult:
     costs: pd.DataFrame
     solver_log: str = ""
     regions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    integer_values: dict[str, float] = field(default_factory=dict)  # a MIP start for variants (warm_start.py)
 
     @property
     def has_solution(self) -> bool:
         return self.summary["status"] in SOLUTION_STATUSES
 
 
-def solve(scenario: Scenario, *, tee: bool = False) -> SolveResult:
-    """Build and solve the scenario with HiGHS; never raises for solver outcomes."""
+def solve(scenario: Scenario, *, tee: bool = False, start: Mapping[str, float] | None = None) -> SolveResult:
+    """Build and solve the scenario with HiGHS; never raises for solver outcomes.
+
+    `start` (variable name -> value, e.g. an earlier result's `integer_values`) is a MIP start."""
     settings = scenario.config.solver
     started = time.perf_counter()
     model = build_model(scenario)
     opt = Highs()
     opt.set_instance(model)  # the hand-off to HiGHS, counted as build time
+    warm_start = set_start(opt, model, start) if start else None
     build_seconds = time.perf_counter() - started
 
     solve_started = time.perf_counter()
@@ -55,6 +77,7 @@ def solve(scenario: Scenario, *, tee: bool = False) -> SolveResult:
         threads=settings.threads,
         time_limit=settings.time_limit_s,
         rel_gap=settings.mip_rel_gap,
+        auto_updates=NO_UPDATES,
     )
     solve_seconds = time.perf_counter() - solve_started
 
@@ -65,10 +88,14 @@ def solve(scenario: Scenario, *, tee: bool = False) -> SolveResult:
         message = explain_infeasibility(scenario)
 
     summary = _summary(scenario, model, results, status, message, build_seconds, solve_seconds)
+    summary |= {"edits": list(scenario.edits), "warm_start": warm_start}
     tables = _tables(model, scenario) if status in SOLUTION_STATUSES else _empty_tables()
     if status in SOLUTION_STATUSES:
         summary["costs_usd"] = tables["costs"].groupby("component", sort=False)["discounted_usd"].sum().to_dict()
-    return SolveResult(summary=summary, solver_log=results.solver_log or "", regions=scenario.regions, **tables)
+    start_values = integer_values(model) if status in SOLUTION_STATUSES else {}
+    return SolveResult(
+        summary=summary, solver_log=results.solver_log or "", regions=scenario.regions, integer_values=start_values, **tables
+    )
 
 
 def _classify(results) -> tuple[str, str]:
