@@ -106,3 +106,9 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
     for key, value in rows.items():
         table.add_row(key, value)
     out.print(table)
+
+
+# What-if studies, batch runs and the results store; registered last, as they use the helpers above.
+from optimizer.cli_studies import register  # noqa: E402
+
+register(app)

@@ -36,6 +36,7 @@ from optimizer.tables import Source
 
 GRAMMAR = r"""
     edit: NAME selector? ("." NAME)* OP value
+    selection: NAME selector? "." NAME
     selector: "[" filter ("," filter)* "]"
     filter: NAME "=" value
     value: STRING | WORD
@@ -45,7 +46,7 @@ GRAMMAR = r"""
     STRING: /"[^"]*"/
     %ignore /\s+/
 """
-_PARSER = lark.Lark(GRAMMAR, start="edit", parser="lalr")
+_PARSER = lark.Lark(GRAMMAR, start=["edit", "selection"], parser="lalr")
 EXAMPLE = "an edit such as regions[zone_id=PJM].lead_time_years += 2 or discount_rate = 0.05"
 
 Value = str | int | float | None
@@ -65,12 +66,14 @@ class Edit:
         return ScenarioError(f"edit '{self.text}'", [problem])
 
 
-def parse_edit(text: str) -> Edit:
-    """Parse one edit, or raise ScenarioError pointing at the column where it goes wrong."""
+def parse_edit(text: str, start: str = "edit") -> Edit:
+    """Parse one edit (or, with start="selection", a `table[filters].column` without op and value),
+    or raise ScenarioError pointing at the column where it goes wrong."""
     try:
-        tree = _PARSER.parse(text)
+        tree = _PARSER.parse(text, start=start)
     except lark.exceptions.UnexpectedInput as err:
-        raise ScenarioError(f"edit '{text}'", [f"column {err.column}: not understood; expected {EXAMPLE}"]) from None
+        expected = EXAMPLE if start == "edit" else "a selection such as regions[zone_id=PJM].region_id"
+        raise ScenarioError(f"{start} '{text}'", [f"column {err.column}: not understood; expected {expected}"]) from None
     names, filters, op, value = [], [], "=", None
     for child in tree.children:
         if isinstance(child, lark.Token) and child.type == "NAME":
@@ -118,7 +121,28 @@ def apply_edits(scenario: Scenario, edits: Sequence[str]) -> Scenario:
     return replace(edited, source=scenario.source, edits=scenario.edits + tuple(edits))
 
 
+def select_values(scenario: Scenario, text: str) -> list:
+    """The cells a selection such as `regions[zone_id=PJM].region_id` names, in table order."""
+    selection = parse_edit(text, start="selection")
+    tables = scenario.tables()
+    if selection.path[0] not in tables:
+        raise selection.error(f"unknown table '{selection.path[0]}'; expected one of: {', '.join(tables)}")
+    frame = tables[selection.path[0]]
+    rows, column = _selected(selection, frame)
+    return frame.loc[rows, column].tolist()
+
+
 def _edit_table(edit: Edit, frame: pd.DataFrame) -> None:
+    file = f"{edit.path[0]}.csv"
+    rows, column = _selected(edit, frame)
+    numeric = pd.api.types.is_numeric_dtype(frame[column])
+    updated = frame[column].astype(object)
+    updated[rows] = [_combine(edit, old, numeric, f"{file} column {column}") for old in frame.loc[rows, column]]
+    frame[column] = pd.to_numeric(updated) if numeric else updated  # numeric stays numeric for the next edit
+
+
+def _selected(edit: Edit, frame: pd.DataFrame) -> tuple[pd.Series, str]:
+    """The rows an edit's selector keeps (all without one) and the column it names."""
     file = f"{edit.path[0]}.csv"
     if len(edit.path) != 2:
         raise edit.error(f"expected {edit.path[0]}[column=value].column or {edit.path[0]}.column")
@@ -128,11 +152,7 @@ def _edit_table(edit: Edit, frame: pd.DataFrame) -> None:
     if not rows.any():
         wanted = ", ".join(f"{c} = {v}" for c, v in edit.filters)
         raise edit.error(f"no row of {file} has {wanted}")
-    column = _column(edit, frame, edit.path[1], file)
-    numeric = pd.api.types.is_numeric_dtype(frame[column])
-    updated = frame[column].astype(object)
-    updated[rows] = [_combine(edit, old, numeric, f"{file} column {column}") for old in frame.loc[rows, column]]
-    frame[column] = updated
+    return rows, _column(edit, frame, edit.path[1], file)
 
 
 def _column(edit: Edit, frame: pd.DataFrame, column: str, file: str) -> str:

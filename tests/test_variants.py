@@ -99,7 +99,7 @@ def test_bad_edits_are_clear_errors(tiny, text, expected):
 
 
 def test_edited_value_breaking_a_rule_names_line_and_column(tiny):
-    with pytest.raises(ScenarioError, match=r"regions.csv after edits .*: line 3, column max_mw: expected a number >= 0, got '-5'"):
+    with pytest.raises(ScenarioError, match=r"regions.csv after edits .*: line 3, column max_mw: expected a number >= 0, got '-5.0'"):
         apply_edits(load_scenario(tiny), ["regions[region_id=b].max_mw = -5"])
 
 
