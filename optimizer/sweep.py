@@ -100,7 +100,7 @@ def expand(sweep: Sweep, base: Scenario) -> list[Run]:
     runs = [Run(BASE_RUN, ())]
     runs += [Run(name, tuple(edits)) for name, edits in sweep.variants.items()]
     axes = list(sweep.grid.items())
-    for labels in itertools.product(*(list(choices) for _, choices in axes)):
+    for labels in itertools.product(*(list(choices) for _, choices in axes)) if axes else ():
         edits = [edit for (_, choices), label in zip(axes, labels) for edit in choices[label]]
         runs.append(Run("grid:" + ",".join(f"{axis}={label}" for (axis, _), label in zip(axes, labels)), tuple(edits)))
     if sweep.samples is not None:
