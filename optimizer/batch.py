@@ -66,7 +66,7 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator:
         return
     with (
         LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=logging.ERROR
         ) as cluster,
         Client(cluster) as client,
     ):
