@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -178,9 +179,12 @@ def _edit_config(edit: Edit, config: dict, tables: Mapping[str, pd.DataFrame]) -
     key = edit.path[-1]
     if edit.filters:
         raise edit.error(f"'{'.'.join(edit.path)}' is a scenario.yaml key; [...] selects table rows only")
-    current = node[key]
-    numeric = isinstance(current, int | float) and not isinstance(current, bool)
-    node[key] = _combine(edit, current, numeric or edit.op == "=", f"{CONFIG_FILE} key {'.'.join(edit.path)}")
+    if edit.op == "=":  # any value: scenario.yaml's own validation judges it
+        node[key] = edit.value
+    else:
+        current = node[key]
+        numeric = isinstance(current, int | float) and not isinstance(current, bool)
+        node[key] = _combine(edit, current, numeric, f"{CONFIG_FILE} key {'.'.join(edit.path)}")
 
 
 def _combine(edit: Edit, old, numeric: bool, what: str):
@@ -195,7 +199,7 @@ def _combine(edit: Edit, old, numeric: bool, what: str):
     if not isinstance(value, int | float):
         raise edit.error(f"{edit.op} needs a number; got '{value}'")
     result = old + value if edit.op == "+=" else old - value if edit.op == "-=" else old * value
-    return int(result) if isinstance(old, int) and float(result).is_integer() else result
+    return int(result) if isinstance(old, numbers.Integral) and float(result).is_integer() else result
 
 
 # Folders being resolved in this call chain, to report a `base:` cycle instead of recursing forever.

@@ -88,6 +88,7 @@ BAD_EDITS = {
     "filter on a yaml key": ("discount_rate[x=1] = 1", "is a scenario.yaml key"),
     "breaks table rules": ("regions[region_id=b].max_mw = -5", "regions.csv after edits"),
     "breaks yaml rules": ("first_year = 2030", "scenario.yaml after edits"),
+    "word for a yaml number": ("discount_rate = abc", "key discount_rate: Input should be a valid number"),
 }
 
 
@@ -96,6 +97,12 @@ def test_bad_edits_are_clear_errors(tiny, text, expected):
     with pytest.raises(ScenarioError) as err:
         apply_edits(load_scenario(tiny), [text])
     assert expected in str(err.value)
+
+
+def test_whole_numbers_stay_whole_and_text_keys_take_words(tmp_path):
+    folder = write_scenario(tmp_path / "s", regions=[{"region_id": "a"}], demand=[("us", 2027, 5)], last_year=2027)
+    edited = apply_edits(load_scenario(folder), ["demand.year -= 1", 'name = "renamed run"'])
+    assert edited.demand["year"].tolist() == [2026] and edited.name == "renamed run"
 
 
 def test_edited_value_breaking_a_rule_names_line_and_column(tiny):
