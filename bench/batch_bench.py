@@ -48,8 +48,12 @@ def throughput(folder: Path, runs: int, workers: int) -> tuple[float, int]:
                     "count": runs - 1,
                     "seed": 5,
                     "draws": [
-                        {"edit": "regions[zone_id={key}].capex_usd_per_mw *= {value}", "for_each": "regions.zone_id",
-                         "distribution": "uniform", "args": [0.85, 1.15]}
+                        {
+                            "edit": "regions[zone_id={key}].capex_usd_per_mw *= {value}",
+                            "for_each": "regions.zone_id",
+                            "distribution": "uniform",
+                            "args": [0.85, 1.15],
+                        }
                     ],
                 },
             }
@@ -63,7 +67,9 @@ def throughput(folder: Path, runs: int, workers: int) -> tuple[float, int]:
 def warm_vs_cold(base_folder: Path, repeats: int) -> None:
     base = load_scenario(base_folder).with_solver(threads=1)
     start = solve(base).integer_values
-    print(f"\nwhat-if variants, HiGHS solve seconds (median of {repeats}; threads=1), cold vs. warm from the base plan:")
+    print(
+        f"\nwhat-if variants, HiGHS solve seconds (median of {repeats}; threads=1), cold vs. warm from the base plan:"
+    )
     print(f"{'variant':28} {'cold s':>8} {'warm s':>8} {'ratio':>6}  objective equal  start values given/dropped")
     for label, edit in VARIANTS.items():
         variant = apply_edits(base, [edit])
@@ -72,7 +78,10 @@ def warm_vs_cold(base_folder: Path, repeats: int) -> None:
         cold_s = statistics.median(r.summary["solve_seconds"] for r in cold)
         warm_s = statistics.median(r.summary["solve_seconds"] for r in warm)
         gap = variant.config.solver.mip_rel_gap
-        equal = abs(cold[0].summary["objective_usd"] - warm[0].summary["objective_usd"]) <= gap * cold[0].summary["objective_usd"]
+        equal = (
+            abs(cold[0].summary["objective_usd"] - warm[0].summary["objective_usd"])
+            <= gap * cold[0].summary["objective_usd"]
+        )
         used = warm[0].summary["warm_start"]
         print(
             f"{label:28} {cold_s:8.2f} {warm_s:8.2f} {warm_s / cold_s:6.2f}  {'yes (within gap)' if equal else 'NO':15}"

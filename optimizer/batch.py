@@ -17,7 +17,6 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -166,4 +165,3 @@ def _describe(summary: dict) -> str:
         f"{summary['status']}, ${summary['objective_usd']:,.0f}, gap {summary['mip_gap']:.4%}, "
         f"solve {summary['solve_seconds']:.2f} s ({start} start)"
     )
-

@@ -52,10 +52,14 @@ def batch(
     sweep_file: Annotated[Path, typer.Argument(help="Sweep file (YAML): base, variants, grid, samples.")],
     workers: Annotated[int, typer.Option(min=1, help="Worker processes of the local Dask cluster.")] = 2,
     scheduler: Annotated[
-        str | None, typer.Option(help="Address of an existing Dask scheduler (instead of a local cluster).")
+        str | None,
+        typer.Option(
+            help="Address of an existing Dask scheduler (instead of a local cluster); its workers need gridsite."
+        ),
     ] = None,
     store_file: Annotated[
-        Path | None, typer.Option("--store", help="Results store; default: the sweep's store: key, else runs.duckdb beside it.")
+        Path | None,
+        typer.Option("--store", help="Results store; default: the sweep's store: key, else runs.duckdb beside it."),
     ] = None,
     force: Annotated[bool, typer.Option(help="Solve again runs whose inputs are already stored.")] = False,
 ) -> None:
@@ -109,7 +113,7 @@ def _shown(value, form: str) -> str:
 
 @runs_app.command("show")
 def show_run(name: Annotated[str, typer.Argument(help="Run name.")], store_file: StoreOption = DEFAULT_STORE) -> None:
-    """A run's record, cost by component and year, and MW in service by region and year."""
+    """A run's record, discounted cost by component, and MW in service by region and year."""
     runs = _read(store.read_table, store_file, "runs", name)
     if runs.empty:
         cli.err.print(f"no run named '{name}' in {store_file}", highlight=False)
@@ -118,7 +122,9 @@ def show_run(name: Annotated[str, typer.Argument(help="Run name.")], store_file:
         cli.out.print(f"{key}: {value}", highlight=False, markup=False)
     if store.has_table(store_file, "costs"):
         costs = store.read_table(store_file, "costs", name).groupby("component", sort=False)["discounted_usd"].sum()
-        cli.out.print(f"\ndiscounted cost by component (USD)\n{costs.to_frame().to_markdown(floatfmt=',.0f')}", markup=False)
+        cli.out.print(
+            f"\ndiscounted cost by component (USD)\n{costs.to_frame().to_markdown(floatfmt=',.0f')}", markup=False
+        )
     if store.has_table(store_file, "capacity"):
         capacity = store.read_table(store_file, "capacity", name)
         built = capacity.pivot(index="region_id", columns="year", values="capacity_mw")

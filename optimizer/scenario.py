@@ -174,7 +174,8 @@ def load_scenario(folder: str | Path | Mapping[str, str]) -> Scenario:
         folder, ZONE_LIMITS, {"year": horizon, "zone_id": one_of(set(regions["zone_id"]), "a zone_id used in regions.csv")}
     )
     service_costs = _optional(folder, SERVICE_COSTS, {"region_id": known_region, "demand_id": known_demand})
-    return Scenario(config, regions, demand, zone_limits, service_costs, folder if isinstance(folder, Path) else None)
+    source = folder if isinstance(folder, Path) else None  # text in memory has no folder
+    return Scenario(config, regions, demand, zone_limits, service_costs, source)
 
 
 def _optional(folder: Source, spec: TableSpec, refs) -> pd.DataFrame | None:

@@ -93,9 +93,8 @@ def solve(scenario: Scenario, *, tee: bool = False, start: Mapping[str, float] |
     if status in SOLUTION_STATUSES:
         summary["costs_usd"] = tables["costs"].groupby("component", sort=False)["discounted_usd"].sum().to_dict()
     start_values = integer_values(model) if status in SOLUTION_STATUSES else {}
-    return SolveResult(
-        summary=summary, solver_log=results.solver_log or "", regions=scenario.regions, integer_values=start_values, **tables
-    )
+    log = results.solver_log or ""
+    return SolveResult(summary=summary, solver_log=log, regions=scenario.regions, integer_values=start_values, **tables)
 
 
 def _classify(results) -> tuple[str, str]:

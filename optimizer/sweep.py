@@ -107,7 +107,9 @@ def expand(sweep: Sweep, base: Scenario) -> list[Run]:
         runs += [Run(f"sample:{i:04d}", _draw(sweep.samples, i, base)) for i in range(sweep.samples.count)]
     names = [run.name for run in runs]
     if len(set(names)) != len(names):
-        raise ScenarioError("sweep", [f"run names must be unique; repeated: {sorted({n for n in names if names.count(n) > 1})}"])
+        raise ScenarioError(
+            "sweep", [f"run names must be unique; repeated: {sorted({n for n in names if names.count(n) > 1})}"]
+        )
     return runs
 
 

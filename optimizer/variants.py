@@ -74,7 +74,9 @@ def parse_edit(text: str, start: str = "edit") -> Edit:
         tree = _PARSER.parse(text, start=start)
     except lark.exceptions.UnexpectedInput as err:
         expected = EXAMPLE if start == "edit" else "a selection such as regions[zone_id=PJM].region_id"
-        raise ScenarioError(f"{start} '{text}'", [f"column {err.column}: not understood; expected {expected}"]) from None
+        raise ScenarioError(
+            f"{start} '{text}'", [f"column {err.column}: not understood; expected {expected}"]
+        ) from None
     names, filters, op, value = [], [], "=", None
     for child in tree.children:
         if isinstance(child, lark.Token) and child.type == "NAME":
@@ -231,7 +233,9 @@ def load_variant(folder: Source, raw: dict) -> Scenario:
 def _load_base(folder: Path, base: Path) -> Scenario:
     chain = _RESOLVING.get() + (folder.resolve(),)
     if base.resolve() in chain:
-        raise ScenarioError(CONFIG_FILE, [f"key base: {base} is a base of itself (cycle: {' -> '.join(map(str, chain))})"])
+        raise ScenarioError(
+            CONFIG_FILE, [f"key base: {base} is a base of itself (cycle: {' -> '.join(map(str, chain))})"]
+        )
     token = _RESOLVING.set(chain)
     try:
         return load_scenario(base)

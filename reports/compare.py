@@ -20,7 +20,9 @@ TOTAL = "total"
 
 def compare_runs(base_dir: str | Path, variant_dir: str | Path) -> dict[str, pd.DataFrame]:
     base, variant = Path(base_dir), Path(variant_dir)
-    capacity = _capacity(base).merge(_capacity(variant), on=["region_id", "year"], how="outer", suffixes=("_base", "_variant"))
+    capacity = _capacity(base).merge(
+        _capacity(variant), on=["region_id", "year"], how="outer", suffixes=("_base", "_variant")
+    )
     capacity = capacity.fillna(0.0)
     return {
         "cost_delta": _cost_delta(base, variant),

@@ -22,7 +22,9 @@ FAST_A = "regions[region_id=a].lead_time_years = 0"
 
 
 def batch(sweep: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([GRIDSITE, "batch", str(sweep), "--workers", "2", *args], capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [GRIDSITE, "batch", str(sweep), "--workers", "2", *args], capture_output=True, text=True, timeout=300
+    )
 
 
 def test_batch_records_every_run_with_its_outcome(tmp_path):
@@ -44,8 +46,15 @@ def test_batch_records_every_run_with_its_outcome(tmp_path):
         yaml.safe_dump(
             {
                 "base": "tiny",
-                "variants": {"tenfold": ["demand.mw *= 10"], "typo": ["regions.capex = 1"], "same": ["discount_rate = 0.1"]},
-                "grid": {"a": {"slow": [], "fast": [FAST_A]}, "b": {"full": [], "half": ["regions[region_id=b].capex_usd_per_mw *= 0.5"]}},
+                "variants": {
+                    "tenfold": ["demand.mw *= 10"],
+                    "typo": ["regions.capex = 1"],
+                    "same": ["discount_rate = 0.1"],
+                },
+                "grid": {
+                    "a": {"slow": [], "fast": [FAST_A]},
+                    "b": {"full": [], "half": ["regions[region_id=b].capex_usd_per_mw *= 0.5"]},
+                },
             }
         )
     )
@@ -85,8 +94,12 @@ def test_killing_the_coordinator_loses_no_run_and_a_rerun_finishes(tmp_path):
                     "count": count,
                     "seed": 3,
                     "draws": [
-                        {"edit": "regions[zone_id={key}].capex_usd_per_mw *= {value}", "for_each": "regions.zone_id",
-                         "distribution": "uniform", "args": [0.8, 1.2]}
+                        {
+                            "edit": "regions[zone_id={key}].capex_usd_per_mw *= {value}",
+                            "for_each": "regions.zone_id",
+                            "distribution": "uniform",
+                            "args": [0.8, 1.2],
+                        }
                     ],
                 },
             }

@@ -92,20 +92,32 @@ def test_sweep_expands_variants_grid_and_reproducible_samples(tiny):
     spec = {
         "base": ".",
         "variants": {"fast_a": [FAST_A]},
-        "grid": {"lead": {"slow": [], "fast": [FAST_A]}, "rate": {"r5": ["discount_rate = 0.05"], "r0": ["discount_rate = 0"]}},
+        "grid": {
+            "lead": {"slow": [], "fast": [FAST_A]},
+            "rate": {"r5": ["discount_rate = 0.05"], "r0": ["discount_rate = 0"]},
+        },
         "samples": {
             "count": 3,
             "seed": 11,
             "draws": [
-                {"edit": "regions[region_id={key}].capex_usd_per_mw *= {value}", "for_each": "regions.region_id",
-                 "distribution": "uniform", "args": [0.5, 1.5]}
+                {
+                    "edit": "regions[region_id={key}].capex_usd_per_mw *= {value}",
+                    "for_each": "regions.region_id",
+                    "distribution": "uniform",
+                    "args": [0.5, 1.5],
+                }
             ],
         },
     }
     runs = expand(Sweep.model_validate(spec), base)
     names = [run.name for run in runs]
     assert names[:2] == ["base", "fast_a"]
-    assert names[2:6] == ["grid:lead=slow,rate=r5", "grid:lead=slow,rate=r0", "grid:lead=fast,rate=r5", "grid:lead=fast,rate=r0"]
+    assert names[2:6] == [
+        "grid:lead=slow,rate=r5",
+        "grid:lead=slow,rate=r0",
+        "grid:lead=fast,rate=r5",
+        "grid:lead=fast,rate=r0",
+    ]
     assert runs[5].edits == (FAST_A, "discount_rate = 0")
     samples = runs[6:]
     assert [len(run.edits) for run in samples] == [2, 2, 2]  # one draw per selected region

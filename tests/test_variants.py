@@ -72,12 +72,19 @@ def test_edits_change_the_optimum_as_computed_by_hand(tiny):
     """No lead time at a: 80 MW from a at capex 1 = 80. Cheap b (capex 0.5) instead: two 40 MW
     modules in 2026 (80 MW) cover both years, 40."""
     base = load_scenario(tiny)
-    assert solve(apply_edits(base, ["regions[region_id=a].lead_time_years = 0"])).summary["objective_usd"] == pytest.approx(80)
-    assert solve(apply_edits(base, ["regions[region_id=b].capex_usd_per_mw *= 0.25"])).summary["objective_usd"] == pytest.approx(40)
+    assert solve(apply_edits(base, ["regions[region_id=a].lead_time_years = 0"])).summary[
+        "objective_usd"
+    ] == pytest.approx(80)
+    assert solve(apply_edits(base, ["regions[region_id=b].capex_usd_per_mw *= 0.25"])).summary[
+        "objective_usd"
+    ] == pytest.approx(40)
 
 
 BAD_EDITS = {
-    "unknown table or key": ("regionz[zone_id=PJM].max_mw = 1", "unknown name 'regionz'; expected one of: regions, demand"),
+    "unknown table or key": (
+        "regionz[zone_id=PJM].max_mw = 1",
+        "unknown name 'regionz'; expected one of: regions, demand",
+    ),
     "unknown column": ("regions[zone_id=PJM].foo = 1", "regions.csv has no column 'foo'"),
     "unknown filter column": ("regions[zone=PJM].max_mw = 1", "regions.csv has no column 'zone'"),
     "filter matches nothing": ("regions[zone_id=MISO].max_mw = 1", "no row of regions.csv has zone_id = MISO"),
@@ -106,7 +113,9 @@ def test_whole_numbers_stay_whole_and_text_keys_take_words(tmp_path):
 
 
 def test_edited_value_breaking_a_rule_names_line_and_column(tiny):
-    with pytest.raises(ScenarioError, match=r"regions.csv after edits .*: line 3, column max_mw: expected a number >= 0, got '-5.0'"):
+    with pytest.raises(
+        ScenarioError, match=r"regions.csv after edits .*: line 3, column max_mw: expected a number >= 0, got '-5.0'"
+    ):
         apply_edits(load_scenario(tiny), ["regions[region_id=b].max_mw = -5"])
 
 
@@ -122,7 +131,12 @@ def test_base_and_overrides_in_scenario_yaml(tiny, tmp_path):
     variant.mkdir()
     (variant / "scenario.yaml").write_text(
         yaml.safe_dump(
-            {"base": "../tiny", "name": "slip", "solver": {"time_limit_s": 30}, "overrides": ["regions[region_id=a].lead_time_years += 1"]}
+            {
+                "base": "../tiny",
+                "name": "slip",
+                "solver": {"time_limit_s": 30},
+                "overrides": ["regions[region_id=a].lead_time_years += 1"],
+            }
         )
     )
     (variant / "demand.csv").write_text("demand_id,year,mw\nus,2026,10\nus,2027,20\n")
@@ -130,7 +144,9 @@ def test_base_and_overrides_in_scenario_yaml(tiny, tmp_path):
     assert scenario.name == "slip" and scenario.config.last_year == 2027  # base keys kept unless replaced
     assert scenario.config.solver.time_limit_s == 30 and scenario.config.solver.mip_rel_gap == 0.0  # merged
     assert scenario.demand["mw"].tolist() == [10, 20]  # this folder's file replaces the base's
-    assert region(scenario, "a", "lead_time_years") == 2 and scenario.edits == ("regions[region_id=a].lead_time_years += 1",)
+    assert region(scenario, "a", "lead_time_years") == 2 and scenario.edits == (
+        "regions[region_id=a].lead_time_years += 1",
+    )
     # a stays closed both years: 20 MW from b in one 40 MW module at capex 2 = 80.
     assert solve(scenario).summary["objective_usd"] == pytest.approx(80)
 
@@ -145,7 +161,9 @@ def test_base_cycle_is_an_error(tmp_path):
 
 def test_cli_solve_with_set_saves_effective_inputs(tiny, tmp_path):
     out = tmp_path / "out"
-    result = runner.invoke(app, ["solve", str(tiny), "--out", str(out), "--set", "regions[region_id=a].lead_time_years = 0"])
+    result = runner.invoke(
+        app, ["solve", str(tiny), "--out", str(out), "--set", "regions[region_id=a].lead_time_years = 0"]
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads((out / "summary.json").read_text())
     assert summary["objective_usd"] == pytest.approx(80)
