@@ -63,6 +63,13 @@ def test_whatif_compares_costs_regions_capacity_and_demand(tiny, tmp_path):
     assert "Base (tiny): status **optimal**" in report and FAST_A in report
 
 
+def test_whatif_with_a_bad_edit_exits_2_and_writes_nothing(tiny, tmp_path):
+    out = tmp_path / "study"
+    result = runner.invoke(app, ["whatif", str(tiny), "--set", "regions.nope = 1", "--out", str(out)])
+    assert result.exit_code == 2 and "regions.csv has no column 'nope'" in result.output
+    assert not out.exists()
+
+
 def test_whatif_reuses_the_base_while_its_inputs_are_unchanged(tiny, tmp_path):
     base = load_scenario(tiny)
     first = run_whatif(base, [FAST_A], "fast_a", tmp_path / "w")
