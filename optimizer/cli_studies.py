@@ -46,6 +46,8 @@ def whatif(
     cli.out.print(f"comparison: {study.variant_dir / 'comparison.md'}", highlight=False)
     if not study.variant.has_solution:
         raise typer.Exit(cli.EXIT_NO_SOLUTION)
+    costs = pd.read_csv(study.variant_dir / "cost_delta.csv").set_index("component")
+    cli.out.print(f"total discounted cost vs. base: ${costs.at['total', 'delta_usd']:+,.0f}", highlight=False)
 
 
 def batch(

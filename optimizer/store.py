@@ -173,12 +173,15 @@ def export_table(path: str | Path, table: str, out_file: Path, run: str | None =
     """Write a table (or one run's rows) to .csv or .parquet, via a temporary file then a rename."""
     out_file.parent.mkdir(parents=True, exist_ok=True)
     temporary = out_file.with_name(f".gridsite-{out_file.name}")
-    with connect(path, read_only=True) as con:
-        rows = _select(con, path, table, run)
-        literal = "'" + str(temporary).replace("'", "''") + "'"
-        con.execute(f"COPY ({rows.sql_query()}) TO {literal} (FORMAT {EXPORT_FORMATS[out_file.suffix]})")
-        count = con.execute(f"SELECT count(*) FROM ({rows.sql_query()})").fetchone()[0]
-    os.replace(temporary, out_file)
+    try:
+        with connect(path, read_only=True) as con:
+            rows = _select(con, path, table, run)
+            literal = "'" + str(temporary).replace("'", "''") + "'"
+            con.execute(f"COPY ({rows.sql_query()}) TO {literal} (FORMAT {EXPORT_FORMATS[out_file.suffix]})")
+            count = con.execute(f"SELECT count(*) FROM ({rows.sql_query()})").fetchone()[0]
+        os.replace(temporary, out_file)
+    finally:
+        temporary.unlink(missing_ok=True)
     return count
 
 

@@ -44,7 +44,7 @@ class Draw(BaseModel):
 
     edit: str = Field(pattern=r"\{value\}")
     distribution: Literal["uniform", "normal", "triangular", "lognormal", "integers", "poisson"]
-    args: list[float]
+    args: list[int | float]
     for_each: str | None = None
 
 
@@ -119,7 +119,10 @@ def _draw(samples: Samples, index: int, base: Scenario) -> tuple[str, ...]:
     for draw in samples.draws:
         keys = select_values(base, draw.for_each) if draw.for_each else [None]
         for key in keys:
-            value = getattr(rng, draw.distribution)(*draw.args)
+            try:
+                value = getattr(rng, draw.distribution)(*draw.args)
+            except (TypeError, ValueError) as err:
+                raise ScenarioError("sweep", [f"samples: {draw.distribution}{tuple(draw.args)}: {err}"]) from None
             edits.append(draw.edit.format(key=key, value=_plain(value)))
     return tuple(edits)
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from optimizer import load_scenario, solve, store
+from optimizer import ScenarioError, load_scenario, solve, store
 from optimizer.cli import app
 from optimizer.sweep import Sweep, expand
 from optimizer.whatif import run_whatif
@@ -42,6 +42,7 @@ def test_whatif_compares_costs_regions_capacity_and_demand(tiny, tmp_path):
     out = tmp_path / "study"
     result = runner.invoke(app, ["whatif", str(tiny), "--set", FAST_A, "--name", "fast_a", "--out", str(out)])
     assert result.exit_code == 0, result.output
+    assert "total discounted cost vs. base: $-83" in result.output  # 77.27 - 160
     variant = out / "fast_a"
     assert json.loads((out / "base" / "summary.json").read_text())["objective_usd"] == pytest.approx(160)
     summary = json.loads((variant / "summary.json").read_text())
@@ -133,6 +134,19 @@ def test_sweep_expands_variants_grid_and_reproducible_samples(tiny):
     assert more[6:9] == samples  # sample i is the same whatever the count
     factors = [float(e.rsplit(" ", 1)[1]) for run in more[6:] for e in run.edits]
     assert all(0.5 <= f <= 1.5 for f in factors) and len(set(factors)) == len(factors)
+
+
+def test_sample_draws_with_bad_arguments_are_a_clear_error(tiny):
+    draw = {"edit": "discount_rate = {value}", "distribution": "normal", "args": [0, 1, 2, 3]}
+    sweep = Sweep.model_validate({"base": ".", "samples": {"count": 1, "seed": 1, "draws": [draw]}})
+    with pytest.raises(ScenarioError, match=r"samples: normal\(0, 1, 2, 3\)"):
+        expand(sweep, load_scenario(tiny))
+    integers = draw | {"distribution": "integers", "args": [1, 4], "edit": "solver.threads = {value}"}
+    runs = expand(
+        Sweep.model_validate({"base": ".", "samples": {"count": 4, "seed": 1, "draws": [integers]}}),
+        load_scenario(tiny),
+    )
+    assert all(run.edits[0] in {"solver.threads = 1", "solver.threads = 2", "solver.threads = 3"} for run in runs[1:])
 
 
 def test_store_records_each_run_in_one_transaction(tiny, tmp_path, monkeypatch):
