@@ -1,6 +1,6 @@
 """`gridsite batch` on a real local Dask cluster (2 worker processes): results, failures recorded
 without stopping the batch, skipping on re-run, and no loss or partial row when the coordinator is
-killed with SIGKILL mid-batch."""
+interrupted (SIGINT) or killed (SIGKILL) mid-batch."""
 
 from __future__ import annotations
 
@@ -19,6 +19,36 @@ from scenario_factory import write_random_scenario, write_scenario
 
 GRIDSITE = Path(sys.executable).parent / "gridsite"
 FAST_A = "regions[region_id=a].lead_time_years = 0"
+
+
+def interrupt_after(sweep: Path, solved: int, sig: signal.Signals) -> int:
+    """Start a batch, send `sig` to the coordinator once it has recorded `solved` more solved runs,
+    and return its exit code; its Dask workers (its process group) are ended after it."""
+    coordinator = subprocess.Popen(
+        [GRIDSITE, "batch", str(sweep), "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+        env=os.environ | {"PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        lines = (line for line in coordinator.stdout if line.startswith("recorded sample:"))
+        for _ in range(solved):
+            next(lines)
+        coordinator.send_signal(sig)
+        return coordinator.wait(timeout=60)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(coordinator.pid, signal.SIGKILL)
+
+
+def whole_runs(path: Path):
+    """The recorded runs, after checking each has all its capacity rows (16 regions x 5 years)."""
+    runs = store.read_table(path, "runs").set_index("name")
+    capacity = store.read_table(path, "capacity").groupby("run").size()
+    assert (capacity.reindex(runs.index) == 16 * 5).all()
+    return runs
 
 
 def batch(sweep: Path, *args: str) -> subprocess.CompletedProcess:
@@ -82,9 +112,9 @@ def test_batch_records_every_run_with_its_outcome(tmp_path):
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="uses POSIX signals and process groups")
-def test_killing_the_coordinator_loses_no_run_and_a_rerun_finishes(tmp_path):
+def test_interrupting_or_killing_the_coordinator_loses_no_run_and_a_rerun_finishes(tmp_path):
     write_random_scenario(tmp_path / "base", regions=16, demands=2, years=5, seed=1)
-    count = 14
+    count = 20
     sweep = tmp_path / "mc.yaml"
     sweep.write_text(
         yaml.safe_dump(
@@ -105,35 +135,18 @@ def test_killing_the_coordinator_loses_no_run_and_a_rerun_finishes(tmp_path):
             }
         )
     )
-    coordinator = subprocess.Popen(
-        [GRIDSITE, "batch", str(sweep), "--workers", "2"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        start_new_session=True,  # its own process group, so its Dask workers can be ended with it
-        env=os.environ | {"PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        solved_lines = 0
-        for line in coordinator.stdout:
-            solved_lines += line.startswith("recorded sample:")
-            if solved_lines == 2:
-                break
-        os.kill(coordinator.pid, signal.SIGKILL)
-        coordinator.wait(timeout=30)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(coordinator.pid, signal.SIGKILL)  # the workers it left behind
     path = tmp_path / "runs.duckdb"
-    before = store.list_runs(path).set_index("name")
-    assert 2 <= len(before) < count + 1, "the batch finished before the kill; make the runs slower"
-    capacity = store.read_table(path, "capacity").groupby("run").size()
-    assert (capacity.reindex(before.index) == 16 * 5).all()  # every recorded run is whole
+    interrupted = interrupt_after(sweep, solved=2, sig=signal.SIGINT)
+    assert interrupted == 130  # Ctrl-C: the batch stops, says how to finish, exits 130
+    first = whole_runs(path)
+    assert interrupt_after(sweep, solved=2, sig=signal.SIGKILL) == -signal.SIGKILL
+    before = whole_runs(path)
+    assert len(first) + 2 <= len(before) < count + 1, "the batch finished before the kill; make the runs slower"
+    assert (before.loc[first.index, "recorded_at"] == first["recorded_at"]).all()  # stored runs were skipped
 
     rerun = batch(sweep)
     assert rerun.returncode == 0, rerun.stderr
     assert f"{len(before)} already stored" in rerun.stdout
-    after = store.list_runs(path).set_index("name")
+    after = whole_runs(path)
     assert len(after) == count + 1 and (after["status"] == "optimal").all()
-    assert (after.loc[before.index, "input_hash"] == before["input_hash"]).all()
-    assert (store.read_table(path, "capacity").groupby("run").size() == 16 * 5).all()
+    assert (after.loc[before.index, "recorded_at"] == before["recorded_at"]).all()
