@@ -14,11 +14,9 @@ import pandas as pd
 
 from optimizer.solve import SolveResult
 
+TABLES = ("capacity", "service", "unserved", "costs", "capacity_by_path", "contracts", "upgrades", "emissions")
 RESULT_FILES = (
-    "capacity.csv",
-    "service.csv",
-    "unserved.csv",
-    "costs.csv",
+    *(f"{name}.csv" for name in TABLES),
     "sites.geojson",
     "solver.log",
     "report.md",
@@ -40,9 +38,9 @@ def write_results(result: SolveResult, out_dir: str | Path, extra: dict[str, Cal
     try:
         _write_json(staging / "summary.json", result.summary)
         (staging / "solver.log").write_text(result.solver_log)
+        for name, table in result.tables.items():
+            table.to_csv(staging / f"{name}.csv", index=False)
         if result.has_solution:
-            for name in ("capacity", "service", "unserved", "costs"):
-                getattr(result, name).to_csv(staging / f"{name}.csv", index=False)
             (staging / "sites.geojson").write_text(sites_geojson(result.regions, result.capacity))
         for name, render in (extra or {}).items():
             (staging / name).write_text(render(staging))
