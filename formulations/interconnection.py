@@ -76,7 +76,6 @@ def _paths(scenario) -> pd.DataFrame:
     table = scenario.interconnection
     if table is None:
         table = pd.DataFrame(columns=["region_id", "path_id", "kind", "max_mw", "module_mw", "firm_share"])
-    table = table.assign(firm_share=table["firm_share"].fillna(table["kind"].map(lambda k: 0.0 if k == "onsite" else 1.0)))
     return table.set_index(["region_id", "path_id"])
 
 

@@ -8,7 +8,8 @@ Utility draws (every power draw but onsite generation) of region r are billed un
     charges     (12 * demand_charge + 365 * capacity_price) * used_mw ("demand_charge", "capacity_charge"),
                 the same rates * (billed_mw - used_mw) ("min_take_shortfall")
     upgrades    upgrade_share * upgrade_cost_usd_per_mw * new contracted MW ("upgrade"); other ratepayers pay the rest.
-upgrade_share is 1 under participant_funding, socialized_data_center_share under socialized, or the stated share.
+upgrade_share is the tariff's data_center_upgrade_share where given, else the scenario's regime: 1 under
+participant_funding, socialized_data_center_share under socialized, or the stated share.
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ TARIFF_DEFAULTS = {
     "ramp_years": 0,
     "upgrade_cost_usd_per_mw": 0.0,
 }
+
+
+def upgrade_shares(scenario, regions) -> pd.Series:
+    """The data center's share of network-upgrade cost, by region."""
+    return _tariffs(scenario, regions)["data_center_upgrade_share"]
 
 
 def minimum_take(share: float, contract_years: int, ramp_years: int, years_in: int) -> float:
@@ -60,7 +66,6 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
     model.billed_covers_minimum_take = pyo.Constraint(
         bound_by_contract, model.YEARS, rule=lambda m, r, t: _minimum_take_rule(m, tariffs.loc[r], r, t)
     )
-    share = scenario.config.upgrade_share
     for r in model.REGIONS:
         tariff = tariffs.loc[r]
         rate = 12 * tariff["demand_charge_usd_per_mw_month"], 365 * tariff["capacity_price_usd_per_mw_day"]
@@ -74,6 +79,7 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
             add_cost(model, "capacity_charge", r, t, rate[1] * model.used_mw[r, t] if rate[1] else 0)
             if r in bound_by_contract:
                 add_cost(model, "min_take_shortfall", r, t, sum(rate) * (model.billed_mw[r, t] - model.used_mw[r, t]))
+            share = tariff["data_center_upgrade_share"]
             if tariff["upgrade_cost_usd_per_mw"] and share:
                 add_cost(model, "upgrade", r, t, share * tariff["upgrade_cost_usd_per_mw"] * model.new_contract_mw[r, t])
 
@@ -81,7 +87,9 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
 def _tariffs(scenario, regions) -> pd.DataFrame:
     """One tariff row per region; regions without a row get a zero tariff."""
     table = scenario.tariffs if scenario.tariffs is not None else pd.DataFrame(columns=["region_id", *TARIFF_DEFAULTS])
-    return table.set_index("region_id").reindex(list(regions)).fillna(TARIFF_DEFAULTS)
+    table = table.set_index("region_id").reindex(list(regions)).fillna(TARIFF_DEFAULTS)
+    share = table.get("data_center_upgrade_share", pd.Series(index=table.index, dtype=float))
+    return table.assign(data_center_upgrade_share=share.fillna(scenario.config.upgrade_share))
 
 
 def _has_minimum_take(tariff: pd.Series) -> bool:
@@ -114,12 +122,12 @@ def result_tables(model: pyo.ConcreteModel, scenario) -> dict[str, pd.DataFrame]
 
 def _upgrades(model: pyo.ConcreteModel, scenario) -> pd.DataFrame:
     cost = scenario.tariffs.set_index("region_id")["upgrade_cost_usd_per_mw"]
-    share = scenario.config.upgrade_share
+    share = upgrade_shares(scenario, model.REGIONS)
     rows = []
     for r, per_mw in cost[cost > 0].items():
         for t in model.YEARS:
             total = per_mw * solved(model.new_contract_mw[r, t])
             if total:
-                rows.append((r, t, solved(model.new_contract_mw[r, t]), total, share * total, (1 - share) * total))
+                rows.append((r, t, solved(model.new_contract_mw[r, t]), total, share[r] * total, (1 - share[r]) * total))
     columns = ["region_id", "year", "new_contract_mw", "upgrade_cost_usd", "data_center_usd", "other_ratepayers_usd"]
     return pd.DataFrame(rows, columns=columns)

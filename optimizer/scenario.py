@@ -117,6 +117,7 @@ TARIFFS = TableSpec(
         ColumnSpec("contract_years", int, default=0, checks=(at_least(0),)),
         ColumnSpec("ramp_years", int, default=0, checks=(at_least(0),)),
         ColumnSpec("upgrade_cost_usd_per_mw", float, default=0.0, checks=(at_least(0),)),
+        ColumnSpec("data_center_upgrade_share", float, blank_allowed=True, checks=(between(0, 1),)),
     ),
     key=("region_id",),
 )
@@ -226,12 +227,19 @@ def load_scenario(folder: str | Path) -> Scenario:
         demand,
         zone_limits=zone_limits,
         service_costs=_optional(folder, SERVICE_COSTS, {"region_id": known_region, "demand_id": known_demand}),
-        interconnection=_optional(folder, INTERCONNECTION, {"region_id": known_region}),
+        interconnection=_with_firm_share(_optional(folder, INTERCONNECTION, {"region_id": known_region})),
         tariffs=_optional(folder, TARIFFS, {"region_id": known_region}),
         local_limits=local_limits,
         gpus=gpus,
         source=folder,
     )
+
+
+def _with_firm_share(paths: pd.DataFrame | None) -> pd.DataFrame | None:
+    """A blank firm_share means: onsite generation does not count against grid headroom, other paths fully."""
+    if paths is None:
+        return None
+    return paths.assign(firm_share=paths["firm_share"].fillna(paths["kind"].ne("onsite").astype(float)))
 
 
 def _demand_in_mw(demand: pd.DataFrame, gpus: pd.DataFrame | None) -> pd.DataFrame:

@@ -218,3 +218,22 @@ def test_curtailable_load_counts_against_headroom_by_its_firm_share(tmp_path, ki
         tables={"interconnection": [path("a", "p", kind, 0, firm_share=firm_share)]},
     )
     assert result.summary["objective_usd"] == pytest.approx(expected)
+
+
+def test_a_tariff_can_override_the_allocation_regime(tmp_path):
+    """Socialized everywhere (data center pays 0%), but this utility makes the causer pay: 50 + 10,000."""
+    case = UPGRADE_CASE | {"tables": {"tariffs": [{"region_id": "r", "upgrade_cost_usd_per_mw": 1000, "data_center_upgrade_share": 1}]}}
+    result = run(tmp_path, **case, cost_allocation="socialized")
+    assert result.summary["objective_usd"] == pytest.approx(10_050)
+
+
+def test_infeasibility_names_the_missing_interconnection(tmp_path):
+    """Power arrives only in 2028 through the one path: 2026 demand cannot be met."""
+    result = run(
+        tmp_path,
+        regions=[{"region_id": "r"}],
+        demand=[("d", 2026, 10)],
+        tables={"interconnection": [path("r", "queue", "queue", 2)]},
+    )
+    assert result.summary["status"] == "infeasible"
+    assert "needs 10 MW in 2026" in result.summary["message"] and "at most 0 MW" in result.summary["message"]
