@@ -2,7 +2,7 @@
 
 Regions listed in interconnection.csv draw power through paths p (queue, flexible, onsite, colocation):
     path_mw[r,p,t] = path_mw[r,p,t-1] + path_added_mw[r,p,t] <= max_mw[p];   path_added_mw = 0 before p's lead time
-    supply_mw[r,p,t] <= path_mw[r,p,t];   sum_p supply_mw[r,p,t] >= pue[r] * served_it_mw[r,t]
+    supply_mw[r,p,t] <= path_mw[r,p,t];   sum_p supply_mw[r,p,t] = pue[r] * served_it_mw[r,t]
 A flexible path delivers (1 - curtailment_share) of its energy; headroom counts firm_share * path_mw (onsite: 0).
 Other regions draw pue[r] * served_it_mw[r,t] through one implicit grid connection of pue[r] * capacity_mw[r,t] (the core).
 Costs: capex_usd_per_mw * path_added_mw ("interconnection", onsite: "onsite_generation"); onsite fuel at its energy
@@ -66,7 +66,7 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
     model.power_balance = pyo.Constraint(
         list(paths_of),
         model.YEARS,
-        rule=lambda m, r, t: sum(m.supply_mw[r, p, t] for p in paths_of[r]) >= m.pue[r] * m.served_it_mw[r, t],
+        rule=lambda m, r, t: sum(m.supply_mw[r, p, t] for p in paths_of[r]) == m.pue[r] * m.served_it_mw[r, t],
     )
     _region_power(model, paths, paths_of)
     _costs(model, paths, mwh_per_mw_year(scenario))
