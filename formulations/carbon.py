@@ -15,7 +15,15 @@ from formulations.objective import add_cost
 from formulations.values import solved
 
 
+def applies(scenario) -> bool:
+    """Emissions exist only where some emission rate is given."""
+    paths = scenario.interconnection
+    return bool(scenario.regions["emission_kg_per_mwh"].any() or (paths is not None and paths["emission_kg_per_mwh"].fillna(0).any()))
+
+
 def define_components(model: pyo.ConcreteModel, scenario) -> None:
+    if not applies(scenario):
+        return
     grid_rate = scenario.regions.set_index("region_id")["emission_kg_per_mwh"].to_dict()
     mwh_per_mw = mwh_per_mw_year(scenario)
 
@@ -37,10 +45,7 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
 
 def result_tables(model: pyo.ConcreteModel, scenario) -> dict[str, pd.DataFrame]:
     """emissions.csv, when any emission rate is given."""
-    rated = scenario.regions["emission_kg_per_mwh"].any() or (
-        scenario.interconnection is not None and scenario.interconnection["emission_kg_per_mwh"].fillna(0).any()
-    )
-    if not rated:
+    if not applies(scenario):
         return {}
     rows = [(r, t, solved(model.emissions_t[r, t])) for r in model.REGIONS for t in model.YEARS]
     return {"emissions": pd.DataFrame(rows, columns=["region_id", "year", "emissions_t"])}

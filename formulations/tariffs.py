@@ -44,7 +44,14 @@ def minimum_take(share: float, contract_years: int, ramp_years: int, years_in: i
     return share * min(1.0, (years_in + 1) / ramp_years) if ramp_years else share
 
 
+def applies(scenario) -> bool:
+    """Only tariffs and paths bring utility bills and contracts; a core scenario skips this module."""
+    return scenario.tariffs is not None or scenario.interconnection is not None
+
+
 def define_components(model: pyo.ConcreteModel, scenario) -> None:
+    if not applies(scenario):
+        return
     tariffs = _tariffs(scenario, model.REGIONS)
     mwh_per_mw = mwh_per_mw_year(scenario)
     first = scenario.config.first_year
@@ -106,7 +113,7 @@ def _minimum_take_rule(model: pyo.ConcreteModel, tariff: pd.Series, region: str,
 
 def result_tables(model: pyo.ConcreteModel, scenario) -> dict[str, pd.DataFrame]:
     """contracts.csv (contracted, used and billed MW) and upgrades.csv (who pays), when the inputs call for them."""
-    if scenario.tariffs is None and scenario.interconnection is None:
+    if not applies(scenario):
         return {}
     billed = model.billed_mw
     rows = [
