@@ -67,7 +67,7 @@ def default_tables(a: dict) -> dict[str, pd.DataFrame]:
     interconnection = pd.concat([queue, flex, pd.read_csv(FACTS / "paths.csv")], ignore_index=True).reindex(columns=path_columns)
     interconnection = interconnection.fillna({"capex_usd_per_mw": 0, "curtailment_share": 0, "curtailment_cost_usd_per_mwh": 0})
     tariffs = facts[["region_id", "energy_price_usd_per_mwh", "capacity_price_usd_per_mw_day", "min_take_share",
-                     "contract_years", "ramp_years", "upgrade_cost_usd_per_mw"]]
+                     "contract_years", "ramp_years", "upgrade_cost_usd_per_mw", "data_center_upgrade_share"]]
     zones = pd.read_csv(FACTS / "zones.csv")
     zone_limits = pd.DataFrame(
         [(z, t, grown(mw, t)) for z, mw in zip(zones["zone_id"], zones["new_load_mw_per_year"]) for t in years],
@@ -94,9 +94,8 @@ def default_tables(a: dict) -> dict[str, pd.DataFrame]:
 def variants(a: dict, tables: dict[str, pd.DataFrame]) -> dict[str, tuple[dict, dict[str, pd.DataFrame]]]:
     """What-if variants, each the default with one change."""
     pjm = tables["regions"].loc[tables["regions"]["zone_id"] == "PJM", "region_id"]
-    causer_pays = tables["tariffs"].assign(
-        data_center_upgrade_share=tables["tariffs"]["region_id"].isin(pjm).map({True: 1.0, False: None})
-    )
+    tariffs = tables["tariffs"]
+    causer_pays = tariffs.assign(data_center_upgrade_share=tariffs["data_center_upgrade_share"].mask(tariffs["region_id"].isin(pjm), 1.0))
     no_flex = tables["interconnection"][tables["interconnection"]["kind"] != "flexible"]
     gb200 = tables["demand"].assign(gpu_id="gb200")
     return {
