@@ -59,26 +59,43 @@ def solve(
     ] = None,
     mip_rel_gap: Annotated[float | None, typer.Option("--gap", help="Relative MIP gap; overrides scenario.yaml.")] = None,
     threads: Annotated[int | None, typer.Option(help="HiGHS threads; overrides scenario.yaml.")] = None,
-    report: Annotated[bool, typer.Option(help="Also write report.md.")] = True,
+    report: Annotated[bool, typer.Option(help="Also write report.md, report.html and report.pdf.")] = True,
     log: Annotated[bool, typer.Option("--log", help="Show the HiGHS log while solving.")] = False,
 ) -> None:
     """Solve a scenario and write summary.json, capacity.csv, service.csv, unserved.csv, costs.csv,
-    sites.geojson, solver.log and report.md into --out.
+    sites.geojson, solver.log, inputs/ (the validated inputs) and report.md/.html/.pdf into --out.
 
     Exit 0 when a solution was written, 3 when the model has no solution (summary.json says why),
     2 for invalid input (nothing is written).
     """
     from optimizer.outputs import write_results
     from optimizer.solve import solve as solve_scenario
-    from reports import render_markdown
+    from reports import report_renderers
 
     scenario = _load(scenario_dir, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, threads=threads)
     result = solve_scenario(scenario, tee=log)
-    extra = {"report.md": render_markdown} if report else None
-    write_results(result, out_dir, extra=extra)
+    extra = report_renderers() if report and result.has_solution else None
+    write_results(result, out_dir, extra=extra, inputs=scenario.files())
     _print_summary(result.summary, out_dir)
     if not result.has_solution:
         raise typer.Exit(EXIT_NO_SOLUTION)
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="Output folder of `gridsite solve` (holds summary.json).")],
+) -> None:
+    """(Re)write report.md, report.html (self-contained) and report.pdf from a run folder's result
+    files; the model is neither rebuilt nor solved. Exit 2 when the folder holds no plan."""
+    from reports import write_reports
+    from reports.run import RunFolderError
+
+    try:
+        written = write_reports(run_dir)
+    except RunFolderError as problem:
+        err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_INVALID_INPUT) from None
+    out.print("wrote " + ", ".join(str(p) for p in written), highlight=False, soft_wrap=True)
 
 
 def _print_summary(summary: dict, out_dir: Path) -> None:

@@ -123,6 +123,16 @@ class Scenario:
         }
         return {k: v for k, v in named.items() if v is not None}
 
+    def files(self) -> dict[str, str]:
+        """The effective inputs as file name -> text, loadable with `load_scenario`."""
+        return scenario_files(self.config.model_dump(mode="json"), self.tables())
+
+
+def scenario_files(config: dict, tables: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """scenario.yaml and one CSV per table (by file stem), as text."""
+    texts = {"scenario.yaml": yaml.safe_dump(config, sort_keys=False)}
+    return texts | {f"{stem}.csv": frame.to_csv(index=False) for stem, frame in tables.items()}
+
 
 def load_scenario(folder: str | Path) -> Scenario:
     """Read and validate a scenario folder; raise ScenarioError naming file, line and column."""

@@ -18,6 +18,8 @@ from optimizer.diagnose import explain_infeasibility
 from optimizer.scenario import Scenario
 
 SOLUTION_STATUSES = ("optimal", "feasible")
+# What-limits-the-plan tables (optimizer.marginals), each written as <name>.csv.
+ANALYSIS_TABLES = ("limits", "lead_times", "probes")
 
 
 @dataclass
@@ -31,6 +33,7 @@ class SolveResult:
     costs: pd.DataFrame
     solver_log: str = ""
     regions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    analysis: dict[str, pd.DataFrame] = field(default_factory=dict)  # name in ANALYSIS_TABLES -> table
 
     @property
     def has_solution(self) -> bool:

@@ -1,5 +1,6 @@
 """Siting reports rendered from a run folder's result tables (never from the model)."""
 
 from reports.markdown import render_markdown
+from reports.render import report_renderers, write_reports
 
-__all__ = ["render_markdown"]
+__all__ = ["render_markdown", "report_renderers", "write_reports"]

@@ -1,0 +1,44 @@
+"""Report files for a run folder: report.md, report.html and report.pdf."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+from reports.content import build_report
+from reports.html import render_html
+from reports.markdown import render_markdown
+from reports.pdf import render_pdf
+from reports.run import read_run
+
+Renderer = Callable[[Path], str | bytes]
+
+
+def report_renderers() -> dict[str, Renderer]:
+    """File name -> function rendering it from a run folder. HTML and PDF share one build of the
+    content (figures take most of the time), cached per folder for this set of renderers."""
+    content = cache(lambda folder: build_report(read_run(folder)))
+    return {
+        "report.md": render_markdown,
+        "report.html": lambda folder: render_html(content(Path(folder))),
+        "report.pdf": lambda folder: render_pdf(content(Path(folder))),
+    }
+
+
+def write_reports(run_dir: str | Path) -> list[Path]:
+    """(Re)write the report files of a finished run folder, each atomically (temp file, then rename)."""
+    run_dir = Path(run_dir)
+    read_run(run_dir)  # fail with a clear RunFolderError before rendering anything
+    rendered = {name: render(run_dir) for name, render in report_renderers().items()}
+    return [_replace(run_dir / name, data) for name, data in rendered.items()]
+
+
+def _replace(path: Path, data: str | bytes) -> Path:
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    with os.fdopen(handle, "wb") as file:
+        file.write(data.encode() if isinstance(data, str) else data)
+    os.replace(temp, path)
+    return path

@@ -1,0 +1,156 @@
+"""HTML and PDF siting reports: numbers equal the result files, the HTML works in a real browser,
+the PDF has the expected pages and text, and reports never need the model."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from optimizer import load_scenario, write_results
+from optimizer.cli import app
+from reports import report_renderers, write_reports
+from reports.figures import lower48_states
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+SECTIONS = ("Executive summary", "Where to build", "When capacity comes online", "What it costs",
+            "What limits this plan", "Assumptions and data sources", "How this plan was obtained")
+
+
+@pytest.fixture(scope="module")
+def run_dir(default_run, tmp_path_factory) -> Path:
+    """The default scenario's run folder, written as `gridsite solve` writes it."""
+    scenario, result = default_run
+    out = tmp_path_factory.mktemp("default_run")
+    write_results(result, out, extra=report_renderers(), inputs=scenario.files())
+    return out
+
+
+def html_tables(run: Path) -> dict[str, pd.DataFrame]:
+    """The report's HTML tables keyed by their first header (pandas parses '1,200' as 1200)."""
+    tables = pd.read_html(io.StringIO((run / "report.html").read_text()))
+    return {t.columns[0]: t for t in tables}
+
+
+def test_report_totals_equal_the_result_files(run_dir):
+    tables = html_tables(run_dir)
+    costs = pd.read_csv(run_dir / "costs.csv")
+    cost_table = tables["component"].set_index("component")
+    assert cost_table.at["total", "discounted (USD)"] == round(costs["discounted_usd"].sum())
+    assert cost_table.at["total", "undiscounted (USD)"] == round(costs["usd"].sum())
+    by_component = costs.groupby("component")["discounted_usd"].sum().round()
+    assert cost_table["discounted (USD)"].drop("total").to_dict() == by_component.to_dict()
+
+    capacity = pd.read_csv(run_dir / "capacity.csv")
+    total = tables["region"].set_index("region").loc["total"]
+    for year, mw in capacity.groupby("year")["capacity_mw"].sum().items():
+        assert float(total[f"{year} (MW)"]) == round(mw)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert f"{summary['objective_usd'] / 1e9:,.2f} bn" in (run_dir / "report.html").read_text()
+
+
+def test_executive_summary_names_the_shortfall_and_its_cause(run_dir):
+    """The default scenario is short in 2026-2028 (see README); the summary gives the MW from
+    unserved.csv and, for 2026, the regions still waiting for their interconnection."""
+    html = (run_dir / "report.html").read_text()
+    unserved = pd.read_csv(run_dir / "unserved.csv").groupby("year")["mw"].sum()
+    for year, mw in unserved.items():
+        assert f"{mw:,.0f} MW in {year}" in html
+    regions = pd.read_csv(run_dir / "inputs" / "regions.csv")
+    waiting = int((regions["lead_time_years"] > 0).sum())  # first year 2026: any lead time waits
+    assert f"{waiting} of {len(regions)} regions cannot connect until after 2026" in html
+
+
+def test_inputs_folder_reloads_to_the_same_scenario(run_dir):
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert load_scenario(run_dir / "inputs").input_hash() == summary["input_hash"]
+
+
+def test_pdf_has_every_section_and_the_totals(run_dir):
+    from pypdf import PdfReader
+
+    reader = PdfReader(run_dir / "report.pdf")
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert len(reader.pages) >= 4  # summary, map, build-out, costs at the least
+    for title in SECTIONS:
+        assert title in text
+    costs = pd.read_csv(run_dir / "costs.csv")
+    assert f"{round(costs['discounted_usd'].sum()):,}" in text
+    images = sum(len(page.images) for page in reader.pages)
+    assert images == 3  # map, build-out, costs
+
+
+def test_lower48_map_is_offline_and_complete():
+    states = lower48_states().to_crs("EPSG:4326")
+    assert len(states) == 48 and "Texas" in set(states["STATE_NAME"]) and "Alaska" not in set(states["STATE_NAME"])
+    west, south, east, north = states.total_bounds
+    assert -125 < west < -124 and 24 < south < 25.5 and -67.5 < east < -66.5 and 49 < north < 49.5
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (/usr/bin/chromium)")
+def test_html_report_in_headless_chromium(run_dir, tmp_path):
+    """No console errors, no network requests, every figure decodes, and the page is not blank."""
+    from PIL import Image
+    from playwright.sync_api import sync_playwright
+
+    problems, requests = [], []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            tmp_path / "profile", executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True
+        )
+        page = browser.new_page()
+        page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.on("request", lambda request: requests.append(request.url))
+        page.goto((run_dir / "report.html").as_uri())
+        images = page.evaluate("Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
+        headings = page.evaluate("Array.from(document.querySelectorAll('h2')).map(h => h.textContent)")
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        browser.close()
+    assert problems == []
+    assert [url for url in requests if not url.startswith(("file:", "data:"))] == []
+    assert len(images) == 3 and all(done and width > 0 and height > 0 for done, width, height in images)
+    assert tuple(headings) == SECTIONS
+    screenshot = Image.open(tmp_path / "report.png").convert("L")
+    low, high = screenshot.getextrema()
+    assert high - low > 100 and len(screenshot.getcolors()) > 50  # text and figures, not a blank page
+
+
+def test_report_command_rewrites_reports_without_the_scenario(run_dir, tmp_path):
+    """A copy of the run folder without inputs/ (as an older run has) still renders, from results only."""
+    copy = shutil.copytree(run_dir, tmp_path / "copy", ignore=shutil.ignore_patterns("inputs", "report.*"))
+    result = CliRunner().invoke(app, ["report", str(copy)])
+    assert result.exit_code == 0, result.output
+    assert {"report.md", "report.html", "report.pdf"} <= {p.name for p in copy.iterdir()}
+    assert "lead time (years)" not in (copy / "report.html").read_text()  # needs inputs/regions.csv
+    assert not [p for p in copy.iterdir() if p.name.startswith(".")]
+
+
+def test_report_command_on_a_folder_without_a_plan_exits_2(tmp_path):
+    (tmp_path / "summary.json").write_text(json.dumps({"status": "infeasible", "message": "no way"}))
+    result = CliRunner().invoke(app, ["report", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "no plan to report (status infeasible: no way)" in result.output
+    assert CliRunner().invoke(app, ["report", str(tmp_path / "missing")]).exit_code == 2
+
+
+def test_any_cost_components_with_or_without_region_id(run_dir, tmp_path):
+    """costs.csv may gain per-region rows (region_id) and new components; totals still match."""
+    copy = shutil.copytree(run_dir, tmp_path / "copy")
+    costs = pd.read_csv(copy / "costs.csv").assign(region_id="")
+    carbon = pd.DataFrame({"component": "carbon", "year": 2030, "usd": [1e6, 2e6], "discounted_usd": [7e5, 1.4e6],
+                           "region_id": ["abilene_wtx", "dfw_oncor"]})
+    pd.concat([costs, carbon]).to_csv(copy / "costs.csv", index=False)
+    write_reports(copy)
+    table = html_tables(copy)["component"].set_index("component")
+    assert table.at["carbon", "discounted (USD)"] == 2_100_000
+    assert table.at["total", "discounted (USD)"] == round(costs["discounted_usd"].sum() + 2.1e6)
