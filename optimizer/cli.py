@@ -61,6 +61,15 @@ def solve(
     threads: Annotated[int | None, typer.Option(help="HiGHS threads; overrides scenario.yaml.")] = None,
     report: Annotated[bool, typer.Option(help="Also write report.md, report.html and report.pdf.")] = True,
     log: Annotated[bool, typer.Option("--log", help="Show the HiGHS log while solving.")] = False,
+    limits: Annotated[
+        bool,
+        typer.Option(help="Also value binding zone limits (limits.csv) and lead times (lead_times.csv) by re-solving."),
+    ] = True,
+    probe_region: Annotated[
+        list[str] | None,
+        typer.Option(help="Region id whose forcing out of (or into) the plan is costed by a re-solve (probes.csv). "
+                     "Repeatable."),
+    ] = None,
 ) -> None:
     """Solve a scenario and write summary.json, capacity.csv, service.csv, unserved.csv, costs.csv,
     sites.geojson, solver.log, inputs/ (the validated inputs) and report.md/.html/.pdf into --out.
@@ -73,12 +82,33 @@ def solve(
     from reports import report_renderers
 
     scenario = _load(scenario_dir, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, threads=threads)
+    probes = tuple(probe_region or ())
+    _check_regions(scenario, probes)
     result = solve_scenario(scenario, tee=log)
+    if result.has_solution:
+        result.analysis = _analyse(scenario, result, limits, probes)
     extra = report_renderers() if report and result.has_solution else None
     write_results(result, out_dir, extra=extra, inputs=scenario.files())
     _print_summary(result.summary, out_dir)
     if not result.has_solution:
         raise typer.Exit(EXIT_NO_SOLUTION)
+
+
+def _check_regions(scenario: Scenario, region_ids: tuple[str, ...]) -> None:
+    unknown = sorted(set(region_ids) - set(scenario.regions["region_id"]))
+    if unknown:
+        err.print(f"--probe-region: unknown region id(s) {', '.join(unknown)}; expected a region_id of regions.csv",
+                  highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_INVALID_INPUT)
+
+
+def _analyse(scenario: Scenario, result, limits: bool, probes: tuple[str, ...]) -> dict:
+    from optimizer.marginals import explain_limits, probe
+
+    analysis = explain_limits(scenario, result) if limits else {}
+    if probes:
+        analysis["probes"] = probe(scenario, result, probes)
+    return analysis
 
 
 @app.command()

@@ -15,7 +15,7 @@ from pyomo.contrib.solver.solvers.highs import Highs
 
 from formulations import build_model
 from optimizer.diagnose import explain_infeasibility
-from optimizer.scenario import Scenario
+from optimizer.scenario import Scenario, SolverSettings
 
 SOLUTION_STATUSES = ("optimal", "feasible")
 # What-limits-the-plan tables (optimizer.marginals), each written as <name>.csv.
@@ -50,15 +50,7 @@ def solve(scenario: Scenario, *, tee: bool = False) -> SolveResult:
     build_seconds = time.perf_counter() - started
 
     solve_started = time.perf_counter()
-    results = opt.solve(
-        model,
-        load_solutions=False,
-        raise_exception_on_nonoptimal_result=False,
-        tee=tee,
-        threads=settings.threads,
-        time_limit=settings.time_limit_s,
-        rel_gap=settings.mip_rel_gap,
-    )
+    results = run_highs(opt, model, settings, tee=tee)
     solve_seconds = time.perf_counter() - solve_started
 
     status, message = _classify(results)
@@ -72,6 +64,19 @@ def solve(scenario: Scenario, *, tee: bool = False) -> SolveResult:
     if status in SOLUTION_STATUSES:
         summary["costs_usd"] = tables["costs"].groupby("component", sort=False)["discounted_usd"].sum().to_dict()
     return SolveResult(summary=summary, solver_log=results.solver_log or "", regions=scenario.regions, **tables)
+
+
+def run_highs(opt: Highs, model: pyo.ConcreteModel, settings: SolverSettings, *, tee: bool = False):
+    """Solve with the scenario's HiGHS settings; the solution stays in HiGHS until loaded."""
+    return opt.solve(
+        model,
+        load_solutions=False,
+        raise_exception_on_nonoptimal_result=False,
+        tee=tee,
+        threads=settings.threads,
+        time_limit=settings.time_limit_s,
+        rel_gap=settings.mip_rel_gap,
+    )
 
 
 def _classify(results) -> tuple[str, str]:

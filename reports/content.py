@@ -241,5 +241,67 @@ def provenance_table(run: Run) -> Table:
 
 
 def limits_section(run: Run) -> Section:
-    """Placeholder until the marginal analysis exists: says what the run folder holds."""
-    return Section("What limits this plan", paragraphs=["No limit analysis was written for this run."])
+    """Binding zone limits and lead times with their value, and probes, when the run computed them."""
+    if run.limits is None and run.lead_times is None and run.probes is None:
+        return Section("What limits this plan", paragraphs=[
+            "Not computed for this run (solve with --limits, the default, to value zone limits and lead times)."])
+    tables = [(run.limits, zone_limits_table), (run.lead_times, lead_times_table), (run.probes, probes_table)]
+    return Section("What limits this plan", items=[table(frame) for frame, table in tables if frame is not None])
+
+
+def _usd_cell(value: float | None) -> str:
+    return "n/a" if pd.isna(value) else f"{value:,.0f}"
+
+
+def _range(low: float | None, high: float | None) -> str:
+    return f"{_usd_cell(low)} to {_usd_cell(high)}"
+
+
+def zone_limits_table(limits: pd.DataFrame) -> Table:
+    shown = limits[limits["binding"] | (limits["marginal_value_usd_per_mw"] != 0)]
+    shown = shown.sort_values("marginal_value_usd_per_mw", ascending=False)
+    frame = pd.DataFrame({
+        "zone": shown["zone_id"],
+        "year": shown["year"].astype(str),
+        "limit (MW)": shown["limit_mw"].map("{:,.0f}".format),
+        "plan (MW)": shown["capacity_mw"].map("{:,.0f}".format),
+        "value of 1 MW more (USD/MW)": shown["marginal_value_usd_per_mw"].map(_usd_cell),
+    })
+    note = (
+        "" if not shown.empty else "No zone limit binds. "
+    ) + ("Value of one more MW of headroom in a zone and year: the dual value of that limit in the linear "
+         "program with the plan's site choices fixed and module counts relaxed to continuous (USD of total "
+         "discounted cost saved per MW). Listed: limits the plan reaches, or with a non-zero value.")
+    return Table("Binding zone limits", frame, note)
+
+
+def lead_times_table(lead_times: pd.DataFrame) -> Table:
+    shown = lead_times.sort_values("saving_usd", ascending=False)
+    frame = pd.DataFrame({
+        "region": shown["region_id"],
+        "lead time (years)": shown["lead_time_years"].map("{:g}".format),
+        "first build year": shown["first_build_year"].astype(str),
+        "re-solve status": shown["status"],
+        "saving if 1 year earlier (USD)": shown["saving_usd"].map(_usd_cell),
+        "range (USD)": [_range(lo, hi) for lo, hi in zip(shown["saving_low_usd"], shown["saving_high_usd"])],
+    })
+    note = (
+        "" if not shown.empty else "No region is held back by its lead time. "
+    ) + ("Each region that builds in the first year its interconnection allows was re-solved (full MIP) with "
+         "its lead time one year shorter; the saving is the difference of the two objectives. Both solves stop "
+         "at the MIP gap, so the true saving lies in the range shown (from objectives and best bounds).")
+    return Table("Value of one year earlier interconnection", frame, note)
+
+
+def probes_table(probes: pd.DataFrame) -> Table:
+    frame = pd.DataFrame({
+        "region": probes["region_id"],
+        "forced": probes["forced"],
+        "re-solve status": probes["status"],
+        "change in cost (USD)": probes["change_usd"].map(_usd_cell),
+        "range (USD)": [_range(lo, hi) for lo, hi in zip(probes["change_low_usd"], probes["change_high_usd"])],
+    })
+    note = ("The plan re-solved (full MIP) with a region forced out (open = 0) or in (at least one module, or "
+            "1 MW, in the last year); the change is the extra total discounted cost, with the range the MIP gaps "
+            "allow. n/a: the re-solve found no plan (see its status).")
+    return Table("Cost of forcing regions in or out", frame, note)

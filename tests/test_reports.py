@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +15,7 @@ from typer.testing import CliRunner
 
 from optimizer import load_scenario, write_results
 from optimizer.cli import app
+from optimizer.marginals import explain_limits
 from reports import report_renderers, write_reports
 from reports.figures import lower48_states
 
@@ -31,27 +33,28 @@ def run_dir(default_run, tmp_path_factory) -> Path:
     """The default scenario's run folder, written as `gridsite solve` writes it."""
     scenario, result = default_run
     out = tmp_path_factory.mktemp("default_run")
-    write_results(result, out, extra=report_renderers(), inputs=scenario.files())
+    analysed = replace(result, analysis=explain_limits(scenario, result))
+    write_results(analysed, out, extra=report_renderers(), inputs=scenario.files())
     return out
 
 
-def html_tables(run: Path) -> dict[str, pd.DataFrame]:
-    """The report's HTML tables keyed by their first header (pandas parses '1,200' as 1200)."""
-    tables = pd.read_html(io.StringIO((run / "report.html").read_text()))
-    return {t.columns[0]: t for t in tables}
+def html_table(run: Path, title: str) -> pd.DataFrame:
+    """A table of the HTML report by its title (pandas parses '1,200' as 1200)."""
+    html = io.StringIO((run / "report.html").read_text())
+    (table,) = pd.read_html(html, attrs={"id": title.lower().replace(" ", "-")})
+    return table
 
 
 def test_report_totals_equal_the_result_files(run_dir):
-    tables = html_tables(run_dir)
     costs = pd.read_csv(run_dir / "costs.csv")
-    cost_table = tables["component"].set_index("component")
+    cost_table = html_table(run_dir, "Cost by component").set_index("component")
     assert cost_table.at["total", "discounted (USD)"] == round(costs["discounted_usd"].sum())
     assert cost_table.at["total", "undiscounted (USD)"] == round(costs["usd"].sum())
     by_component = costs.groupby("component")["discounted_usd"].sum().round()
     assert cost_table["discounted (USD)"].drop("total").to_dict() == by_component.to_dict()
 
     capacity = pd.read_csv(run_dir / "capacity.csv")
-    total = tables["region"].set_index("region").loc["total"]
+    total = html_table(run_dir, "Capacity in service by region and year").set_index("region").loc["total"]
     for year, mw in capacity.groupby("year")["capacity_mw"].sum().items():
         assert float(total[f"{year} (MW)"]) == round(mw)
     summary = json.loads((run_dir / "summary.json").read_text())
@@ -68,6 +71,14 @@ def test_executive_summary_names_the_shortfall_and_its_cause(run_dir):
     regions = pd.read_csv(run_dir / "inputs" / "regions.csv")
     waiting = int((regions["lead_time_years"] > 0).sum())  # first year 2026: any lead time waits
     assert f"{waiting} of {len(regions)} regions cannot connect until after 2026" in html
+
+
+def test_limits_section_lists_the_binding_zone_limits(run_dir):
+    limits = pd.read_csv(run_dir / "limits.csv")
+    binding = limits[limits["binding"]]
+    assert not binding.empty  # the default scenario reaches some zone limits (e.g. SPP in 2028)
+    shown = html_table(run_dir, "Binding zone limits")
+    assert set(zip(shown["zone"], shown["year"])) >= set(zip(binding["zone_id"], binding["year"]))
 
 
 def test_inputs_folder_reloads_to_the_same_scenario(run_dir):
@@ -131,7 +142,8 @@ def test_report_command_rewrites_reports_without_the_scenario(run_dir, tmp_path)
     result = CliRunner().invoke(app, ["report", str(copy)])
     assert result.exit_code == 0, result.output
     assert {"report.md", "report.html", "report.pdf"} <= {p.name for p in copy.iterdir()}
-    assert "lead time (years)" not in (copy / "report.html").read_text()  # needs inputs/regions.csv
+    regions = html_table(copy, "Capacity in service by region and year")
+    assert "lead time (years)" not in regions.columns  # needs inputs/regions.csv
     assert not [p for p in copy.iterdir() if p.name.startswith(".")]
 
 
@@ -151,6 +163,6 @@ def test_any_cost_components_with_or_without_region_id(run_dir, tmp_path):
                            "region_id": ["abilene_wtx", "dfw_oncor"]})
     pd.concat([costs, carbon]).to_csv(copy / "costs.csv", index=False)
     write_reports(copy)
-    table = html_tables(copy)["component"].set_index("component")
+    table = html_table(copy, "Cost by component").set_index("component")
     assert table.at["carbon", "discounted (USD)"] == 2_100_000
     assert table.at["total", "discounted (USD)"] == round(costs["discounted_usd"].sum() + 2.1e6)
