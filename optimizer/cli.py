@@ -60,6 +60,7 @@ def solve(
     mip_rel_gap: Annotated[float | None, typer.Option("--gap", help="Relative MIP gap; overrides scenario.yaml.")] = None,
     threads: Annotated[int | None, typer.Option(help="HiGHS threads; overrides scenario.yaml.")] = None,
     report: Annotated[bool, typer.Option(help="Also write report.md, report.html and report.pdf.")] = True,
+    export: Annotated[bool, typer.Option(help="Also write results.xlsx and a Parquet file per table.")] = True,
     log: Annotated[bool, typer.Option("--log", help="Show the HiGHS log while solving.")] = False,
     limits: Annotated[
         bool,
@@ -72,23 +73,21 @@ def solve(
     ] = None,
 ) -> None:
     """Solve a scenario and write summary.json, capacity.csv, service.csv, unserved.csv, costs.csv,
-    sites.geojson, solver.log, inputs/ (the validated inputs) and report.md/.html/.pdf into --out.
+    sites.geojson, solver.log, inputs/ (the validated inputs), limits.csv and lead_times.csv, report.md/.html/.pdf,
+    results.xlsx and <table>.parquet into --out.
 
     Exit 0 when a solution was written, 3 when the model has no solution (summary.json says why),
     2 for invalid input (nothing is written).
     """
     from optimizer.outputs import write_results
     from optimizer.solve import solve as solve_scenario
-    from reports import report_renderers
-
     scenario = _load(scenario_dir, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, threads=threads)
     probes = tuple(probe_region or ())
     _check_regions(scenario, probes)
     result = solve_scenario(scenario, tee=log)
     if result.has_solution:
         result.analysis = _analyse(scenario, result, limits, probes)
-    extra = report_renderers() if report and result.has_solution else None
-    write_results(result, out_dir, extra=extra, inputs=scenario.files())
+    write_results(result, out_dir, extra=_renderers(result, report, export), inputs=scenario.files())
     _print_summary(result.summary, out_dir)
     if not result.has_solution:
         raise typer.Exit(EXIT_NO_SOLUTION)
@@ -111,17 +110,30 @@ def _analyse(scenario: Scenario, result, limits: bool, probes: tuple[str, ...]) 
     return analysis
 
 
+def _renderers(result, report: bool, export: bool) -> dict:
+    from optimizer.outputs import EXPORTED_TABLES
+    from optimizer.solve import ANALYSIS_TABLES
+    from reports import export_renderers, report_renderers
+
+    if not result.has_solution:
+        return {}
+    tables = [t for t in EXPORTED_TABLES if t not in ANALYSIS_TABLES or t in result.analysis]
+    return (report_renderers() if report else {}) | (export_renderers(tables) if export else {})
+
+
 @app.command()
 def report(
     run_dir: Annotated[Path, typer.Argument(help="Output folder of `gridsite solve` (holds summary.json).")],
+    export: Annotated[bool, typer.Option(help="Also write results.xlsx and a Parquet file per table.")] = True,
 ) -> None:
-    """(Re)write report.md, report.html (self-contained) and report.pdf from a run folder's result
-    files; the model is neither rebuilt nor solved. Exit 2 when the folder holds no plan."""
+    """(Re)write report.md, report.html (self-contained), report.pdf, results.xlsx and Parquet files
+    from a run folder's result files; the model is neither rebuilt nor solved. Exit 2 when the folder
+    holds no plan."""
     from reports import write_reports
     from reports.run import RunFolderError
 
     try:
-        written = write_reports(run_dir)
+        written = write_reports(run_dir, export=export)
     except RunFolderError as problem:
         err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(EXIT_INVALID_INPUT) from None

@@ -14,6 +14,8 @@ import pandas as pd
 
 from optimizer.solve import ANALYSIS_TABLES, SolveResult
 
+TABLES = ("capacity", "service", "unserved", "costs")
+EXPORTED_TABLES = (*TABLES, "sites", *ANALYSIS_TABLES)  # exported to results.xlsx and <name>.parquet
 RESULT_FILES = (
     "capacity.csv",
     "service.csv",
@@ -27,6 +29,8 @@ RESULT_FILES = (
     *(f"{name}.csv" for name in ANALYSIS_TABLES),
     "report.html",
     "report.pdf",
+    "results.xlsx",
+    *(f"{name}.parquet" for name in EXPORTED_TABLES),
 )
 
 
@@ -52,7 +56,7 @@ def write_results(
         _write_json(staging / "summary.json", result.summary)
         (staging / "solver.log").write_text(result.solver_log)
         if result.has_solution:
-            for name in ("capacity", "service", "unserved", "costs"):
+            for name in TABLES:
                 getattr(result, name).to_csv(staging / f"{name}.csv", index=False)
             (staging / "sites.geojson").write_text(sites_geojson(result.regions, result.capacity))
             for name, table in result.analysis.items():

@@ -1,4 +1,4 @@
-"""Report files for a run folder: report.md, report.html and report.pdf."""
+"""Report files for a run folder: report.md, report.html and report.pdf, and the exports."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from functools import cache
 from pathlib import Path
 
 from reports.content import build_report
+from reports.exports import export_renderers, present_tables
 from reports.html import render_html
 from reports.markdown import render_markdown
 from reports.pdf import render_pdf
@@ -28,11 +29,13 @@ def report_renderers() -> dict[str, Renderer]:
     }
 
 
-def write_reports(run_dir: str | Path) -> list[Path]:
-    """(Re)write the report files of a finished run folder, each atomically (temp file, then rename)."""
+def write_reports(run_dir: str | Path, export: bool = True) -> list[Path]:
+    """(Re)write the report files (and with `export` results.xlsx and the Parquet files) of a
+    finished run folder, each atomically (temp file, then rename)."""
     run_dir = Path(run_dir)
     read_run(run_dir)  # fail with a clear RunFolderError before rendering anything
-    rendered = {name: render(run_dir) for name, render in report_renderers().items()}
+    renderers = report_renderers() | (export_renderers(present_tables(run_dir)) if export else {})
+    rendered = {name: render(run_dir) for name, render in renderers.items()}
     return [_replace(run_dir / name, data) for name, data in rendered.items()]
 
 

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from optimizer import load_scenario, write_results
 from optimizer.cli import app
 from optimizer.marginals import explain_limits
-from reports import report_renderers, write_reports
+from reports import export_renderers, report_renderers, write_reports
 from reports.figures import lower48_states
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -34,7 +34,9 @@ def run_dir(default_run, tmp_path_factory) -> Path:
     scenario, result = default_run
     out = tmp_path_factory.mktemp("default_run")
     analysed = replace(result, analysis=explain_limits(scenario, result))
-    write_results(analysed, out, extra=report_renderers(), inputs=scenario.files())
+    tables = ["capacity", "service", "unserved", "costs", "sites", "limits", "lead_times"]
+    extra = report_renderers() | export_renderers(tables)
+    write_results(analysed, out, extra=extra, inputs=scenario.files())
     return out
 
 
@@ -79,6 +81,21 @@ def test_limits_section_lists_the_binding_zone_limits(run_dir):
     assert not binding.empty  # the default scenario reaches some zone limits (e.g. SPP in 2028)
     shown = html_table(run_dir, "Binding zone limits")
     assert set(zip(shown["zone"], shown["year"])) >= set(zip(binding["zone_id"], binding["year"]))
+
+
+def test_exports_hold_the_same_tables_as_the_csv_files(run_dir):
+    import geopandas as gpd
+
+    sheets = pd.read_excel(run_dir / "results.xlsx", sheet_name=None)
+    assert set(sheets) == {"summary", "capacity", "service", "unserved", "costs", "sites", "limits", "lead_times"}
+    summary = sheets["summary"].set_index("item")["value"]
+    assert float(summary["objective_usd"]) == pytest.approx(json.loads((run_dir / "summary.json").read_text())["objective_usd"])
+    for name in ("capacity", "service", "unserved", "costs", "limits", "lead_times"):
+        csv = pd.read_csv(run_dir / f"{name}.csv")
+        pd.testing.assert_frame_equal(pd.read_parquet(run_dir / f"{name}.parquet"), csv, check_dtype=False)
+        pd.testing.assert_frame_equal(sheets[name], csv, check_dtype=False)
+    sites = gpd.read_parquet(run_dir / "sites.parquet")
+    assert sites.crs.to_epsg() == 4326 and len(sites) == len(sheets["sites"]) == 23
 
 
 def test_inputs_folder_reloads_to_the_same_scenario(run_dir):
