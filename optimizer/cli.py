@@ -140,6 +140,24 @@ def report(
     out.print("wrote " + ", ".join(str(p) for p in written), highlight=False, soft_wrap=True)
 
 
+@app.command()
+def compare(
+    run_dirs: Annotated[list[Path], typer.Argument(help="Two or more output folders of `gridsite solve`; the first is the reference.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for compare.html and compare.pdf (created if missing).")],
+) -> None:
+    """Compare runs side by side (cost by component, sites, MW by year, how each was solved) in
+    compare.html and compare.pdf, from the runs' result files. Exit 2 when a folder holds no plan."""
+    from reports import write_comparison
+    from reports.run import RunFolderError
+
+    try:
+        written = write_comparison(run_dirs, out_dir)
+    except RunFolderError as problem:
+        err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_INVALID_INPUT) from None
+    out.print("wrote " + ", ".join(str(p) for p in written), highlight=False, soft_wrap=True)
+
+
 def _print_summary(summary: dict, out_dir: Path) -> None:
     table = Table(title=f"gridsite: {summary['scenario']}", show_header=False)
     gap = summary["mip_gap"]

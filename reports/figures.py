@@ -47,7 +47,7 @@ def lower48_states() -> gpd.GeoDataFrame:
     return gpd.read_file(path).set_crs("EPSG:4326").to_crs(US_ALBERS)
 
 
-def _png(fig) -> bytes:
+def to_png(fig) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
     plt.close(fig)
@@ -76,7 +76,7 @@ def siting_map(run: Run) -> bytes:
     ax.set_axis_off()
     ax.set_title(f"Chosen sites by MW in service in {run.years[-1]}, coloured by grid zone", fontsize=12)
     _map_legends(ax, styles, built, scale)
-    return _png(fig)
+    return to_png(fig)
 
 
 def _map_legends(ax, styles: dict[str, tuple[str, str]], built: pd.DataFrame, scale: float) -> None:
@@ -124,7 +124,7 @@ def buildout_chart(run: Run) -> bytes:
     ax.set_title("Capacity in service by grid zone against demand")
     ax.legend(title="Grid zone", fontsize=8, title_fontsize=9, loc="upper left", ncols=2)
     ax.grid(axis="y", alpha=0.3)
-    return _png(fig)
+    return to_png(fig)
 
 
 def cost_chart(run: Run) -> bytes:
@@ -138,4 +138,4 @@ def cost_chart(run: Run) -> bytes:
     ax.set_title("Total discounted cost by component")
     ax.margins(x=0.15)
     ax.grid(axis="x", alpha=0.3)
-    return _png(fig)
+    return to_png(fig)

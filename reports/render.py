@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
+from reports.compare import build_comparison
 from reports.content import build_report
 from reports.exports import export_renderers, present_tables
 from reports.html import render_html
@@ -37,6 +38,14 @@ def write_reports(run_dir: str | Path, export: bool = True) -> list[Path]:
     renderers = report_renderers() | (export_renderers(present_tables(run_dir)) if export else {})
     rendered = {name: render(run_dir) for name, render in renderers.items()}
     return [_replace(run_dir / name, data) for name, data in rendered.items()]
+
+
+def write_comparison(run_dirs: list[str | Path], out_dir: str | Path) -> list[Path]:
+    """compare.html and compare.pdf side by side for several run folders, each written atomically."""
+    report = build_comparison([read_run(folder) for folder in run_dirs])
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return [_replace(out / "compare.html", render_html(report)), _replace(out / "compare.pdf", render_pdf(report))]
 
 
 def _replace(path: Path, data: str | bytes) -> Path:

@@ -40,9 +40,9 @@ def run_dir(default_run, tmp_path_factory) -> Path:
     return out
 
 
-def html_table(run: Path, title: str) -> pd.DataFrame:
-    """A table of the HTML report by its title (pandas parses '1,200' as 1200)."""
-    html = io.StringIO((run / "report.html").read_text())
+def html_table(run: Path, title: str, page: str = "report.html") -> pd.DataFrame:
+    """A table of an HTML report by its title (pandas parses '1,200' as 1200)."""
+    html = io.StringIO((run / page).read_text())
     (table,) = pd.read_html(html, attrs={"id": title.lower().replace(" ", "-")})
     return table
 
@@ -183,3 +183,22 @@ def test_any_cost_components_with_or_without_region_id(run_dir, tmp_path):
     table = html_table(copy, "Cost by component").set_index("component")
     assert table.at["carbon", "discounted (USD)"] == 2_100_000
     assert table.at["total", "discounted (USD)"] == round(costs["discounted_usd"].sum() + 2.1e6)
+
+
+def test_comparison_sets_runs_side_by_side(run_dir, tmp_path):
+    """The same run twice, under two folder names: each column repeats that run's totals."""
+    other = shutil.copytree(run_dir, tmp_path / "again")
+    result = CliRunner().invoke(app, ["compare", str(run_dir), str(other), "--out", str(tmp_path / "cmp")])
+    assert result.exit_code == 0, result.output
+    name = json.loads((run_dir / "summary.json").read_text())["scenario"]
+    labels = [f"{name} ({run_dir.name})", f"{name} (again)"]
+    costs = html_table(tmp_path / "cmp", "Discounted cost by component", "compare.html").set_index("component")
+    capacity = html_table(tmp_path / "cmp", "MW in service by year", "compare.html").set_index("year")
+    total_usd = round(pd.read_csv(run_dir / "costs.csv")["discounted_usd"].sum())
+    by_year = pd.read_csv(run_dir / "capacity.csv").groupby("year")["capacity_mw"].sum().round()
+    for label in labels:
+        assert costs.at["total", f"{label} (USD)"] == total_usd
+        assert capacity[f"{label} (MW)"].to_dict() == by_year.to_dict()
+    assert (tmp_path / "cmp" / "compare.pdf").read_bytes().startswith(b"%PDF")
+    bad = CliRunner().invoke(app, ["compare", str(run_dir), str(tmp_path / "nowhere"), "--out", str(tmp_path / "c2")])
+    assert bad.exit_code == 2 and "summary.json not found" in bad.output
