@@ -250,7 +250,7 @@ def limits_section(run: Run) -> Section:
 
 
 def _usd_cell(value: float | None) -> str:
-    return "n/a" if pd.isna(value) else f"{value:,.0f}"
+    return "n/a" if pd.isna(value) else f"{round(value):,}"  # round() to an int: no "-0"
 
 
 def _range(low: float | None, high: float | None) -> str:
