@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -81,6 +82,7 @@ def solve(
     """
     from optimizer.outputs import write_results
     from optimizer.solve import solve as solve_scenario
+
     scenario = _load(scenario_dir, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, threads=threads)
     probes = tuple(probe_region or ())
     _check_regions(scenario, probes)
@@ -130,14 +132,8 @@ def report(
     from a run folder's result files; the model is neither rebuilt nor solved. Exit 2 when the folder
     holds no plan."""
     from reports import write_reports
-    from reports.run import RunFolderError
 
-    try:
-        written = write_reports(run_dir, export=export)
-    except RunFolderError as problem:
-        err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
-        raise typer.Exit(EXIT_INVALID_INPUT) from None
-    out.print("wrote " + ", ".join(str(p) for p in written), highlight=False, soft_wrap=True)
+    _write_from_runs(lambda: write_reports(run_dir, export=export))
 
 
 @app.command()
@@ -148,10 +144,16 @@ def compare(
     """Compare runs side by side (cost by component, sites, MW by year, how each was solved) in
     compare.html and compare.pdf, from the runs' result files. Exit 2 when a folder holds no plan."""
     from reports import write_comparison
+
+    _write_from_runs(lambda: write_comparison(run_dirs, out_dir))
+
+
+def _write_from_runs(write: Callable[[], list[Path]]) -> None:
+    """Run a report writer; a run folder it cannot use exits 2 with the reason."""
     from reports.run import RunFolderError
 
     try:
-        written = write_comparison(run_dirs, out_dir)
+        written = write()
     except RunFolderError as problem:
         err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(EXIT_INVALID_INPUT) from None

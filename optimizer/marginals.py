@@ -17,6 +17,7 @@ Probes (`probes` table, on request): re-solve the MIP with a region forced out (
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import pandas as pd
@@ -53,13 +54,14 @@ def zone_limit_values(scenario: Scenario, result: SolveResult) -> pd.DataFrame:
     for var in model.modules_added.values():
         var.domain = pyo.NonNegativeReals
     model.open.domain = pyo.Reals  # fixed above; no integer column may remain, or HiGHS gives no duals
-    opt = Highs()
-    results = run_highs(opt, model, scenario.config.solver)
-    duals = results.solution_loader.get_duals(list(model.zone_limit.values()))
+    results = run_highs(Highs(), model, scenario.config.solver)
+    # The plan is feasible for this LP, so only a time limit can leave it unsolved: values stay blank.
+    solved = _classify(results)[0] == "optimal"
+    duals = results.solution_loader.get_duals(list(model.zone_limit.values())) if solved else {}
     held = _zone_capacity(scenario, result)
     rows = [
         (z, t, limit, held.get((z, t), 0.0), held.get((z, t), 0.0) >= limit - BIND_TOLERANCE_MW,
-         _clean(-duals[model.zone_limit[z, t]]))
+         _clean(-duals[model.zone_limit[z, t]]) if solved else None)
         for z, t, limit in scenario.zone_limits[["zone_id", "year", "limit_mw"]].itertuples(index=False)
     ]
     return pd.DataFrame(rows, columns=columns)
@@ -89,7 +91,7 @@ def held_back_regions(scenario: Scenario, result: SolveResult) -> list[str]:
 
 
 def lead_time_values(scenario: Scenario, result: SolveResult) -> pd.DataFrame:
-    columns = ["region_id", "lead_time_years", "first_build_year", "status", "objective_usd",
+    columns = ["region_id", "lead_time_years", "first_build_year", "status", "solve_seconds", "objective_usd",
                "saving_usd", "saving_low_usd", "saving_high_usd"]
     regions = scenario.regions.set_index("region_id")
     rows = []
@@ -98,11 +100,12 @@ def lead_time_values(scenario: Scenario, result: SolveResult) -> pd.DataFrame:
         shorter = scenario.regions.assign(
             lead_time_years=scenario.regions["lead_time_years"].where(scenario.regions["region_id"] != r, max(lead - 1, 0))
         )
-        status, objective, bound = _resolve(build_model(replace(scenario, regions=shorter)), scenario)
+        status, seconds, objective, bound = _resolve(build_model(replace(scenario, regions=shorter)), scenario)
         change, low, high = _cost_change(result.summary, objective, bound)
         # A shorter lead time only relaxes the model, so the true saving is at least 0.
         saving = (None, None, None) if change is None else (-change, max(0.0, -high), -low)
-        rows.append((r, lead, first_build_year(scenario.config.first_year, lead), status, objective, *saving))
+        opens = first_build_year(scenario.config.first_year, lead)
+        rows.append((r, lead, opens, status, seconds, objective, *saving))
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -119,20 +122,23 @@ def probe(scenario: Scenario, result: SolveResult, region_ids: tuple[str, ...]) 
             module = regions.at[r, "module_mw"]
             least = min(1.0 if pd.isna(module) else float(module), float(regions.at[r, "max_mw"]))
             model.probe_least_mw = pyo.Constraint(expr=model.capacity_mw[r, model.YEARS.last()] >= least)
-        status, objective, bound = _resolve(model, scenario)
+        status, seconds, objective, bound = _resolve(model, scenario)
         change, low, high = _cost_change(result.summary, objective, bound)
         # Forcing only restricts the model, so the true change is at least 0.
-        rows.append((r, "in" if forced_in else "out", status, objective, change, low if low is None else max(0.0, low), high))
-    return pd.DataFrame(rows, columns=["region_id", "forced", "status", "objective_usd", "change_usd",
-                                       "change_low_usd", "change_high_usd"])
+        low = low if low is None else max(0.0, low)
+        rows.append((r, "in" if forced_in else "out", status, seconds, objective, change, low, high))
+    return pd.DataFrame(rows, columns=["region_id", "forced", "status", "solve_seconds", "objective_usd",
+                                       "change_usd", "change_low_usd", "change_high_usd"])
 
 
-def _resolve(model: pyo.ConcreteModel, scenario: Scenario) -> tuple[str, float | None, float | None]:
-    """Solve a variant of the plan's model; its status, objective and best bound."""
+def _resolve(model: pyo.ConcreteModel, scenario: Scenario) -> tuple[str, float, float | None, float | None]:
+    """Solve a variant of the plan's model; its status, solve seconds, objective and best bound."""
+    started = time.perf_counter()
     results = run_highs(Highs(), model, scenario.config.solver)
+    seconds = round(time.perf_counter() - started, 3)
     status, _ = _classify(results)
     objective = results.incumbent_objective if status in SOLUTION_STATUSES else None
-    return status, objective, results.objective_bound
+    return status, seconds, objective, results.objective_bound
 
 
 def _cost_change(summary: dict, objective: float | None, bound: float | None) -> tuple[float | None, ...]:

@@ -108,8 +108,22 @@ def executive_summary(run: Run) -> list[str]:
         _timeline(run),
         f"Capacity in service reaches {mw(by_year[last].sum())} in {last} against {mw(demand[last])} required.",
         _shortfall(run),
+        _limits_sentence(run),
     ]
     return [s for s in sentences if s]
+
+
+def _limits_sentence(run: Run) -> str:
+    """The most valuable earlier interconnection and zone headroom, when the run computed them."""
+    parts = []
+    if run.lead_times is not None and run.lead_times["saving_usd"].fillna(0).max() > 0:
+        top = run.lead_times.loc[run.lead_times["saving_usd"].idxmax()]
+        parts.append(f"connecting {top['region_id']} one year earlier would save about {usd(top['saving_usd'])}")
+    if run.limits is not None and run.limits["marginal_value_usd_per_mw"].fillna(0).max() > 0:
+        top = run.limits.loc[run.limits["marginal_value_usd_per_mw"].idxmax()]
+        parts.append(f"each extra MW of {top['zone_id']}'s {top['year']} zone limit would save "
+                     f"{usd(top['marginal_value_usd_per_mw'])}")
+    return f"What limits this plan most: {'; '.join(parts)} (see below)." if parts else ""
 
 
 def _gap(gap: float | None) -> str:
@@ -253,12 +267,18 @@ def _usd_cell(value: float | None) -> str:
     return "n/a" if pd.isna(value) else f"{round(value):,}"  # round() to an int: no "-0"
 
 
-def _range(low: float | None, high: float | None) -> str:
-    return f"{_usd_cell(low)} to {_usd_cell(high)}"
+def _resolve_columns(rows: pd.DataFrame, value: str, label: str) -> dict[str, object]:
+    """Status and time, value and range columns of a re-solve table (<value>_usd, _low_usd, _high_usd)."""
+    ranges = zip(rows[f"{value}_low_usd"], rows[f"{value}_high_usd"])
+    return {
+        "re-solve": [f"{status}, {seconds:.2f} s" for status, seconds in zip(rows["status"], rows["solve_seconds"])],
+        f"{label} (USD)": rows[f"{value}_usd"].map(_usd_cell),
+        "range (USD)": [f"{_usd_cell(low)} to {_usd_cell(high)}" for low, high in ranges],
+    }
 
 
 def zone_limits_table(limits: pd.DataFrame) -> Table:
-    shown = limits[limits["binding"] | (limits["marginal_value_usd_per_mw"] != 0)]
+    shown = limits[limits["binding"] | (limits["marginal_value_usd_per_mw"].fillna(0) != 0)]
     shown = shown.sort_values("marginal_value_usd_per_mw", ascending=False)
     frame = pd.DataFrame({
         "zone": shown["zone_id"],
@@ -267,12 +287,10 @@ def zone_limits_table(limits: pd.DataFrame) -> Table:
         "plan (MW)": shown["capacity_mw"].map("{:,.0f}".format),
         "value of 1 MW more (USD/MW)": shown["marginal_value_usd_per_mw"].map(_usd_cell),
     })
-    note = (
-        "" if not shown.empty else "No zone limit binds. "
-    ) + ("Value of one more MW of headroom in a zone and year: the dual value of that limit in the linear "
-         "program with the plan's site choices fixed and module counts relaxed to continuous (USD of total "
-         "discounted cost saved per MW). Listed: limits the plan reaches, or with a non-zero value.")
-    return Table("Binding zone limits", frame, note)
+    method = ("Value of one more MW of headroom in a zone and year: the dual value of that limit in the linear "
+              "program with the plan's site choices fixed and module counts relaxed to continuous (USD of total "
+              "discounted cost saved per MW). Listed: limits the plan reaches, or with a non-zero value.")
+    return Table("Binding zone limits", frame, _note(shown, "No zone limit binds.", method))
 
 
 def lead_times_table(lead_times: pd.DataFrame) -> Table:
@@ -281,25 +299,24 @@ def lead_times_table(lead_times: pd.DataFrame) -> Table:
         "region": shown["region_id"],
         "lead time (years)": shown["lead_time_years"].map("{:g}".format),
         "first build year": shown["first_build_year"].astype(str),
-        "re-solve status": shown["status"],
-        "saving if 1 year earlier (USD)": shown["saving_usd"].map(_usd_cell),
-        "range (USD)": [_range(lo, hi) for lo, hi in zip(shown["saving_low_usd"], shown["saving_high_usd"])],
+        **_resolve_columns(shown, "saving", "saving if 1 year earlier"),
     })
-    note = (
-        "" if not shown.empty else "No region is held back by its lead time. "
-    ) + ("Each region that builds in the first year its interconnection allows was re-solved (full MIP) with "
-         "its lead time one year shorter; the saving is the difference of the two objectives. Both solves stop "
-         "at the MIP gap, so the true saving lies in the range shown (from objectives and best bounds).")
-    return Table("Value of one year earlier interconnection", frame, note)
+    method = ("Each region that builds in the first year its interconnection allows was re-solved (full MIP) with "
+              "its lead time one year shorter; the saving is the difference of the two objectives. Both solves "
+              "stop at the MIP gap, so the true saving lies in the range shown (from objectives and best bounds).")
+    return Table("Value of one year earlier interconnection", frame,
+                 _note(shown, "No region is held back by its lead time.", method))
+
+
+def _note(shown: pd.DataFrame, when_empty: str, method: str) -> str:
+    return method if not shown.empty else f"{when_empty} {method}"
 
 
 def probes_table(probes: pd.DataFrame) -> Table:
     frame = pd.DataFrame({
         "region": probes["region_id"],
         "forced": probes["forced"],
-        "re-solve status": probes["status"],
-        "change in cost (USD)": probes["change_usd"].map(_usd_cell),
-        "range (USD)": [_range(lo, hi) for lo, hi in zip(probes["change_low_usd"], probes["change_high_usd"])],
+        **_resolve_columns(probes, "change", "change in cost"),
     })
     note = ("The plan re-solved (full MIP) with a region forced out (open = 0) or in (at least one module, or "
             "1 MW, in the last year); the change is the extra total discounted cost, with the range the MIP gaps "
