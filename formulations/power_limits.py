@@ -12,6 +12,8 @@ from __future__ import annotations
 import pandas as pd
 import pyomo.environ as pyo
 
+from formulations.values import solved
+
 
 def define_components(model: pyo.ConcreteModel, scenario) -> None:
     regions = scenario.regions
@@ -28,3 +30,15 @@ def _limits(model: pyo.ConcreteModel, table: pd.DataFrame | None, key: str, regi
         index, rule=lambda m, group, t: sum(m.headroom_mw[r, t] for r in members[group]) <= limit_mw[group, t]
     )
     return index, constraint
+
+
+def result_tables(model: pyo.ConcreteModel, scenario) -> dict[str, pd.DataFrame]:
+    """power_limits.csv: every zone and pool limit with the firm grid MW the plan holds against it."""
+    rows = [
+        (level, group, t, pyo.value(constraint.upper), solved(constraint.body))
+        for level, limits in (("zone", model.zone_limit), ("pool", model.local_limit))
+        for (group, t), constraint in limits.items()
+    ]
+    if not rows:
+        return {}
+    return {"power_limits": pd.DataFrame(rows, columns=["level", "limit_id", "year", "limit_mw", "used_mw"])}

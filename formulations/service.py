@@ -16,7 +16,7 @@ from formulations.values import solved
 
 
 def define_components(model: pyo.ConcreteModel, scenario) -> None:
-    demand = scenario.demand
+    demand = scenario.demand_mw
     mw = {(d, t): v for d, t, v in demand[["demand_id", "year", "mw"]].itertuples(index=False)}
     model.DEMANDS = pyo.Set(initialize=sorted(demand["demand_id"].unique()), ordered=True)
 
@@ -84,4 +84,4 @@ def _with_gpus(table: pd.DataFrame, scenario) -> pd.DataFrame:
     stated = scenario.demand[["demand_id", "year", "gpu_id"]]
     table = table.merge(stated, on=["demand_id", "year"], how="left")
     kw = table["gpu_id"].map(scenario.gpus.set_index("gpu_id")["kw_per_gpu"])
-    return table.assign(gpus=(table["mw"] * 1000 / kw).round(0))
+    return table.assign(gpus=(table["mw"].astype(float) * 1000 / kw.astype(float)).round(0))

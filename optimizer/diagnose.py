@@ -19,7 +19,7 @@ ADVICE = "Add regions, shorten lead times, raise limits, or set unserved_penalty
 
 def explain_infeasibility(scenario: Scenario) -> str:
     pairs = _allowed_regions(scenario)
-    demand = scenario.demand[scenario.demand["mw"] > 0].sort_values(["year", "demand_id"])
+    demand = scenario.demand_mw[scenario.demand_mw["mw"] > 0].sort_values(["year", "demand_id"])
     for t, in_year in demand.groupby("year"):
         bound = _it_bound(scenario, t)
         for d, need in zip(in_year["demand_id"], in_year["mw"]):

@@ -185,6 +185,14 @@ class Scenario:
             digest.update(table.to_csv(index=False).encode())
         return digest.hexdigest()
 
+    @property
+    def demand_mw(self) -> pd.DataFrame:
+        """demand.csv with `mw` in IT MW on every row: GPUs * kW per GPU / 1000 where stated in GPUs."""
+        if self.gpus is None:
+            return self.demand
+        kw = self.demand["gpu_id"].map(self.gpus.set_index("gpu_id")["kw_per_gpu"])
+        return self.demand.assign(mw=self.demand["mw"].fillna(self.demand["gpus"] * kw / 1000.0))
+
     def with_solver(self, **settings) -> Scenario:
         """A copy with some solver settings replaced (validated like scenario.yaml's `solver:`)."""
         try:
@@ -196,6 +204,16 @@ class Scenario:
     def tables(self) -> dict[str, pd.DataFrame]:
         names = ("regions", "demand", "zone_limits", "service_costs", "interconnection", "tariffs", "local_limits", "gpus")
         return {name: getattr(self, name) for name in names if getattr(self, name) is not None}
+
+    def files(self) -> dict[str, str]:
+        """The effective inputs as file name -> text, loadable with `load_scenario`."""
+        return scenario_files(self.config.model_dump(mode="json"), self.tables())
+
+
+def scenario_files(config: dict, tables: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """scenario.yaml and one CSV per table (by file stem), as text."""
+    texts = {"scenario.yaml": yaml.safe_dump(config, sort_keys=False)}
+    return texts | {f"{stem}.csv": frame.to_csv(index=False) for stem, frame in tables.items()}
 
 
 def load_scenario(folder: str | Path) -> Scenario:
@@ -211,7 +229,7 @@ def load_scenario(folder: str | Path) -> Scenario:
     gpus = _optional(folder, GPUS, {})
     gpu_ids = set() if gpus is None else set(gpus["gpu_id"])
     demand = read_table(folder, DEMAND, {"year": horizon, "gpu_id": one_of(gpu_ids, "a gpu_id listed in gpus.csv")})
-    demand = _demand_in_mw(demand, gpus)
+    _check_demand_units(demand)
     known_demand = one_of(set(demand["demand_id"]), "a demand_id listed in demand.csv")
     zone_limits = _optional(
         folder, ZONE_LIMITS, {"year": horizon, "zone_id": one_of(set(regions["zone_id"]), "a zone_id used in regions.csv")}
@@ -242,8 +260,8 @@ def _with_firm_share(paths: pd.DataFrame | None) -> pd.DataFrame | None:
     return paths.assign(firm_share=paths["firm_share"].fillna(paths["kind"].ne("onsite").astype(float)))
 
 
-def _demand_in_mw(demand: pd.DataFrame, gpus: pd.DataFrame | None) -> pd.DataFrame:
-    """Each demand row gives `mw` (IT MW) or `gpus` of a `gpu_id`; fill `mw` from GPUs where given."""
+def _check_demand_units(demand: pd.DataFrame) -> None:
+    """Each demand row gives `mw` (IT MW) or `gpus` of a `gpu_id`, not both."""
     in_gpus = demand["gpus"].notna() | demand["gpu_id"].notna()
     problems = [
         f"line {i + 2}: expected either mw, or gpus with gpu_id, not "
@@ -253,10 +271,6 @@ def _demand_in_mw(demand: pd.DataFrame, gpus: pd.DataFrame | None) -> pd.DataFra
     ]
     if problems:
         raise ScenarioError(DEMAND.file, problems)
-    if not in_gpus.any():
-        return demand
-    kw = demand["gpu_id"].map(gpus.set_index("gpu_id")["kw_per_gpu"])
-    return demand.assign(mw=demand["mw"].fillna(demand["gpus"] * kw / 1000.0))
 
 
 def _optional(folder: Path, spec: TableSpec, refs) -> pd.DataFrame | None:

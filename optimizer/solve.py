@@ -16,10 +16,12 @@ from pyomo.contrib.solver.solvers.highs import Highs
 from formulations import MODULES, build_model
 from formulations.objective import term_weight
 from optimizer.diagnose import explain_infeasibility
-from optimizer.scenario import Scenario
+from optimizer.scenario import Scenario, SolverSettings
 
 SOLUTION_STATUSES = ("optimal", "feasible")
 COST_COLUMNS = ["component", "region_id", "year", "usd", "discounted_usd"]
+# What-limits-the-plan tables (optimizer.marginals), each written as <name>.csv.
+ANALYSIS_TABLES = ("limits", "lead_times", "probes")
 
 
 @dataclass
@@ -30,6 +32,7 @@ class SolveResult:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     solver_log: str = ""
     regions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    analysis: dict[str, pd.DataFrame] = field(default_factory=dict)  # name in ANALYSIS_TABLES -> table
 
     @property
     def has_solution(self) -> bool:
@@ -54,15 +57,7 @@ def solve(scenario: Scenario, *, tee: bool = False) -> SolveResult:
     build_seconds = time.perf_counter() - started
 
     solve_started = time.perf_counter()
-    results = opt.solve(
-        model,
-        load_solutions=False,
-        raise_exception_on_nonoptimal_result=False,
-        tee=tee,
-        threads=settings.threads,
-        time_limit=settings.time_limit_s,
-        rel_gap=settings.mip_rel_gap,
-    )
+    results = run_highs(opt, model, settings, tee=tee)
     solve_seconds = time.perf_counter() - solve_started
 
     status, message = _classify(results)
@@ -76,6 +71,19 @@ def solve(scenario: Scenario, *, tee: bool = False) -> SolveResult:
     if tables:
         summary["costs_usd"] = tables["costs"].groupby("component", sort=False)["discounted_usd"].sum().to_dict()
     return SolveResult(summary, tables, results.solver_log or "", scenario.regions)
+
+
+def run_highs(opt: Highs, model: pyo.ConcreteModel, settings: SolverSettings, *, tee: bool = False):
+    """Solve with the scenario's HiGHS settings; the solution stays in HiGHS until loaded."""
+    return opt.solve(
+        model,
+        load_solutions=False,
+        raise_exception_on_nonoptimal_result=False,
+        tee=tee,
+        threads=settings.threads,
+        time_limit=settings.time_limit_s,
+        rel_gap=settings.mip_rel_gap,
+    )
 
 
 def _classify(results) -> tuple[str, str]:

@@ -96,10 +96,10 @@ def test_invalid_input_exits_2_and_writes_nothing(tiny, tmp_path):
 def test_invalid_input_leaves_earlier_results_untouched(tiny, tmp_path):
     out = tmp_path / "out"
     assert runner.invoke(app, ["solve", str(tiny), "--out", str(out)]).exit_code == 0
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     (tiny / "scenario.yaml").write_text("name: [broken\n")
     assert runner.invoke(app, ["solve", str(tiny), "--out", str(out)]).exit_code == 2
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
 
 
 def test_validate(tiny):

@@ -44,7 +44,7 @@ def test_gb200_demand_draws_more_power_per_gpu(default_run):
     scenario, _ = default_run
     gb200 = load_scenario(REPO / "data" / "gpu_gb200")
     assert (gb200.demand["gpus"] == scenario.demand["gpus"]).all()
-    assert np.allclose(gb200.demand["mw"] / scenario.demand["mw"], 1.667 / 1.275)
+    assert np.allclose(gb200.demand_mw["mw"] / scenario.demand_mw["mw"], 1.667 / 1.275)
 
 
 def test_default_has_the_promised_breadth(default_run):
@@ -114,7 +114,7 @@ def test_default_service_balances_demand_and_capacity(default_run):
     scenario, result = default_run
     served = result.service.groupby(["demand_id", "year"])["mw"].sum()
     unserved = result.unserved.set_index(["demand_id", "year"])["mw"]
-    demand = scenario.demand.set_index(["demand_id", "year"])["mw"]
+    demand = scenario.demand_mw.set_index(["demand_id", "year"])["mw"]
     total = served.reindex(demand.index, fill_value=0) + unserved.reindex(demand.index, fill_value=0)
     assert np.allclose(total, demand, atol=1e-6)
     by_region = result.service.groupby(["region_id", "year"])["mw"].sum()
