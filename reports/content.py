@@ -104,13 +104,19 @@ def executive_summary(run: Run) -> list[str]:
         f"The plan builds {mw(built.sum())} in {len(built)} of {len(by_year)} candidate regions across "
         f"{zones.nunique()} grid zones by {last}, for a total discounted cost of {usd(run.total_cost_usd)}. "
         f"HiGHS reports the plan as {status} with a proven MIP gap of {_gap(run.summary['mip_gap'])}.",
-        "Largest sites: " + ", ".join(f"{r} ({zones[r]}, {mw(v)})" for r, v in built.head(5).items()) + ".",
+        _largest(built, zones),
         _timeline(run),
         f"Capacity in service reaches {mw(by_year[last].sum())} in {last} against {mw(demand[last])} required.",
         _shortfall(run),
         _limits_sentence(run),
     ]
     return [s for s in sentences if s]
+
+
+def _largest(built: pd.Series, zones: pd.Series) -> str:
+    if built.empty:
+        return ""
+    return "Largest sites: " + ", ".join(f"{r} ({zones[r]}, {mw(v)})" for r, v in built.head(5).items()) + "."
 
 
 def _limits_sentence(run: Run) -> str:
@@ -134,13 +140,11 @@ def _timeline(run: Run) -> str:
     added = run.capacity[run.capacity["added_mw"] > 0]
     if added.empty:
         return "Nothing is built."
-    by_year = added.groupby("year")
-    first_year = min(by_year.groups)
     parts = [
-        f"{year}: {', '.join(group['region_id'])} ({mw(group['added_mw'].sum())} added)"
-        for year, group in list(by_year)[:3]
+        f"{year}: {', '.join(group['region_id'])} ({mw(group['added_mw'].sum())})"
+        for year, group in list(added.groupby("year"))[:3]
     ]
-    return f"Capacity first comes online in {first_year}. Additions by year begin " + "; ".join(parts) + "."
+    return "Additions in the first years of building: " + "; ".join(parts) + "."
 
 
 def _shortfall(run: Run) -> str:
@@ -185,7 +189,7 @@ def _zone_capacity(run: Run) -> pd.DataFrame:
 
 def _map_caption(run: Run) -> str:
     return (
-        f"Grey rings: all {len(run.sites)} candidate regions. Discs: chosen sites, area proportional to MW in "
+        f"Grey rings: the {len(run.sites)} candidate region(s). Discs: chosen sites, area proportional to MW in "
         f"service in {run.years[-1]}. State boundaries: US lower 48 (libpysal us_income example data)."
     )
 

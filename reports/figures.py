@@ -117,6 +117,7 @@ def buildout_chart(run: Run) -> bytes:
         bottom += by_zone[zone]
     demand = run.demand_by_year
     ax.plot(demand.index, demand.values, color="black", marker="o", linewidth=2, label="required (demand)")
+    ax.set_ylim(0, max(float(bottom.max()), float(demand.max()), 1.0) * 1.08)  # room above the tallest bar
     ax.set_xlabel("Year")
     ax.set_ylabel("Capacity in service (MW)")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
