@@ -11,20 +11,18 @@ from typing import TYPE_CHECKING
 
 import pyomo.environ as pyo
 
-from formulations import lead_times, objective, service, sites, zone_limits
+from formulations import carbon, interconnection, lead_times, objective, power_limits, service, sites, tariffs
 
 if TYPE_CHECKING:
     from optimizer.scenario import Scenario
 
-MODULES = (sites, lead_times, zone_limits, service, objective)
+MODULES = (sites, lead_times, service, interconnection, power_limits, tariffs, carbon, objective)
 
 
 def build_model(scenario: Scenario) -> pyo.ConcreteModel:
     """Build the Pyomo model of a validated scenario."""
     model = pyo.ConcreteModel(name=scenario.name)
-    # Cost registries the modules fill and `objective` sums: name -> expression in USD.
-    model.one_off_costs = {}  # paid once, not discounted
-    model.yearly_costs = {}  # name -> function(year) -> expression, discounted by the objective
+    model.cost_terms = {}  # (component, region, year, discounted) -> USD expression; see objective.add_cost
     for module in MODULES:
         module.define_components(model, scenario)
     return model

@@ -1,26 +1,39 @@
-"""Objective: minimise one-off costs plus discounted yearly costs.
+"""Objective: minimise the sum of all recorded cost terms, discounted where they recur.
 
-    minimise  sum_k one_off[k] + sum_t d_t * sum_k yearly[k](t),   d_t = (1 + discount_rate)^-(t - first_year)
-`cost_usd[k]` holds each component's discounted total, so results can be broken down exactly.
+    minimise  sum over terms (component, region, year) of w * cost,
+              w = d_t = (1 + discount_rate)^-(t - first_year) for yearly terms, w = 1 for one-off terms
+Modules record terms with `add_cost`; results report each term, so costs.csv sums to the objective.
 """
 
 from __future__ import annotations
 
 import pyomo.environ as pyo
 
+NO_REGION = ""  # region key of costs that belong to no region (e.g. unserved demand)
+
 
 def discount_factor(discount_rate: float, first_year: int, year: int) -> float:
     return (1.0 + discount_rate) ** -(year - first_year)
+
+
+def add_cost(model: pyo.ConcreteModel, component: str, region: str, year: int, usd, discounted: bool = True) -> None:
+    """Record `usd` (a Pyomo expression) as cost `component` of `region` in `year`."""
+    if isinstance(usd, (int, float)) and usd == 0:
+        return
+    key = (component, region, year, discounted)
+    model.cost_terms[key] = model.cost_terms[key] + usd if key in model.cost_terms else usd
+
+
+def term_weight(model: pyo.ConcreteModel, year: int, discounted: bool) -> float:
+    return pyo.value(model.discount_factor[year]) if discounted else 1.0
 
 
 def define_components(model: pyo.ConcreteModel, scenario) -> None:
     config = scenario.config
     factor = {t: discount_factor(config.discount_rate, config.first_year, t) for t in model.YEARS}
     model.discount_factor = pyo.Param(model.YEARS, initialize=factor)
-
-    totals = dict(model.one_off_costs)
-    for name, per_year in model.yearly_costs.items():
-        totals[name] = sum(factor[t] * per_year(t) for t in model.YEARS)
-    model.COST_COMPONENTS = pyo.Set(initialize=list(totals), ordered=True)
-    model.cost_usd = pyo.Expression(model.COST_COMPONENTS, rule=lambda m, k: totals[k])
-    model.total_cost = pyo.Objective(expr=pyo.quicksum(model.cost_usd[k] for k in model.COST_COMPONENTS))
+    model.total_cost = pyo.Objective(
+        expr=pyo.quicksum(
+            (factor[t] if discounted else 1.0) * usd for (_, _, t, discounted), usd in model.cost_terms.items()
+        )
+    )

@@ -1,7 +1,7 @@
-"""Sites and builds: where capacity can go and how it accumulates.
+"""Sites and builds: where IT capacity can go, how it accumulates, and the grid power it needs.
 
-    capacity_mw[r,t] = capacity_mw[r,t-1] + added_mw[r,t]             (capacity_mw[r,first-1] = 0)
-    capacity_mw[r,last] <= max_mw[r] * open[r]                        (capacity never falls, so the last year suffices)
+    capacity_mw[r,t] = capacity_mw[r,t-1] + added_mw[r,t]             (capacity_mw[r,first-1] = 0; IT MW)
+    pue[r] * capacity_mw[r,last] <= max_mw[r] * open[r]               (grid MW; capacity never falls, so the last year suffices)
     added_mw[r,t] = module_mw[r] * modules_added[r,t], modules_added integer   (regions with a module size)
     Costs: fixed_cost_usd[r] * open[r] once (undiscounted); per year t, capex_usd_per_mw[r] * added_mw[r,t]
     and opex_usd_per_mw_year[r] * capacity_mw[r,t].
@@ -11,19 +11,24 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pyomo.environ as pyo
+
+from formulations.objective import add_cost
+from formulations.values import solved
 
 
 def define_components(model: pyo.ConcreteModel, scenario) -> None:
     regions = scenario.regions.set_index("region_id")
     years = scenario.config.years
-    max_mw = regions["max_mw"].to_dict()
+    it_max = (regions["max_mw"] / regions["pue"]).to_dict()  # IT MW that max_mw of grid power allows
+    model.pue = regions["pue"].to_dict()
 
     model.REGIONS = pyo.Set(initialize=list(regions.index), ordered=True)
     model.YEARS = pyo.Set(initialize=years, ordered=True)
     model.open = pyo.Var(model.REGIONS, within=pyo.Binary)
-    model.added_mw = pyo.Var(model.REGIONS, model.YEARS, bounds=lambda m, r, t: (0, max_mw[r]))
-    model.capacity_mw = pyo.Var(model.REGIONS, model.YEARS, bounds=lambda m, r, t: (0, max_mw[r]))
+    model.added_mw = pyo.Var(model.REGIONS, model.YEARS, bounds=lambda m, r, t: (0, it_max[r]))
+    model.capacity_mw = pyo.Var(model.REGIONS, model.YEARS, bounds=lambda m, r, t: (0, it_max[r]))
 
     first, last = years[0], years[-1]
 
@@ -33,7 +38,7 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
 
     model.capacity_accumulates = pyo.Constraint(model.REGIONS, model.YEARS, rule=accumulate)
     model.site_limit = pyo.Constraint(
-        model.REGIONS, rule=lambda m, r: m.capacity_mw[r, last] <= max_mw[r] * m.open[r]
+        model.REGIONS, rule=lambda m, r: m.pue[r] * m.capacity_mw[r, last] <= regions.at[r, "max_mw"] * m.open[r]
     )
 
     module_mw = regions["module_mw"].dropna().to_dict()
@@ -42,7 +47,7 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
         model.MODULAR_REGIONS,
         model.YEARS,
         within=pyo.NonNegativeIntegers,
-        bounds=lambda m, r, t: (0, math.floor(max_mw[r] / module_mw[r] + 1e-9)),
+        bounds=lambda m, r, t: (0, math.floor(it_max[r] / module_mw[r] + 1e-9)),
     )
     model.added_in_modules = pyo.Constraint(
         model.MODULAR_REGIONS,
@@ -50,9 +55,20 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
         rule=lambda m, r, t: m.added_mw[r, t] == module_mw[r] * m.modules_added[r, t],
     )
 
-    fixed = regions["fixed_cost_usd"].to_dict()
-    capex = regions["capex_usd_per_mw"].to_dict()
-    opex = regions["opex_usd_per_mw_year"].to_dict()
-    model.one_off_costs["fixed"] = sum(fixed[r] * model.open[r] for r in model.REGIONS if fixed[r])
-    model.yearly_costs["capex"] = lambda t: sum(capex[r] * model.added_mw[r, t] for r in model.REGIONS if capex[r])
-    model.yearly_costs["opex"] = lambda t: sum(opex[r] * model.capacity_mw[r, t] for r in model.REGIONS if opex[r])
+    for r, row in regions.iterrows():
+        if row["fixed_cost_usd"]:
+            add_cost(model, "fixed", r, first, row["fixed_cost_usd"] * model.open[r], discounted=False)
+        for t in model.YEARS:
+            if row["capex_usd_per_mw"]:
+                add_cost(model, "capex", r, t, row["capex_usd_per_mw"] * model.added_mw[r, t])
+            if row["opex_usd_per_mw_year"]:
+                add_cost(model, "opex", r, t, row["opex_usd_per_mw_year"] * model.capacity_mw[r, t])
+
+
+def result_tables(model: pyo.ConcreteModel, scenario) -> dict[str, pd.DataFrame]:
+    """capacity.csv: IT MW added and in service per region and year; grid MW too where a PUE is set."""
+    rows = [(r, t, solved(model.added_mw[r, t]), solved(model.capacity_mw[r, t])) for r in model.REGIONS for t in model.YEARS]
+    capacity = pd.DataFrame(rows, columns=["region_id", "year", "added_mw", "capacity_mw"])
+    if (scenario.regions["pue"] != 1).any():
+        capacity["grid_mw"] = (capacity["capacity_mw"] * capacity["region_id"].map(model.pue)).round(6)
+    return {"capacity": capacity}

@@ -24,7 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from optimizer import store
 from optimizer.errors import ScenarioError
 from optimizer.scenario import Scenario, load_scenario
-from optimizer.solve import SOLUTION_STATUSES, SolveResult, _empty_tables, solve
+from optimizer.solve import SOLUTION_STATUSES, SolveResult, solve
 from optimizer.sweep import Run, SweepFile, expand
 from optimizer.variants import apply_edits
 
@@ -51,7 +51,7 @@ def integer_values_of(result: SolveResult) -> dict[str, float]:
 
 
 def failed_result(status: str, message: str, input_hash: str | None = None) -> SolveResult:
-    return SolveResult(summary={"status": status, "message": message, "input_hash": input_hash}, **_empty_tables())
+    return SolveResult(summary={"status": status, "message": message, "input_hash": input_hash})
 
 
 @contextmanager

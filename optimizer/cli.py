@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -29,7 +30,7 @@ Edits = Annotated[
     typer.Option(
         "--set",
         help="Edit the inputs (repeatable), e.g. --set 'regions[zone_id=PJM].lead_time_years += 2' "
-        "--set discount_rate=0.05. See README, 'Variants and edits'.",
+        "--set discount_rate=0.05. See README, 'Variants, what-if studies and batch runs'.",
     ),
 ]
 ScenarioDir = Annotated[Path, typer.Argument(help="Scenario folder (scenario.yaml, regions.csv, demand.csv, ...).")]
@@ -68,27 +69,105 @@ def solve(
     ] = None,
     mip_rel_gap: Annotated[float | None, typer.Option("--gap", help="Relative MIP gap; overrides scenario.yaml.")] = None,
     threads: Annotated[int | None, typer.Option(help="HiGHS threads; overrides scenario.yaml.")] = None,
-    report: Annotated[bool, typer.Option(help="Also write report.md.")] = True,
+    report: Annotated[bool, typer.Option(help="Also write report.md, report.html and report.pdf.")] = True,
+    export: Annotated[bool, typer.Option(help="Also write results.xlsx and a Parquet file per table.")] = True,
     log: Annotated[bool, typer.Option("--log", help="Show the HiGHS log while solving.")] = False,
+    limits: Annotated[
+        bool,
+        typer.Option(help="Also value binding zone limits (limits.csv) and lead times (lead_times.csv) by re-solving."),
+    ] = True,
+    probe_region: Annotated[
+        list[str] | None,
+        typer.Option(help="Region id whose forcing out of (or into) the plan is costed by a re-solve (probes.csv). "
+                     "Repeatable."),
+    ] = None,
     edits: Edits = None,
 ) -> None:
     """Solve a scenario and write summary.json, capacity.csv, service.csv, unserved.csv, costs.csv,
-    sites.geojson, solver.log, report.md and inputs/ (the effective inputs, after edits) into --out.
+    sites.geojson, solver.log, inputs/ (the validated inputs), limits.csv and lead_times.csv, report.md/.html/.pdf,
+    results.xlsx and <table>.parquet into --out.
 
     Exit 0 when a solution was written, 3 when the model has no solution (summary.json says why),
     2 for invalid input (nothing is written).
     """
     from optimizer.outputs import write_results
     from optimizer.solve import solve as solve_scenario
-    from reports import render_markdown
 
     scenario = _load(scenario_dir, edits, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, threads=threads)
+    probes = tuple(probe_region or ())
+    _check_regions(scenario, probes)
     result = solve_scenario(scenario, tee=log)
-    extra = {"report.md": render_markdown} if report else None
-    write_results(result, out_dir, extra=extra, inputs=scenario.files())
+    if result.has_solution:
+        result.analysis = _analyse(scenario, result, limits, probes)
+    write_results(result, out_dir, extra=_renderers(result, report, export), inputs=scenario.files())
     _print_summary(result.summary, out_dir)
     if not result.has_solution:
         raise typer.Exit(EXIT_NO_SOLUTION)
+
+
+def _check_regions(scenario: Scenario, region_ids: tuple[str, ...]) -> None:
+    unknown = sorted(set(region_ids) - set(scenario.regions["region_id"]))
+    if unknown:
+        err.print(f"--probe-region: unknown region id(s) {', '.join(unknown)}; expected a region_id of regions.csv",
+                  highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_INVALID_INPUT)
+
+
+def _analyse(scenario: Scenario, result, limits: bool, probes: tuple[str, ...]) -> dict:
+    from optimizer.marginals import explain_limits, probe
+
+    analysis = explain_limits(scenario, result) if limits else {}
+    if probes:
+        analysis["probes"] = probe(scenario, result, probes)
+    return analysis
+
+
+def _renderers(result, report: bool, export: bool) -> dict:
+    from optimizer.outputs import EXPORTED_TABLES
+    from reports import export_renderers, report_renderers
+
+    if not result.has_solution:
+        return {}
+    produced = set(result.tables) | set(result.analysis) | {"sites"}
+    tables = [t for t in EXPORTED_TABLES if t in produced]
+    return (report_renderers() if report else {}) | (export_renderers(tables) if export else {})
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="Output folder of `gridsite solve` (holds summary.json).")],
+    export: Annotated[bool, typer.Option(help="Also write results.xlsx and a Parquet file per table.")] = True,
+) -> None:
+    """(Re)write report.md, report.html (self-contained), report.pdf, results.xlsx and Parquet files
+    from a run folder's result files; the model is neither rebuilt nor solved. Exit 2 when the folder
+    holds no plan."""
+    from reports import write_reports
+
+    _write_from_runs(lambda: write_reports(run_dir, export=export))
+
+
+@app.command()
+def compare(
+    run_dirs: Annotated[list[Path], typer.Argument(help="Two or more output folders of `gridsite solve`; the first is the reference.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for compare.html and compare.pdf (created if missing).")],
+) -> None:
+    """Compare runs side by side (cost by component, sites, MW by year, how each was solved) in
+    compare.html and compare.pdf, from the runs' result files. Exit 2 when a folder holds no plan."""
+    from reports import write_comparison
+
+    _write_from_runs(lambda: write_comparison(run_dirs, out_dir))
+
+
+def _write_from_runs(write: Callable[[], list[Path]]) -> None:
+    """Run a report writer; a run folder it cannot use exits 2 with the reason."""
+    from reports.run import RunFolderError
+
+    try:
+        written = write()
+    except RunFolderError as problem:
+        err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_INVALID_INPUT) from None
+    out.print("wrote " + ", ".join(str(p) for p in written), highlight=False, soft_wrap=True)
 
 
 def _print_summary(summary: dict, out_dir: Path) -> None:

@@ -43,9 +43,12 @@ def whatif(
         raise typer.Exit(cli.EXIT_INVALID_INPUT) from None
     cli.out.print(f"base: {'reused from' if study.base_reused else 'solved into'} {out_dir / 'base'}", highlight=False)
     cli._print_summary(study.variant.summary, study.variant_dir)
-    cli.out.print(f"comparison: {study.variant_dir / 'comparison.md'}", highlight=False)
     if not study.variant.has_solution:
         raise typer.Exit(cli.EXIT_NO_SOLUTION)
+    if not study.compared:
+        cli.out.print(f"no comparison: the base has no plan (see {out_dir / 'base' / 'summary.json'})", highlight=False)
+        return
+    cli.out.print(f"comparison: {study.variant_dir / 'comparison.md'}", highlight=False)
     costs = pd.read_csv(study.variant_dir / "cost_delta.csv").set_index("component")
     cli.out.print(f"total discounted cost vs. base: ${costs.at['total', 'delta_usd']:+,.0f}", highlight=False)
 
@@ -136,7 +139,9 @@ def show_run(name: Annotated[str, typer.Argument(help="Run name.")], store_file:
 
 @runs_app.command("export")
 def export(
-    table: Annotated[str, typer.Argument(help="runs, capacity, costs, service, unserved or mip_start.")],
+    table: Annotated[
+        str, typer.Argument(help="runs, mip_start or a result table: capacity, costs, service, unserved, ...")
+    ],
     out_file: Annotated[Path, typer.Argument(help="Output file: .csv or .parquet.")],
     store_file: StoreOption = DEFAULT_STORE,
     run: Annotated[str | None, typer.Option(help="Only this run's rows.")] = None,

@@ -12,25 +12,31 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from optimizer.solve import SolveResult
+from optimizer.solve import ANALYSIS_TABLES, SolveResult
 
+TABLES = (
+    "capacity", "service", "unserved", "costs", "capacity_by_path", "contracts", "upgrades", "emissions", "power_limits",
+)
+EXPORTED_TABLES = (*TABLES, "sites", *ANALYSIS_TABLES)  # exported to results.xlsx and <name>.parquet
 RESULT_FILES = (
-    "capacity.csv",
-    "service.csv",
-    "unserved.csv",
-    "costs.csv",
+    *(f"{name}.csv" for name in TABLES),
     "sites.geojson",
     "solver.log",
     "report.md",
     "summary.json",
     "inputs",
+    *(f"{name}.csv" for name in ANALYSIS_TABLES),
+    "report.html",
+    "report.pdf",
+    "results.xlsx",
+    *(f"{name}.parquet" for name in EXPORTED_TABLES),
 )
 
 
 def write_results(
     result: SolveResult,
     out_dir: str | Path,
-    extra: dict[str, Callable[[Path], str]] | None = None,
+    extra: dict[str, Callable[[Path], str | bytes]] | None = None,
     inputs: Mapping[str, str] | None = None,
 ) -> Path:
     """Write all result files for `result` into `out_dir`.
@@ -38,8 +44,9 @@ def write_results(
     Every file is written to a temporary folder beside the results first and moved into place
     only when all are complete; `summary.json` moves last, so its presence marks a complete set.
     Files of an earlier run that this run does not produce are removed, so nothing stale remains.
-    `extra` maps a file name to a function that renders it from the finished temporary folder.
-    `inputs` (file name -> text, see `Scenario.files`) are the effective inputs, saved in `inputs/`.
+    `extra` maps a file name to a function that renders it (text or bytes) from the finished
+    temporary folder. `inputs` (file name -> text, see `Scenario.files`) are the effective inputs,
+    saved in `inputs/` so reports can read them without the scenario folder.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -47,16 +54,19 @@ def write_results(
     try:
         _write_json(staging / "summary.json", result.summary)
         (staging / "solver.log").write_text(result.solver_log)
+        for name, table in result.tables.items():
+            table.to_csv(staging / f"{name}.csv", index=False)
         if result.has_solution:
-            for name in ("capacity", "service", "unserved", "costs"):
-                getattr(result, name).to_csv(staging / f"{name}.csv", index=False)
             (staging / "sites.geojson").write_text(sites_geojson(result.regions, result.capacity))
+            for name, table in result.analysis.items():
+                table.to_csv(staging / f"{name}.csv", index=False)
         if inputs is not None:
             (staging / "inputs").mkdir()
             for name, text in inputs.items():
                 (staging / "inputs" / name).write_text(text)
         for name, render in (extra or {}).items():
-            (staging / name).write_text(render(staging))
+            rendered = render(staging)
+            (staging / name).write_bytes(rendered.encode() if isinstance(rendered, str) else rendered)
         produced = {p.name for p in staging.iterdir()}
         for name in sorted(produced - {"summary.json"}) + ["summary.json"]:
             if (staging / name).is_dir():

@@ -7,10 +7,11 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from optimizer.errors import ScenarioError
 from optimizer.tables import (
@@ -48,7 +49,28 @@ class ScenarioConfig(BaseModel):
     last_year: int
     discount_rate: float = Field(0.0, ge=0)
     unserved_penalty_usd_per_mw_year: float | None = Field(None, ge=0)
+    load_factor: float = Field(1.0, gt=0, le=1)
+    cost_allocation: Literal["participant_funding", "socialized"] | float = "participant_funding"
+    socialized_data_center_share: float = Field(0.0, ge=0, le=1)
+    carbon_price_usd_per_t: float = Field(0.0, ge=0)
+    carbon_cap_t_per_year: float | None = Field(None, ge=0)
     solver: SolverSettings = SolverSettings()
+
+    @field_validator("cost_allocation")
+    @classmethod
+    def _share_in_range(cls, value):
+        if isinstance(value, float) and not 0 <= value <= 1:
+            raise ValueError("a share must lie between 0 and 1")
+        return value
+
+    @property
+    def upgrade_share(self) -> float:
+        """Share of network-upgrade cost the data center pays under the cost-allocation regime."""
+        if self.cost_allocation == "participant_funding":
+            return 1.0
+        if self.cost_allocation == "socialized":
+            return self.socialized_data_center_share
+        return float(self.cost_allocation)
 
     @model_validator(mode="after")
     def _horizon_in_order(self) -> ScenarioConfig:
@@ -74,8 +96,55 @@ REGIONS = TableSpec(
         ColumnSpec("opex_usd_per_mw_year", float, default=0.0, checks=(at_least(0),)),
         ColumnSpec("lead_time_years", float, default=0.0, checks=(at_least(0),)),
         ColumnSpec("module_mw", float, blank_allowed=True, checks=(greater_than(0),)),
+        ColumnSpec("pue", float, default=1.0, checks=(at_least(1),)),
+        ColumnSpec("pool_id", str, blank_allowed=True),
+        ColumnSpec("emission_kg_per_mwh", float, default=0.0, checks=(at_least(0),)),
     ),
     key=("region_id",),
+)
+PATH_KINDS = ("queue", "flexible", "onsite", "colocation")
+INTERCONNECTION = TableSpec(
+    "interconnection.csv",
+    (
+        ColumnSpec("region_id", str),
+        ColumnSpec("path_id", str),
+        ColumnSpec("kind", str, checks=(one_of(PATH_KINDS, "one of " + ", ".join(PATH_KINDS)),)),
+        ColumnSpec("lead_time_years", float, checks=(at_least(0),)),
+        ColumnSpec("max_mw", float, checks=(at_least(0),)),
+        ColumnSpec("module_mw", float, blank_allowed=True, checks=(greater_than(0),)),
+        ColumnSpec("capex_usd_per_mw", float, default=0.0, checks=(at_least(0),)),
+        ColumnSpec("energy_price_usd_per_mwh", float, blank_allowed=True, checks=(at_least(0),)),
+        ColumnSpec("emission_kg_per_mwh", float, blank_allowed=True, checks=(at_least(0),)),
+        ColumnSpec("curtailment_share", float, default=0.0, checks=(between(0, 1, include_high=False),)),
+        ColumnSpec("curtailment_cost_usd_per_mwh", float, default=0.0, checks=(at_least(0),)),
+        ColumnSpec("firm_share", float, blank_allowed=True, checks=(between(0, 1),)),
+    ),
+    key=("region_id", "path_id"),
+)
+TARIFFS = TableSpec(
+    "tariffs.csv",
+    (
+        ColumnSpec("region_id", str),
+        ColumnSpec("energy_price_usd_per_mwh", float, default=0.0, checks=(at_least(0),)),
+        ColumnSpec("demand_charge_usd_per_mw_month", float, default=0.0, checks=(at_least(0),)),
+        ColumnSpec("capacity_price_usd_per_mw_day", float, default=0.0, checks=(at_least(0),)),
+        ColumnSpec("min_take_share", float, default=0.0, checks=(between(0, 1),)),
+        ColumnSpec("contract_years", int, default=0, checks=(at_least(0),)),
+        ColumnSpec("ramp_years", int, default=0, checks=(at_least(0),)),
+        ColumnSpec("upgrade_cost_usd_per_mw", float, default=0.0, checks=(at_least(0),)),
+        ColumnSpec("data_center_upgrade_share", float, blank_allowed=True, checks=(between(0, 1),)),
+    ),
+    key=("region_id",),
+)
+LOCAL_LIMITS = TableSpec(
+    "local_limits.csv",
+    (ColumnSpec("pool_id", str), ColumnSpec("year", int), ColumnSpec("limit_mw", float, checks=(at_least(0),))),
+    key=("pool_id", "year"),
+)
+GPUS = TableSpec(
+    "gpus.csv",
+    (ColumnSpec("gpu_id", str), ColumnSpec("kw_per_gpu", float, checks=(greater_than(0),))),
+    key=("gpu_id",),
 )
 ZONE_LIMITS = TableSpec(
     "zone_limits.csv",
@@ -84,7 +153,13 @@ ZONE_LIMITS = TableSpec(
 )
 DEMAND = TableSpec(
     "demand.csv",
-    (ColumnSpec("demand_id", str), ColumnSpec("year", int), ColumnSpec("mw", float, checks=(at_least(0),))),
+    (
+        ColumnSpec("demand_id", str),
+        ColumnSpec("year", int),
+        ColumnSpec("mw", float, blank_allowed=True, checks=(at_least(0),)),
+        ColumnSpec("gpu_id", str, blank_allowed=True),
+        ColumnSpec("gpus", float, blank_allowed=True, checks=(at_least(0),)),
+    ),
     key=("demand_id", "year"),
 )
 SERVICE_COSTS = TableSpec(
@@ -107,6 +182,10 @@ class Scenario:
     demand: pd.DataFrame
     zone_limits: pd.DataFrame | None = None
     service_costs: pd.DataFrame | None = None
+    interconnection: pd.DataFrame | None = None
+    tariffs: pd.DataFrame | None = None
+    local_limits: pd.DataFrame | None = None
+    gpus: pd.DataFrame | None = None
     source: Path | None = None
     edits: tuple[str, ...] = ()  # edits applied to the files in `source` (see optimizer.variants)
 
@@ -122,6 +201,14 @@ class Scenario:
             digest.update(table.to_csv(index=False).encode())
         return digest.hexdigest()
 
+    @property
+    def demand_mw(self) -> pd.DataFrame:
+        """demand.csv with `mw` in IT MW on every row: GPUs * kW per GPU / 1000 where stated in GPUs."""
+        if self.gpus is None:
+            return self.demand
+        kw = self.demand["gpu_id"].map(self.gpus.set_index("gpu_id")["kw_per_gpu"])
+        return self.demand.assign(mw=self.demand["mw"].fillna(self.demand["gpus"] * kw / 1000.0))
+
     def with_solver(self, **settings) -> Scenario:
         """A copy with some solver settings replaced (validated like scenario.yaml's `solver:`)."""
         try:
@@ -131,13 +218,8 @@ class Scenario:
         return replace(self, config=self.config.model_copy(update={"solver": solver}))
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        named = {
-            "regions": self.regions,
-            "demand": self.demand,
-            "zone_limits": self.zone_limits,
-            "service_costs": self.service_costs,
-        }
-        return {k: v for k, v in named.items() if v is not None}
+        names = ("regions", "demand", "zone_limits", "service_costs", "interconnection", "tariffs", "local_limits", "gpus")
+        return {name: getattr(self, name) for name in names if getattr(self, name) is not None}
 
     def files(self) -> dict[str, str]:
         """The effective inputs as file name -> text, loadable with `load_scenario`."""
@@ -166,16 +248,52 @@ def load_scenario(folder: str | Path | Mapping[str, str]) -> Scenario:
     years = config.years
     horizon = one_of(years, f"a year from {years[0]} to {years[-1]} (the scenario horizon)")
     regions = read_table(folder, REGIONS)
-    region_ids = set(regions["region_id"])
-    known_region = one_of(region_ids, "a region_id listed in regions.csv")
-    demand = read_table(folder, DEMAND, {"year": horizon})
+    known_region = one_of(set(regions["region_id"]), "a region_id listed in regions.csv")
+    gpus = _optional(folder, GPUS, {})
+    gpu_ids = set() if gpus is None else set(gpus["gpu_id"])
+    demand = read_table(folder, DEMAND, {"year": horizon, "gpu_id": one_of(gpu_ids, "a gpu_id listed in gpus.csv")})
+    _check_demand_units(demand)
     known_demand = one_of(set(demand["demand_id"]), "a demand_id listed in demand.csv")
     zone_limits = _optional(
         folder, ZONE_LIMITS, {"year": horizon, "zone_id": one_of(set(regions["zone_id"]), "a zone_id used in regions.csv")}
     )
-    service_costs = _optional(folder, SERVICE_COSTS, {"region_id": known_region, "demand_id": known_demand})
-    source = folder if isinstance(folder, Path) else None  # text in memory has no folder
-    return Scenario(config, regions, demand, zone_limits, service_costs, source)
+    local_limits = _optional(
+        folder,
+        LOCAL_LIMITS,
+        {"year": horizon, "pool_id": one_of(set(regions["pool_id"].dropna()), "a pool_id used in regions.csv")},
+    )
+    return Scenario(
+        config,
+        regions,
+        demand,
+        zone_limits=zone_limits,
+        service_costs=_optional(folder, SERVICE_COSTS, {"region_id": known_region, "demand_id": known_demand}),
+        interconnection=_with_firm_share(_optional(folder, INTERCONNECTION, {"region_id": known_region})),
+        tariffs=_optional(folder, TARIFFS, {"region_id": known_region}),
+        local_limits=local_limits,
+        gpus=gpus,
+        source=folder if isinstance(folder, Path) else None,  # text in memory has no folder
+    )
+
+
+def _with_firm_share(paths: pd.DataFrame | None) -> pd.DataFrame | None:
+    """A blank firm_share means: onsite generation does not count against grid headroom, other paths fully."""
+    if paths is None:
+        return None
+    return paths.assign(firm_share=paths["firm_share"].fillna(paths["kind"].ne("onsite").astype(float)))
+
+
+def _check_demand_units(demand: pd.DataFrame) -> None:
+    """Each demand row gives `mw` (IT MW) or `gpus` of a `gpu_id`, not both."""
+    in_gpus = demand["gpus"].notna() | demand["gpu_id"].notna()
+    problems = [
+        f"line {i + 2}: expected either mw, or gpus with gpu_id, not "
+        + ("both" if pd.notna(row.mw) else "neither" if not in_gpus[i] else "gpus without gpu_id or the reverse")
+        for i, row in demand.iterrows()
+        if pd.notna(row.mw) == bool(in_gpus[i]) or (in_gpus[i] and (pd.isna(row.gpus) or pd.isna(row.gpu_id)))
+    ]
+    if problems:
+        raise ScenarioError(DEMAND.file, problems)
 
 
 def _optional(folder: Source, spec: TableSpec, refs) -> pd.DataFrame | None:

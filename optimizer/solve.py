@@ -14,13 +14,17 @@ import pyomo.environ as pyo
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
 
-from formulations import build_model
+from formulations import MODULES, build_model
+from formulations.objective import term_weight
 from optimizer.diagnose import explain_infeasibility
-from optimizer.scenario import Scenario
+from optimizer.scenario import Scenario, SolverSettings
 from optimizer.warm_start import integer_values, set_start
 
 SOLUTION_STATUSES = ("optimal", "feasible")
-# The model is unchanged since set_instance: skip Pyomo's re-scan, whose bound and objective
+COST_COLUMNS = ["component", "region_id", "year", "usd", "discounted_usd"]
+# What-limits-the-plan tables (optimizer.marginals), each written as <name>.csv.
+ANALYSIS_TABLES = ("limits", "lead_times", "probes")
+# For a model unchanged since set_instance: skip Pyomo's re-scan, whose bound and objective
 # refresh would also discard a MIP start already set on HiGHS.
 NO_UPDATES = dict.fromkeys(
     (
@@ -40,20 +44,26 @@ NO_UPDATES = dict.fromkeys(
 
 @dataclass
 class SolveResult:
-    """What a solve produced. Tables are empty when no solution was found."""
+    """What a solve produced: the summary and result tables by name (none when no solution was found)."""
 
     summary: dict
-    capacity: pd.DataFrame
-    service: pd.DataFrame
-    unserved: pd.DataFrame
-    costs: pd.DataFrame
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     solver_log: str = ""
     regions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    analysis: dict[str, pd.DataFrame] = field(default_factory=dict)  # name in ANALYSIS_TABLES -> table
     integer_values: dict[str, float] = field(default_factory=dict)  # a MIP start for variants (warm_start.py)
 
     @property
     def has_solution(self) -> bool:
         return self.summary["status"] in SOLUTION_STATUSES
+
+    def table(self, name: str) -> pd.DataFrame:
+        return self.tables.get(name, pd.DataFrame())
+
+    capacity = property(lambda self: self.table("capacity"))
+    service = property(lambda self: self.table("service"))
+    unserved = property(lambda self: self.table("unserved"))
+    costs = property(lambda self: self.table("costs"))
 
 
 def solve(scenario: Scenario, *, tee: bool = False, start: Mapping[str, float] | None = None) -> SolveResult:
@@ -69,16 +79,7 @@ def solve(scenario: Scenario, *, tee: bool = False, start: Mapping[str, float] |
     build_seconds = time.perf_counter() - started
 
     solve_started = time.perf_counter()
-    results = opt.solve(
-        model,
-        load_solutions=False,
-        raise_exception_on_nonoptimal_result=False,
-        tee=tee,
-        threads=settings.threads,
-        time_limit=settings.time_limit_s,
-        rel_gap=settings.mip_rel_gap,
-        auto_updates=NO_UPDATES,
-    )
+    results = run_highs(opt, model, settings, tee=tee, auto_updates=NO_UPDATES)
     solve_seconds = time.perf_counter() - solve_started
 
     status, message = _classify(results)
@@ -89,12 +90,26 @@ def solve(scenario: Scenario, *, tee: bool = False, start: Mapping[str, float] |
 
     summary = _summary(scenario, model, results, status, message, build_seconds, solve_seconds)
     summary |= {"edits": list(scenario.edits), "warm_start": warm_start}
-    tables = _tables(model, scenario) if status in SOLUTION_STATUSES else _empty_tables()
-    if status in SOLUTION_STATUSES:
+    tables = _tables(model, scenario) if status in SOLUTION_STATUSES else {}
+    if tables:
         summary["costs_usd"] = tables["costs"].groupby("component", sort=False)["discounted_usd"].sum().to_dict()
-    start_values = integer_values(model) if status in SOLUTION_STATUSES else {}
-    log = results.solver_log or ""
-    return SolveResult(summary=summary, solver_log=log, regions=scenario.regions, integer_values=start_values, **tables)
+    start_values = integer_values(model) if tables else {}
+    return SolveResult(summary, tables, results.solver_log or "", scenario.regions, integer_values=start_values)
+
+
+def run_highs(opt: Highs, model: pyo.ConcreteModel, settings: SolverSettings, *, tee: bool = False, **options):
+    """Solve with the scenario's HiGHS settings; the solution stays in HiGHS until loaded.
+    `options` go to Pyomo's solve (e.g. auto_updates=NO_UPDATES)."""
+    return opt.solve(
+        model,
+        load_solutions=False,
+        raise_exception_on_nonoptimal_result=False,
+        tee=tee,
+        threads=settings.threads,
+        time_limit=settings.time_limit_s,
+        rel_gap=settings.mip_rel_gap,
+        **options,
+    )
 
 
 def _classify(results) -> tuple[str, str]:
@@ -160,48 +175,18 @@ def _model_size(model) -> dict:
     }
 
 
-def _val(var) -> float:
-    """Solution value, cleaned of solver round-off (values are MW or USD)."""
-    value = pyo.value(var, exception=False) or 0.0
-    return 0.0 if abs(value) < 1e-6 else round(value, 6)
-
-
 def _tables(model, scenario: Scenario) -> dict[str, pd.DataFrame]:
-    capacity = pd.DataFrame(
-        [
-            (r, t, _val(model.added_mw[r, t]), _val(model.capacity_mw[r, t]))
-            for r in model.REGIONS
-            for t in model.YEARS
-        ],
-        columns=["region_id", "year", "added_mw", "capacity_mw"],
-    )
-    service = pd.DataFrame(
-        [(d, r, t, _val(v)) for (d, r, t), v in model.served_mw.items() if _val(v) > 0],
-        columns=["demand_id", "region_id", "year", "mw"],
-    )
-    unserved_var = getattr(model, "unserved_mw", None)
-    unserved = pd.DataFrame(
-        [(d, t, _val(v)) for (d, t), v in (unserved_var.items() if unserved_var is not None else []) if _val(v) > 0],
-        columns=["demand_id", "year", "mw"],
-    )
-    return {"capacity": capacity, "service": service, "unserved": unserved, "costs": _costs(model)}
+    tables = {}
+    for module in MODULES:
+        if hasattr(module, "result_tables"):
+            tables |= module.result_tables(model, scenario)
+    return tables | {"costs": _costs(model)}
 
 
 def _costs(model) -> pd.DataFrame:
-    """Cost by component and year: undiscounted and discounted USD (one-off costs in the first year)."""
-    first = model.YEARS.first()
-    rows = [(k, first, pyo.value(expr), pyo.value(expr)) for k, expr in model.one_off_costs.items()]
-    for k, per_year in model.yearly_costs.items():
-        for t in model.YEARS:
-            usd = pyo.value(per_year(t))
-            rows.append((k, t, usd, usd * pyo.value(model.discount_factor[t])))
-    return pd.DataFrame(rows, columns=["component", "year", "usd", "discounted_usd"])
-
-
-def _empty_tables() -> dict[str, pd.DataFrame]:
-    return {
-        "capacity": pd.DataFrame(columns=["region_id", "year", "added_mw", "capacity_mw"]),
-        "service": pd.DataFrame(columns=["demand_id", "region_id", "year", "mw"]),
-        "unserved": pd.DataFrame(columns=["demand_id", "year", "mw"]),
-        "costs": pd.DataFrame(columns=["component", "year", "usd", "discounted_usd"]),
-    }
+    """Every recorded cost term: undiscounted and as weighted in the objective (one-off terms unweighted)."""
+    rows = []
+    for (component, region, year, discounted), expr in model.cost_terms.items():
+        usd = pyo.value(expr)
+        rows.append((component, region, year, usd, usd * term_weight(model, year, discounted)))
+    return pd.DataFrame(rows, columns=COST_COLUMNS)

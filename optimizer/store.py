@@ -1,9 +1,10 @@
 """The results store: a DuckDB file with one row per run and long result tables keyed by run.
 
 `runs` holds one row per run (name, input hash, edits, status, objective, gap, times, message);
-`capacity`, `costs`, `service`, `unserved` and `mip_start` hold that run's result tables with a
-leading `run` column. Each run is written in one transaction (its old rows, if any, replaced), so
-a batch killed at any moment leaves every run either complete or absent. The file is opened only
+every result table of a run (capacity, costs, service, unserved, ... as `SolveResult.tables` names
+them) and its MIP start (`mip_start`) is a long table with a leading `run` column. Each run is
+written in one transaction (its old rows, if any, replaced), so a batch killed at any moment leaves
+every run either complete or absent. The file is opened only
 for the length of one transaction, so `gridsite runs ...` can read it while a batch is running.
 """
 
@@ -22,7 +23,6 @@ import pandas as pd
 
 from optimizer.solve import SolveResult
 
-RESULT_TABLES = ("capacity", "costs", "service", "unserved", "mip_start")
 RUNS_DDL = """
 CREATE TABLE IF NOT EXISTS runs (
     name VARCHAR PRIMARY KEY,
@@ -68,13 +68,8 @@ def connect(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDB
 def record(path: str | Path, name: str, sweep: str, edits: list[str], result: SolveResult) -> None:
     """Record one finished run (any status), replacing an earlier run of the same name, atomically."""
     summary = result.summary
-    tables = {
-        "capacity": result.capacity,
-        "costs": result.costs,
-        "service": result.service,
-        "unserved": result.unserved,
-        "mip_start": pd.DataFrame(list(result.integer_values.items()), columns=["variable", "value"]),
-    }
+    start = pd.DataFrame(list(result.integer_values.items()), columns=["variable", "value"])
+    tables = result.tables | {"mip_start": start}
     row = (
         name,
         sweep,
@@ -103,7 +98,7 @@ def record(path: str | Path, name: str, sweep: str, edits: list[str], result: So
 
 def _delete_run(con: duckdb.DuckDBPyConnection, name: str) -> None:
     con.execute("DELETE FROM runs WHERE name = ?", [name])
-    for table in _existing(con, RESULT_TABLES):
+    for table in _result_tables(con):
         con.execute(f"DELETE FROM {table} WHERE run = ?", [name])
 
 
@@ -120,8 +115,15 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
 
 
 def _existing(con: duckdb.DuckDBPyConnection, tables) -> list[str]:
-    names = {row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-    return [t for t in tables if t in names]
+    return [t for t in tables if t in _all_tables(con)]
+
+
+def _result_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [t for t in _all_tables(con) if t != "runs"]
+
+
+def _all_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return sorted(row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall())
 
 
 def stored_hashes(path: str | Path) -> dict[str, str]:
@@ -145,7 +147,7 @@ def copy_run(path: str | Path, source: str, name: str, sweep: str, edits: list[s
             "mip_gap, build_seconds, solve_seconds, warm_start, now() AS recorded_at, summary FROM runs WHERE name = ?",
             [name, sweep, json.dumps(edits), source],
         )
-        for table in _existing(con, RESULT_TABLES):
+        for table in _result_tables(con):
             con.execute(f"INSERT INTO {table} SELECT * REPLACE (? AS run) FROM {table} WHERE run = ?", [name, source])
         con.commit()
 
@@ -186,8 +188,8 @@ def export_table(path: str | Path, table: str, out_file: Path, run: str | None =
 
 
 def _select(con: duckdb.DuckDBPyConnection, path, table: str, run: str | None) -> duckdb.DuckDBPyRelation:
-    if table not in _existing(con, ("runs", *RESULT_TABLES)):
-        raise KeyError(f"no table '{table}' in {path} (tables: runs, {', '.join(RESULT_TABLES)})")
+    if table not in _all_tables(con):
+        raise KeyError(f"no table '{table}' in {path} (tables: {', '.join(_all_tables(con))})")
     rows = con.table(table)
     return rows if run is None else rows.filter(duckdb.ColumnExpression("name" if table == "runs" else "run") == run)
 

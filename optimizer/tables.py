@@ -58,8 +58,9 @@ def greater_than(bound: float) -> pa.Check:
     return pa.Check.gt(bound, error=f"a number > {bound:g}")
 
 
-def between(low: float, high: float) -> pa.Check:
-    return pa.Check.in_range(low, high, error=f"a number from {low:g} to {high:g}")
+def between(low: float, high: float, include_high: bool = True) -> pa.Check:
+    upto = "to" if include_high else "up to, not including,"
+    return pa.Check.in_range(low, high, include_max=include_high, error=f"a number from {low:g} {upto} {high:g}")
 
 
 def one_of(values, what: str) -> pa.Check:

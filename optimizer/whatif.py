@@ -1,8 +1,9 @@
 """What-if studies: a base scenario and one edited variant, solved and compared.
 
 OUT/base/ holds the base's results (reused while its input hash is unchanged) and its MIP start
-(`mip_start.json`); OUT/<name>/ holds the variant's results, effective inputs and the comparison
-(`comparison.md` and one CSV per table of `reports.compare`), all written atomically.
+(`mip_start.json`); OUT/<name>/ holds the variant's results, effective inputs and, when both have
+a plan, the comparison (`comparison.md` and one CSV per table of `reports.deltas`), all written
+atomically.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from optimizer.scenario import Scenario
 from optimizer.solve import SolveResult, solve
 from optimizer.variants import apply_edits
 from reports import render_markdown
-from reports.compare import compare_runs, render_comparison
+from reports.deltas import compare_runs, render_comparison
+from reports.run import has_plan
 
 BASE_DIR = "base"
 START_FILE = "mip_start.json"
+COMPARISON_TABLES = ("cost_delta", "regions_changed", "capacity_delta", "online_vs_demand")
 
 
 @dataclass
@@ -30,6 +33,7 @@ class WhatIf:
     variant: SolveResult
     variant_dir: Path
     base_reused: bool
+    compared: bool  # False when the base or the variant has no plan to compare
 
 
 def run_whatif(base: Scenario, edits: Sequence[str], name: str, out_dir: str | Path, *, tee: bool = False) -> WhatIf:
@@ -48,11 +52,14 @@ def run_whatif(base: Scenario, edits: Sequence[str], name: str, out_dir: str | P
         write_results(result, base_dir, extra=extra, inputs=base.files())
     result = solve(variant, tee=tee, start=start)
     variant_dir = out / name
-    extra = {"report.md": render_markdown, "comparison.md": partial(render_comparison, base_dir)}
-    for table in ("cost_delta", "regions_changed", "capacity_delta", "online_vs_demand"):
-        extra[f"{table}.csv"] = partial(_comparison_csv, base_dir, table)
+    extra = {"report.md": render_markdown}
+    compared = result.has_solution and has_plan(base_dir)
+    if compared:
+        extra["comparison.md"] = partial(render_comparison, base_dir)
+        for table in COMPARISON_TABLES:
+            extra[f"{table}.csv"] = partial(_comparison_csv, base_dir, table)
     write_results(result, variant_dir, extra=extra, inputs=variant.files())
-    return WhatIf(result, variant_dir, base_reused=reused)
+    return WhatIf(result, variant_dir, base_reused=reused, compared=compared)
 
 
 def stored_start(run_dir: Path, input_hash: str) -> dict[str, float] | None:

@@ -45,6 +45,18 @@ CASES = {
     "unknown key": ("scenario.yaml", "name: s\nfirst_year: 2026\nlast_year: 2027\ndiscount: 0.1\n", "key discount: unknown key"),
     "bad solver setting": ("scenario.yaml", "name: s\nfirst_year: 2026\nlast_year: 2027\nsolver: {threads: 0}\n", "key solver.threads: Input should be greater than or equal to 1, got 0"),
     "negative penalty": ("scenario.yaml", "name: s\nfirst_year: 2026\nlast_year: 2027\nunserved_penalty_usd_per_mw_year: -1\n", "key unserved_penalty_usd_per_mw_year"),
+    "unknown path kind": ("interconnection.csv", "region_id,path_id,kind,lead_time_years,max_mw\na,p,magic,0,10\n", "interconnection.csv: line 2, column kind: expected one of queue, flexible, onsite, colocation, got 'magic'"),
+    "full curtailment": ("interconnection.csv", "region_id,path_id,kind,lead_time_years,max_mw,curtailment_share\na,p,flexible,0,10,1\n", "line 2, column curtailment_share: expected a number from 0 up to, not including, 1, got '1'"),
+    "duplicate path": ("interconnection.csv", "region_id,path_id,kind,lead_time_years,max_mw\na,p,queue,0,10\na,p,onsite,0,10\n", "line 3: duplicate row for region_id=a, path_id=p"),
+    "tariff for unknown region": ("tariffs.csv", "region_id,energy_price_usd_per_mwh\nzz,50\n", "tariffs.csv: line 2, column region_id: expected a region_id listed in regions.csv, got 'zz'"),
+    "min take above one": ("tariffs.csv", "region_id,min_take_share\na,1.5\n", "tariffs.csv: line 2, column min_take_share: expected a number from 0 to 1, got '1.5'"),
+    "local limit for unknown pool": ("local_limits.csv", "pool_id,year,limit_mw\naep,2026,5\n", "local_limits.csv: line 2, column pool_id: expected a pool_id used in regions.csv, got 'aep'"),
+    "pue below one": ("regions.csv", "region_id,zone_id,lat,lon,max_mw,pue\na,Z,39,-77,100,0.9\n", "line 2, column pue: expected a number >= 1, got '0.9'"),
+    "demand in mw and gpus": ("demand.csv", "demand_id,year,mw,gpu_id,gpus\nus,2026,5,,100\n", "demand.csv: line 2: expected either mw, or gpus with gpu_id, not both"),
+    "demand in neither": ("demand.csv", "demand_id,year,mw,gpu_id,gpus\nus,2026,,,\n", "demand.csv: line 2: expected either mw, or gpus with gpu_id, not neither"),
+    "unknown gpu": ("demand.csv", "demand_id,year,mw,gpu_id,gpus\nus,2026,,h100,100\n", "demand.csv: line 2, column gpu_id: expected a gpu_id listed in gpus.csv, got 'h100'"),
+    "unknown cost allocation": ("scenario.yaml", "name: s\nfirst_year: 2026\nlast_year: 2027\ncost_allocation: bogus\n", "scenario.yaml: key cost_allocation"),
+    "load factor above one": ("scenario.yaml", "name: s\nfirst_year: 2026\nlast_year: 2027\nload_factor: 1.5\n", "key load_factor: Input should be less than or equal to 1, got 1.5"),
     "not a csv": ("regions.csv", "region_id,zone_id\n\"unclosed,Z\n", "regions.csv: "),
 }
 

@@ -1,0 +1,158 @@
+"""Interconnection paths: how and when each region's facility gets its power.
+
+Regions listed in interconnection.csv draw power through paths p (queue, flexible, onsite, colocation):
+    path_mw[r,p,t] = path_mw[r,p,t-1] + path_added_mw[r,p,t] <= max_mw[p];   path_added_mw = 0 before p's lead time
+    supply_mw[r,p,t] <= path_mw[r,p,t];   sum_p supply_mw[r,p,t] = pue[r] * served_it_mw[r,t]
+A flexible path delivers (1 - curtailment_share) of its energy; headroom counts firm_share * path_mw (onsite: 0).
+Other regions draw pue[r] * served_it_mw[r,t] through one implicit grid connection of pue[r] * capacity_mw[r,t] (the core).
+Costs: capex_usd_per_mw * path_added_mw ("interconnection", onsite: "onsite_generation"); onsite fuel at its energy
+price ("onsite_generation"); curtailed MWh * curtailment_cost_usd_per_mwh ("curtailment").
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from formulations.lead_times import first_build_year
+from formulations.objective import add_cost
+from formulations.values import solved
+
+HOURS_PER_YEAR = 8760
+
+
+@dataclass(frozen=True)
+class PowerDraw:
+    """One source of a region's power, as the tariff and carbon modules see it."""
+
+    path_id: str | None  # None for the implicit grid connection
+    utility: bool  # supplied under the utility's tariff (every path but onsite)
+    delivered_share: float  # share of the drawn MW's energy actually delivered (1 - curtailment)
+    energy_price_usd_per_mwh: float | None  # a path's own price; None = the region's tariff
+    emission_kg_per_mwh: float | None  # a path's own rate; None = the region's grid rate
+    mw: dict  # year -> Pyomo expression of MW drawn
+
+
+def mwh_per_mw_year(scenario) -> float:
+    return HOURS_PER_YEAR * scenario.config.load_factor
+
+
+def define_components(model: pyo.ConcreteModel, scenario) -> None:
+    paths = _paths(scenario)
+    first = scenario.config.first_year
+    model.PATHS = pyo.Set(initialize=list(paths.index), dimen=2, ordered=True)
+    model.path_added_mw = pyo.Var(model.PATHS, model.YEARS, bounds=lambda m, r, p, t: (0, paths.at[(r, p), "max_mw"]))
+    model.path_mw = pyo.Var(model.PATHS, model.YEARS, bounds=lambda m, r, p, t: (0, paths.at[(r, p), "max_mw"]))
+    model.supply_mw = pyo.Var(model.PATHS, model.YEARS, within=pyo.NonNegativeReals)
+
+    def accumulate(m, r, p, t):
+        before = m.path_mw[r, p, t - 1] if t > first else 0
+        return m.path_mw[r, p, t] == before + m.path_added_mw[r, p, t]
+
+    model.path_accumulates = pyo.Constraint(model.PATHS, model.YEARS, rule=accumulate)
+    model.supply_within_path = pyo.Constraint(
+        model.PATHS, model.YEARS, rule=lambda m, r, p, t: m.supply_mw[r, p, t] <= m.path_mw[r, p, t]
+    )
+    for (r, p), row in paths.iterrows():
+        for t in model.YEARS:
+            if t < first_build_year(first, row["lead_time_years"]):
+                model.path_added_mw[r, p, t].fix(0)
+    _modules(model, paths)
+
+    paths_of = paths.reset_index().groupby("region_id")["path_id"].apply(list).to_dict()
+    model.power_balance = pyo.Constraint(
+        list(paths_of),
+        model.YEARS,
+        rule=lambda m, r, t: sum(m.supply_mw[r, p, t] for p in paths_of[r]) == m.pue[r] * m.served_it_mw[r, t],
+    )
+    _region_power(model, paths, paths_of)
+    _costs(model, paths, mwh_per_mw_year(scenario))
+
+
+def _paths(scenario) -> pd.DataFrame:
+    table = scenario.interconnection
+    if table is None:
+        table = pd.DataFrame(columns=["region_id", "path_id", "kind", "max_mw", "module_mw", "firm_share"])
+    return table.set_index(["region_id", "path_id"])
+
+
+def _modules(model: pyo.ConcreteModel, paths: pd.DataFrame) -> None:
+    """Paths with a module size connect in whole blocks (e.g. a substation)."""
+    module = paths["module_mw"].dropna()
+    model.MODULAR_PATHS = pyo.Set(initialize=list(module.index), dimen=2, ordered=True)
+    model.path_modules_added = pyo.Var(
+        model.MODULAR_PATHS,
+        model.YEARS,
+        within=pyo.NonNegativeIntegers,
+        bounds=lambda m, r, p, t: (0, math.floor(paths.at[(r, p), "max_mw"] / module[(r, p)] + 1e-9)),
+    )
+    model.path_in_modules = pyo.Constraint(
+        model.MODULAR_PATHS,
+        model.YEARS,
+        rule=lambda m, r, p, t: m.path_added_mw[r, p, t] == module[(r, p)] * m.path_modules_added[r, p, t],
+    )
+    for r, p, t in model.path_modules_added:
+        if model.path_added_mw[r, p, t].fixed:
+            model.path_modules_added[r, p, t].fix(0)
+
+
+def _region_power(model: pyo.ConcreteModel, paths: pd.DataFrame, paths_of: dict) -> None:
+    """Per region and year: MW counted against headroom, MW contracted with the utility, and each power draw."""
+    model.power_draws = {}
+    headroom, contracted = {}, {}
+    for r in model.REGIONS:
+        if r not in paths_of:
+            model.power_draws[r] = [
+                PowerDraw(None, True, 1.0, None, None, {t: model.pue[r] * model.served_it_mw[r, t] for t in model.YEARS})
+            ]
+            for t in model.YEARS:
+                headroom[r, t] = contracted[r, t] = model.pue[r] * model.capacity_mw[r, t]
+            continue
+        rows = paths.loc[r]
+        model.power_draws[r] = [
+            PowerDraw(
+                p,
+                row["kind"] != "onsite",
+                1.0 - row["curtailment_share"],
+                None if pd.isna(row["energy_price_usd_per_mwh"]) else row["energy_price_usd_per_mwh"],
+                None if pd.isna(row["emission_kg_per_mwh"]) else row["emission_kg_per_mwh"],
+                {t: model.supply_mw[r, p, t] for t in model.YEARS},
+            )
+            for p, row in rows.iterrows()
+        ]
+        for t in model.YEARS:
+            headroom[r, t] = sum(row["firm_share"] * model.path_mw[r, p, t] for p, row in rows.iterrows())
+            contracted[r, t] = sum(model.path_mw[r, p, t] for p, row in rows.iterrows() if row["kind"] != "onsite")
+    model.headroom_mw = pyo.Expression(model.REGIONS, model.YEARS, initialize=headroom)
+    model.contracted_mw = pyo.Expression(model.REGIONS, model.YEARS, initialize=contracted)
+
+
+def _costs(model: pyo.ConcreteModel, paths: pd.DataFrame, mwh_per_mw: float) -> None:
+    for (r, p), row in paths.iterrows():
+        component = "onsite_generation" if row["kind"] == "onsite" else "interconnection"
+        fuel = row["energy_price_usd_per_mwh"] if row["kind"] == "onsite" and pd.notna(row["energy_price_usd_per_mwh"]) else 0.0
+        curtailed = row["curtailment_share"] * row["curtailment_cost_usd_per_mwh"]
+        for t in model.YEARS:
+            if row["capex_usd_per_mw"]:
+                add_cost(model, component, r, t, row["capex_usd_per_mw"] * model.path_added_mw[r, p, t])
+            if fuel:
+                add_cost(model, "onsite_generation", r, t, fuel * mwh_per_mw * model.supply_mw[r, p, t])
+            if curtailed:
+                add_cost(model, "curtailment", r, t, curtailed * mwh_per_mw * model.supply_mw[r, p, t])
+
+
+def result_tables(model: pyo.ConcreteModel, scenario) -> dict[str, pd.DataFrame]:
+    """capacity_by_path.csv, when interconnection.csv is given."""
+    if scenario.interconnection is None:
+        return {}
+    kind = scenario.interconnection.set_index(["region_id", "path_id"])["kind"]
+    rows = [
+        (r, p, kind[(r, p)], t, solved(model.path_added_mw[r, p, t]), solved(model.path_mw[r, p, t]), solved(model.supply_mw[r, p, t]))
+        for r, p in model.PATHS
+        for t in model.YEARS
+    ]
+    columns = ["region_id", "path_id", "kind", "year", "added_mw", "capacity_mw", "supply_mw"]
+    return {"capacity_by_path": pd.DataFrame(rows, columns=columns)}

@@ -1,0 +1,140 @@
+"""Large-load tariffs and who pays for network upgrades.
+
+Utility draws (every power draw but onsite generation) of region r are billed under tariffs.csv:
+    energy      price * mwh_per_mw_year * delivered_share * MW drawn      (a path's own price overrides the tariff)
+    billed_mw[r,t] >= used_mw[r,t]
+    billed_mw[r,t] >= sum over u <= t < u + contract_years of take(t-u) * (contracted_mw[r,u] - contracted_mw[r,u-1]),
+                      take(k) = min_take_share * min(1, (k+1) / ramp_years)   (no ramp: min_take_share)
+    charges     (12 * demand_charge + 365 * capacity_price) * used_mw ("demand_charge", "capacity_charge"),
+                the same rates * (billed_mw - used_mw) ("min_take_shortfall")
+    upgrades    upgrade_share * upgrade_cost_usd_per_mw * new contracted MW ("upgrade"); other ratepayers pay the rest.
+upgrade_share is the tariff's data_center_upgrade_share where given, else the scenario's regime: 1 under
+participant_funding, socialized_data_center_share under socialized, or the stated share.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from formulations.interconnection import mwh_per_mw_year
+from formulations.objective import add_cost
+from formulations.values import solved
+
+TARIFF_DEFAULTS = {
+    "energy_price_usd_per_mwh": 0.0,
+    "demand_charge_usd_per_mw_month": 0.0,
+    "capacity_price_usd_per_mw_day": 0.0,
+    "min_take_share": 0.0,
+    "contract_years": 0,
+    "ramp_years": 0,
+    "upgrade_cost_usd_per_mw": 0.0,
+}
+
+
+def upgrade_shares(scenario, regions) -> pd.Series:
+    """The data center's share of network-upgrade cost, by region."""
+    return _tariffs(scenario, regions)["data_center_upgrade_share"]
+
+
+def minimum_take(share: float, contract_years: int, ramp_years: int, years_in: int) -> float:
+    """Share of contracted MW billed at least, `years_in` years after the contract starts."""
+    if years_in >= contract_years:
+        return 0.0
+    return share * min(1.0, (years_in + 1) / ramp_years) if ramp_years else share
+
+
+def applies(scenario) -> bool:
+    """Only tariffs and paths bring utility bills and contracts; a core scenario skips this module."""
+    return scenario.tariffs is not None or scenario.interconnection is not None
+
+
+def define_components(model: pyo.ConcreteModel, scenario) -> None:
+    if not applies(scenario):
+        return
+    tariffs = _tariffs(scenario, model.REGIONS)
+    mwh_per_mw = mwh_per_mw_year(scenario)
+    first = scenario.config.first_year
+    model.used_mw = pyo.Expression(
+        model.REGIONS,
+        model.YEARS,
+        rule=lambda m, r, t: sum(draw.mw[t] for draw in m.power_draws[r] if draw.utility),
+    )
+    model.new_contract_mw = pyo.Expression(
+        model.REGIONS,
+        model.YEARS,
+        rule=lambda m, r, t: m.contracted_mw[r, t] - (m.contracted_mw[r, t - 1] if t > first else 0),
+    )
+    bound_by_contract = [r for r in model.REGIONS if _has_minimum_take(tariffs.loc[r])]
+    model.billed_mw = pyo.Var(bound_by_contract, model.YEARS, within=pyo.NonNegativeReals)
+    model.billed_covers_use = pyo.Constraint(
+        bound_by_contract, model.YEARS, rule=lambda m, r, t: m.billed_mw[r, t] >= m.used_mw[r, t]
+    )
+    model.billed_covers_minimum_take = pyo.Constraint(
+        bound_by_contract, model.YEARS, rule=lambda m, r, t: _minimum_take_rule(m, tariffs.loc[r], r, t)
+    )
+    for r in model.REGIONS:
+        tariff = tariffs.loc[r]
+        rate = 12 * tariff["demand_charge_usd_per_mw_month"], 365 * tariff["capacity_price_usd_per_mw_day"]
+        for t in model.YEARS:
+            for draw in model.power_draws[r]:
+                price = draw.energy_price_usd_per_mwh
+                price = tariff["energy_price_usd_per_mwh"] if price is None else price
+                if draw.utility and price:
+                    add_cost(model, "energy", r, t, price * mwh_per_mw * draw.delivered_share * draw.mw[t])
+            add_cost(model, "demand_charge", r, t, rate[0] * model.used_mw[r, t] if rate[0] else 0)
+            add_cost(model, "capacity_charge", r, t, rate[1] * model.used_mw[r, t] if rate[1] else 0)
+            if r in bound_by_contract:
+                add_cost(model, "min_take_shortfall", r, t, sum(rate) * (model.billed_mw[r, t] - model.used_mw[r, t]))
+            share = tariff["data_center_upgrade_share"]
+            if tariff["upgrade_cost_usd_per_mw"] and share:
+                add_cost(model, "upgrade", r, t, share * tariff["upgrade_cost_usd_per_mw"] * model.new_contract_mw[r, t])
+
+
+def _tariffs(scenario, regions) -> pd.DataFrame:
+    """One tariff row per region; regions without a row get a zero tariff."""
+    table = scenario.tariffs if scenario.tariffs is not None else pd.DataFrame(columns=["region_id", *TARIFF_DEFAULTS])
+    table = table.set_index("region_id").reindex(list(regions)).fillna(TARIFF_DEFAULTS)
+    share = table.get("data_center_upgrade_share", pd.Series(index=table.index, dtype=float))
+    return table.assign(data_center_upgrade_share=share.fillna(scenario.config.upgrade_share))
+
+
+def _has_minimum_take(tariff: pd.Series) -> bool:
+    charged = tariff["demand_charge_usd_per_mw_month"] or tariff["capacity_price_usd_per_mw_day"]
+    return bool(charged and tariff["min_take_share"] and tariff["contract_years"])
+
+
+def _minimum_take_rule(model: pyo.ConcreteModel, tariff: pd.Series, region: str, year: int):
+    share, term, ramp = tariff["min_take_share"], int(tariff["contract_years"]), int(tariff["ramp_years"])
+    takes = {start: minimum_take(share, term, ramp, year - start) for start in model.YEARS if start <= year}
+    floor = [take * model.new_contract_mw[region, start] for start, take in takes.items() if take]
+    return model.billed_mw[region, year] >= sum(floor) if floor else pyo.Constraint.Skip
+
+
+def result_tables(model: pyo.ConcreteModel, scenario) -> dict[str, pd.DataFrame]:
+    """contracts.csv (contracted, used and billed MW) and upgrades.csv (who pays), when the inputs call for them."""
+    if not applies(scenario):
+        return {}
+    billed = model.billed_mw
+    rows = [
+        (r, t, solved(model.contracted_mw[r, t]), solved(model.used_mw[r, t]), solved(billed[r, t] if (r, t) in billed else model.used_mw[r, t]))
+        for r in model.REGIONS
+        for t in model.YEARS
+    ]
+    tables = {"contracts": pd.DataFrame(rows, columns=["region_id", "year", "contracted_mw", "used_mw", "billed_mw"])}
+    if scenario.tariffs is not None and scenario.tariffs["upgrade_cost_usd_per_mw"].any():
+        tables["upgrades"] = _upgrades(model, scenario)
+    return tables
+
+
+def _upgrades(model: pyo.ConcreteModel, scenario) -> pd.DataFrame:
+    cost = scenario.tariffs.set_index("region_id")["upgrade_cost_usd_per_mw"]
+    share = upgrade_shares(scenario, model.REGIONS)
+    rows = []
+    for r, per_mw in cost[cost > 0].items():
+        for t in model.YEARS:
+            total = per_mw * solved(model.new_contract_mw[r, t])
+            if total:
+                rows.append((r, t, solved(model.new_contract_mw[r, t]), total, share[r] * total, (1 - share[r]) * total))
+    columns = ["region_id", "year", "new_contract_mw", "upgrade_cost_usd", "data_center_usd", "other_ratepayers_usd"]
+    return pd.DataFrame(rows, columns=columns)

@@ -1,0 +1,153 @@
+"""What limits a plan, in USD of the objective (discounted to the first year).
+
+Zone limits (`limits` table): fix every site choice open[r] at the plan's value, relax module
+counts to continuous, and solve that LP. The dual of zone_limit[z,t] is the change in total cost
+per MW of extra limit in zone z, year t; `marginal_value_usd_per_mw` is its negative, the saving
+one more MW of headroom would bring (0 for a limit that does not bind). Fixing only the site
+choices keeps the duals informative: with module counts fixed too, no capacity could move.
+
+Lead times (`lead_times` table): for each region that builds in the first year its
+interconnection allows (its lead time holds it back), re-solve the full MIP with that lead time one
+year shorter. The saving is the plan's objective minus the re-solve's; since both stop at the MIP
+gap, the true saving lies in [saving_low_usd, saving_high_usd] (from the objectives and bounds).
+
+Probes (`probes` table, on request): re-solve the MIP with a region forced out (open = 0) or in
+(open = 1 with at least one module, or 1 MW, in the last year); `change_usd` is the added cost.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import pandas as pd
+import pyomo.environ as pyo
+from pyomo.contrib.solver.solvers.highs import Highs
+
+from formulations import build_model
+from formulations.lead_times import first_build_year
+from optimizer.scenario import Scenario
+from optimizer.solve import SOLUTION_STATUSES, SolveResult, _classify, run_highs
+
+BIND_TOLERANCE_MW = 1e-6
+
+
+def explain_limits(scenario: Scenario, result: SolveResult) -> dict[str, pd.DataFrame]:
+    """The `limits` and `lead_times` tables for a solved plan."""
+    return {"limits": zone_limit_values(scenario, result), "lead_times": lead_time_values(scenario, result)}
+
+
+def opened_regions(result: SolveResult) -> set[str]:
+    """Regions the plan uses: capacity never falls, so the last year shows every one."""
+    last = result.capacity[result.capacity["year"] == result.capacity["year"].max()]
+    return set(last.loc[last["capacity_mw"] > 0, "region_id"])
+
+
+def zone_limit_values(scenario: Scenario, result: SolveResult) -> pd.DataFrame:
+    columns = ["zone_id", "year", "limit_mw", "capacity_mw", "binding", "marginal_value_usd_per_mw"]
+    if scenario.zone_limits is None:
+        return pd.DataFrame(columns=columns)
+    model = build_model(scenario)
+    opened = opened_regions(result)
+    for r in model.REGIONS:
+        model.open[r].fix(int(r in opened))
+    for var in model.component_data_objects(pyo.Var):
+        if var.is_integer():  # no integer column may remain, fixed or not, or HiGHS gives no duals
+            var.domain = pyo.Reals if var.fixed else pyo.UnitInterval if var.is_binary() else pyo.NonNegativeReals
+    results = run_highs(Highs(), model, scenario.config.solver)
+    # The plan is feasible for this LP, so only a time limit can leave it unsolved: values stay blank.
+    solved = _classify(results)[0] == "optimal"
+    duals = results.solution_loader.get_duals(list(model.zone_limit.values())) if solved else {}
+    held = _zone_capacity(scenario, result)
+    rows = [
+        (z, t, limit, held.get((z, t), 0.0), held.get((z, t), 0.0) >= limit - BIND_TOLERANCE_MW,
+         _clean(-duals[model.zone_limit[z, t]]) if solved else None)
+        for z, t, limit in scenario.zone_limits[["zone_id", "year", "limit_mw"]].itertuples(index=False)
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _zone_capacity(scenario: Scenario, result: SolveResult) -> dict[tuple[str, int], float]:
+    """Firm grid MW the plan holds against each zone limit."""
+    held = result.table("power_limits")
+    zones = held[held["level"] == "zone"]
+    return dict(zip(zip(zones["limit_id"], zones["year"]), zones["used_mw"]))
+
+
+def _clean(value: float) -> float:
+    """Dual values cleaned of solver round-off (USD per MW)."""
+    return 0.0 if abs(value) < 1e-6 else round(value, 4)
+
+
+def held_back_regions(scenario: Scenario, result: SolveResult) -> list[str]:
+    """Regions that add capacity in the first year their lead time allows, when that is after the
+    first year: an earlier interconnection could change the plan."""
+    first_year = scenario.config.first_year
+    regions = scenario.regions.set_index("region_id")
+    added = result.capacity[result.capacity["added_mw"] > 0].groupby("region_id")["year"].min()
+    return [
+        r for r, year in added.items()
+        if year == first_build_year(first_year, regions.at[r, "lead_time_years"]) > first_year
+    ]
+
+
+def lead_time_values(scenario: Scenario, result: SolveResult) -> pd.DataFrame:
+    columns = ["region_id", "lead_time_years", "first_build_year", "status", "solve_seconds", "objective_usd",
+               "saving_usd", "saving_low_usd", "saving_high_usd"]
+    regions = scenario.regions.set_index("region_id")
+    rows = []
+    for r in held_back_regions(scenario, result):
+        lead = float(regions.at[r, "lead_time_years"])
+        shorter = scenario.regions.assign(
+            lead_time_years=scenario.regions["lead_time_years"].where(scenario.regions["region_id"] != r, max(lead - 1, 0))
+        )
+        status, seconds, objective, bound = _resolve(build_model(replace(scenario, regions=shorter)), scenario)
+        change, low, high = _cost_change(result.summary, objective, bound)
+        # A shorter lead time only relaxes the model, so the true saving is at least 0.
+        saving = (None, None, None) if change is None else (-change, max(0.0, -high), -low)
+        opens = first_build_year(scenario.config.first_year, lead)
+        rows.append((r, lead, opens, status, seconds, objective, *saving))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def probe(scenario: Scenario, result: SolveResult, region_ids: tuple[str, ...]) -> pd.DataFrame:
+    """Cost of forcing each region out of the plan (when the plan uses it) or into it (when not)."""
+    opened = opened_regions(result)
+    regions = scenario.regions.set_index("region_id")
+    rows = []
+    for r in region_ids:
+        model = build_model(scenario)
+        forced_in = r not in opened
+        model.open[r].fix(int(forced_in))
+        if forced_in:
+            module = regions.at[r, "module_mw"]
+            least = min(1.0 if pd.isna(module) else float(module), float(regions.at[r, "max_mw"]))
+            model.probe_least_mw = pyo.Constraint(expr=model.capacity_mw[r, model.YEARS.last()] >= least)
+        status, seconds, objective, bound = _resolve(model, scenario)
+        change, low, high = _cost_change(result.summary, objective, bound)
+        # Forcing only restricts the model, so the true change is at least 0.
+        low = low if low is None else max(0.0, low)
+        rows.append((r, "in" if forced_in else "out", status, seconds, objective, change, low, high))
+    return pd.DataFrame(rows, columns=["region_id", "forced", "status", "solve_seconds", "objective_usd",
+                                       "change_usd", "change_low_usd", "change_high_usd"])
+
+
+def _resolve(model: pyo.ConcreteModel, scenario: Scenario) -> tuple[str, float, float | None, float | None]:
+    """Solve a variant of the plan's model; its status, solve seconds, objective and best bound."""
+    started = time.perf_counter()
+    results = run_highs(Highs(), model, scenario.config.solver)
+    seconds = round(time.perf_counter() - started, 3)
+    status, _ = _classify(results)
+    objective = results.incumbent_objective if status in SOLUTION_STATUSES else None
+    return status, seconds, objective, results.objective_bound
+
+
+def _cost_change(summary: dict, objective: float | None, bound: float | None) -> tuple[float | None, ...]:
+    """A variant's objective minus the plan's, and the range the two MIP gaps allow for the true change:
+    each optimum lies between its best bound and its objective."""
+    if objective is None:
+        return None, None, None
+    base, base_bound = summary["objective_usd"], summary["best_bound_usd"]
+    low = None if bound is None else bound - base
+    high = None if base_bound is None else objective - base_bound
+    return objective - base, low, high

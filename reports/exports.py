@@ -1,0 +1,59 @@
+"""Exports of a run folder's tables: results.xlsx (one sheet per table) and one Parquet file per
+table (sites as GeoParquet). Column names carry their units as in the CSV files."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from optimizer.outputs import EXPORTED_TABLES
+
+EXCEL_SHEET_CHARS = 31
+
+
+def present_tables(folder: Path) -> list[str]:
+    """The exportable tables this run folder holds (analysis tables are optional)."""
+    return [name for name in EXPORTED_TABLES if _path(folder, name).is_file()]
+
+
+def export_renderers(tables: list[str]) -> dict[str, Callable[[Path], bytes]]:
+    """File name -> renderer for results.xlsx and <table>.parquet of each named table."""
+    renderers = {f"{name}.parquet": (lambda folder, name=name: _parquet(folder, name)) for name in tables}
+    return {"results.xlsx": lambda folder: render_xlsx(folder, tables)} | renderers
+
+
+def render_xlsx(folder: Path, tables: list[str]) -> bytes:
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as workbook:
+        _summary_rows(folder).to_excel(workbook, sheet_name="summary", index=False)
+        for name in tables:
+            _table(folder, name).drop(columns="geometry", errors="ignore").to_excel(
+                workbook, sheet_name=name[:EXCEL_SHEET_CHARS], index=False
+            )
+    return buffer.getvalue()
+
+
+def _summary_rows(folder: Path) -> pd.DataFrame:
+    """summary.json flattened to item/value rows (nested keys joined with '.')."""
+    flat = pd.json_normalize(json.loads((folder / "summary.json").read_text())).iloc[0]
+    return pd.DataFrame({"item": flat.index, "value": [str(v) for v in flat.to_numpy()]})
+
+
+def _parquet(folder: Path, name: str) -> bytes:
+    buffer = io.BytesIO()
+    _table(folder, name).to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def _table(folder: Path, name: str) -> pd.DataFrame:
+    path = _path(folder, name)
+    return gpd.read_file(path) if path.suffix == ".geojson" else pd.read_csv(path)
+
+
+def _path(folder: Path, name: str) -> Path:
+    return folder / ("sites.geojson" if name == "sites" else f"{name}.csv")

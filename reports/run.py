@@ -1,0 +1,111 @@
+"""A run folder read back for reporting: the result files `gridsite solve` wrote, never the model."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+
+class RunFolderError(ValueError):
+    """A run folder that cannot be reported on; the message names the folder and file."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """Result tables of one run. Optional tables are None when their file is absent."""
+
+    folder: Path
+    summary: dict
+    capacity: pd.DataFrame
+    costs: pd.DataFrame
+    service: pd.DataFrame
+    unserved: pd.DataFrame
+    sites: pd.DataFrame  # sites.geojson properties: region_id, zone_id, lat, lon, max_mw, ...
+    config: dict | None = None  # inputs/scenario.yaml
+    regions: pd.DataFrame | None = None  # inputs/regions.csv
+    zone_limits: pd.DataFrame | None = None  # inputs/zone_limits.csv
+    limits: pd.DataFrame | None = None  # limits.csv (binding zone limits and their marginal value)
+    lead_times: pd.DataFrame | None = None  # lead_times.csv (value of earlier interconnection)
+    probes: pd.DataFrame | None = None  # probes.csv (cost of forcing regions in or out)
+
+    @property
+    def name(self) -> str:
+        return self.summary["scenario"]
+
+    @property
+    def years(self) -> list[int]:
+        return sorted(self.capacity["year"].unique())
+
+    @property
+    def capacity_by_year(self) -> pd.DataFrame:
+        """MW in service: one row per region, one column per year."""
+        return self.capacity.pivot(index="region_id", columns="year", values="capacity_mw")
+
+    @property
+    def demand_by_year(self) -> pd.Series:
+        """Required MW per year. Demand rows are equalities (served + unserved = demand), so the
+        result tables give demand exactly without the inputs."""
+        met = pd.concat([self.service[["year", "mw"]], self.unserved[["year", "mw"]]])
+        return met.groupby("year")["mw"].sum().reindex(self.years, fill_value=0.0)
+
+    @property
+    def unserved_by_year(self) -> pd.Series:
+        return self.unserved.groupby("year")["mw"].sum().reindex(self.years, fill_value=0.0)
+
+    @property
+    def total_cost_usd(self) -> float:
+        return float(self.costs["discounted_usd"].sum())
+
+
+def has_plan(folder: str | Path) -> bool:
+    """Whether the run folder holds a solution (the solve writes capacity.csv only then)."""
+    return (Path(folder) / "capacity.csv").is_file()
+
+
+def read_run(folder: str | Path) -> Run:
+    """Read a finished run folder that holds a plan; raise RunFolderError when it is incomplete."""
+    folder = Path(folder)
+    summary_path = folder / "summary.json"
+    if not summary_path.is_file():
+        raise RunFolderError(f"{folder}: summary.json not found; expected the output folder of `gridsite solve`")
+    summary = json.loads(summary_path.read_text())
+    if not has_plan(folder):
+        raise RunFolderError(f"{folder}: no plan to report (status {summary['status']}: {summary['message']})")
+    inputs = folder / "inputs"
+    return Run(
+        folder=folder,
+        summary=summary,
+        capacity=_csv(folder, "capacity.csv"),
+        costs=_csv(folder, "costs.csv"),
+        service=_csv(folder, "service.csv"),
+        unserved=_csv(folder, "unserved.csv"),
+        sites=_sites(folder / "sites.geojson"),
+        config=yaml.safe_load((inputs / "scenario.yaml").read_text()) if (inputs / "scenario.yaml").is_file() else None,
+        regions=_optional_csv(inputs / "regions.csv"),
+        zone_limits=_optional_csv(inputs / "zone_limits.csv"),
+        limits=_optional_csv(folder / "limits.csv"),
+        lead_times=_optional_csv(folder / "lead_times.csv"),
+        probes=_optional_csv(folder / "probes.csv"),
+    )
+
+
+def _csv(folder: Path, name: str) -> pd.DataFrame:
+    path = folder / name
+    if not path.is_file():
+        raise RunFolderError(f"{folder}: {name} not found; the run folder is incomplete")
+    return pd.read_csv(path)
+
+
+def _optional_csv(path: Path) -> pd.DataFrame | None:
+    return pd.read_csv(path) if path.is_file() else None
+
+
+def _sites(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise RunFolderError(f"{path.parent}: sites.geojson not found; the run folder is incomplete")
+    features = json.loads(path.read_text())["features"]
+    return pd.DataFrame([f["properties"] for f in features])

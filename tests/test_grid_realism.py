@@ -1,0 +1,239 @@
+"""Interconnection paths, power limits, tariffs, cost allocation, GPUs and PUE, carbon:
+small cases whose optimum or cost is worked out by hand in each docstring."""
+
+from __future__ import annotations
+
+import pytest
+
+from optimizer import load_scenario, solve
+from scenario_factory import write_scenario
+
+HOURS = 8760
+
+
+def run(tmp_path, **kwargs):
+    return solve(load_scenario(write_scenario(tmp_path / "case", **kwargs)))
+
+
+def component(result, name: str) -> float:
+    costs = result.costs
+    return float(costs.loc[costs["component"] == name, "discounted_usd"].sum())
+
+
+def path(region, path_id, kind, lead, max_mw=100.0, **extra):
+    return {"region_id": region, "path_id": path_id, "kind": kind, "lead_time_years": lead, "max_mw": max_mw} | extra
+
+
+@pytest.mark.parametrize(("curtailment_cost", "expected"), [(1.0, 876.0), (2.0, 1000.0)])
+def test_flexible_path_beats_the_queue_only_when_curtailment_is_cheaper_than_waiting(tmp_path, curtailment_cost, expected):
+    """10 MW needed in 2026 and 2027; the queue connects in 2027. Waiting leaves 2026 unserved:
+    10 MW * 100 = 1000. The flexible path serves 2026 at once but 1% of its energy is curtailed:
+    0.01 * 8760 h * 10 MW * cost = 876 * cost; in 2027 the queue takes over. Flexible wins iff 876 * cost < 1000."""
+    result = run(
+        tmp_path,
+        regions=[{"region_id": "r"}],
+        demand=[("d", 2026, 10), ("d", 2027, 10)],
+        tables={
+            "interconnection": [
+                path("r", "queue", "queue", 1),
+                path("r", "flex", "flexible", 0, curtailment_share=0.01, curtailment_cost_usd_per_mwh=curtailment_cost),
+            ]
+        },
+        last_year=2027,
+        unserved_penalty_usd_per_mw_year=100,
+    )
+    assert result.summary["objective_usd"] == pytest.approx(expected)
+    by_path = result.table("capacity_by_path").set_index(["path_id", "year"])
+    flexible_used = by_path.loc[("flex", 2026), "supply_mw"] > 0
+    assert flexible_used == (expected < 1000)
+    assert by_path.loc[("flex", 2027), "supply_mw"] == 0  # the queue replaces it once connected
+
+
+def test_onsite_bridge_generation_until_the_grid_arrives_and_its_emissions(tmp_path):
+    """Load factor 0.5: 4380 MWh per MW-year. 2026: onsite only (capex 10/MW * 10 MW = 100, fuel 50 $/MWh:
+    50 * 4380 * 10 = 2,190,000). 2027: grid energy at 30 $/MWh: 1,314,000 (cheaper than fuel). Total 3,504,100.
+    Emissions: 2026 at 400 kg/MWh: 17,520 t; 2027 at the grid's 300 kg/MWh: 13,140 t."""
+    result = run(
+        tmp_path,
+        regions=[{"region_id": "r", "emission_kg_per_mwh": 300}],
+        demand=[("d", 2026, 10), ("d", 2027, 10)],
+        tables={
+            "interconnection": [
+                path("r", "grid", "queue", 1),
+                path("r", "gas", "onsite", 0, capex_usd_per_mw=10, energy_price_usd_per_mwh=50, emission_kg_per_mwh=400),
+            ],
+            "tariffs": [{"region_id": "r", "energy_price_usd_per_mwh": 30}],
+        },
+        last_year=2027,
+        load_factor=0.5,
+    )
+    assert result.summary["objective_usd"] == pytest.approx(3_504_100)
+    assert component(result, "onsite_generation") == pytest.approx(2_190_100)
+    assert component(result, "energy") == pytest.approx(1_314_000)
+    emissions = result.table("emissions").set_index("year")["emissions_t"]
+    assert emissions[2026] == pytest.approx(17_520) and emissions[2027] == pytest.approx(13_140)
+
+
+CARBON_REGIONS = [
+    {"region_id": "coal", "emission_kg_per_mwh": 800},
+    {"region_id": "hydro", "emission_kg_per_mwh": 100},
+]
+CARBON_TARIFFS = {
+    "tariffs": [
+        {"region_id": "coal", "energy_price_usd_per_mwh": 30},
+        {"region_id": "hydro", "energy_price_usd_per_mwh": 40},
+    ]
+}
+
+
+@pytest.mark.parametrize(("price", "winner", "expected"), [(10, "coal", 2_628_000 + 700_800), (20, "hydro", 3_504_000 + 175_200)])
+def test_carbon_price_moves_load_to_the_cleaner_grid(tmp_path, price, winner, expected):
+    """10 MW all year (87,600 MWh): coal costs 2,628,000 and emits 70,080 t; hydro 3,504,000 and 8,760 t.
+    Break-even carbon price 876,000 / 61,320 t = 14.29 USD/t."""
+    result = run(tmp_path, regions=CARBON_REGIONS, demand=[("d", 2026, 10)], tables=CARBON_TARIFFS, carbon_price_usd_per_t=price)
+    assert result.summary["objective_usd"] == pytest.approx(expected)
+    assert result.service["region_id"].tolist() == [winner]
+
+
+def test_carbon_cap_forces_a_mix(tmp_path):
+    """Cap 30,000 t: x MW at coal emits 7,008 x t, hydro 876 (10 - x) t, so x <= 21,240 / 6,132.
+    Cost 3,504,000 - 87,600 x at that x."""
+    result = run(tmp_path, regions=CARBON_REGIONS, demand=[("d", 2026, 10)], tables=CARBON_TARIFFS, carbon_cap_t_per_year=30_000)
+    x = 21_240 / 6_132
+    assert result.summary["objective_usd"] == pytest.approx(3_504_000 - 87_600 * x)
+    assert result.table("emissions")["emissions_t"].sum() == pytest.approx(30_000)
+
+
+def minimum_take_case(tmp_path, ramp_years: int):
+    return run(
+        tmp_path,
+        regions=[{"region_id": "r"}],
+        demand=[("d", 2026, 30), ("d", 2027, 60), ("d", 2028, 90)],
+        tables={
+            "interconnection": [path("r", "grid", "queue", 0, max_mw=200, module_mw=100)],
+            "tariffs": [
+                {
+                    "region_id": "r",
+                    "demand_charge_usd_per_mw_month": 10,
+                    "min_take_share": 0.85,
+                    "contract_years": 10,
+                    "ramp_years": ramp_years,
+                }
+            ],
+        },
+        last_year=2028,
+    )
+
+
+def test_minimum_take_bills_a_contract_larger_than_use(tmp_path):
+    """A 100 MW connection block is contracted in 2026 while use ramps 30, 60, 90 MW. Billing demand is
+    max(use, 85% of 100) = 85, 85, 90. Demand charges at 120 USD/MW-year: on use 120 * 180 = 21,600;
+    shortfall 120 * (55 + 25) = 9,600."""
+    result = minimum_take_case(tmp_path, ramp_years=0)
+    assert component(result, "demand_charge") == pytest.approx(21_600)
+    assert component(result, "min_take_shortfall") == pytest.approx(9_600)
+    contracts = result.table("contracts").set_index("year")
+    assert contracts["contracted_mw"].tolist() == [100, 100, 100]
+    assert contracts["billed_mw"].tolist() == pytest.approx([85, 85, 90])
+    assert (contracts["contracted_mw"] >= contracts["used_mw"]).all()
+
+
+def test_a_ramped_minimum_take_follows_the_load_up(tmp_path):
+    """With a 4-year ramp the floor is 85% * 100 * (1, 2, 3)/4 = 21.25, 42.5, 63.75 MW, below use: no shortfall."""
+    result = minimum_take_case(tmp_path, ramp_years=4)
+    assert component(result, "min_take_shortfall") == pytest.approx(0)
+    assert result.summary["objective_usd"] == pytest.approx(21_600)
+
+
+UPGRADE_CASE = dict(
+    regions=[{"region_id": "r", "capex_usd_per_mw": 5}],
+    demand=[("d", 2026, 10)],
+    tables={"tariffs": [{"region_id": "r", "upgrade_cost_usd_per_mw": 1000}]},
+)
+
+
+@pytest.mark.parametrize(("allocation", "extra", "data_center_share"), [
+    ("participant_funding", {}, 1.0),
+    ("socialized", {"socialized_data_center_share": 0.25}, 0.25),
+    (0.4, {}, 0.4),
+])
+def test_cost_allocation_moves_exactly_the_upgrade_share(tmp_path, allocation, extra, data_center_share):
+    """The same 10 MW plan (capex 50) carries 10,000 of upgrades; the data center pays its share of it."""
+    result = run(tmp_path, **UPGRADE_CASE, cost_allocation=allocation, **extra)
+    assert result.summary["objective_usd"] == pytest.approx(50 + 10_000 * data_center_share)
+    upgrades = result.table("upgrades").iloc[0]
+    assert upgrades["data_center_usd"] == pytest.approx(10_000 * data_center_share)
+    assert upgrades["other_ratepayers_usd"] == pytest.approx(10_000 * (1 - data_center_share))
+
+
+def test_gpu_demand_pue_and_grid_limits(tmp_path):
+    """10,000 GPUs at 1.67 kW = 16.7 IT MW. Zone A allows 12 grid MW at PUE 1.2 = 10 IT MW (capex 1);
+    the other 6.7 IT MW go to B (capex 2): 10 + 13.4 = 23.4. GPUs served: 10 / 1.67e-3 and 6.7 / 1.67e-3."""
+    folder = write_scenario(
+        tmp_path / "gpus",
+        regions=[
+            {"region_id": "a", "zone_id": "A", "pue": 1.2, "capex_usd_per_mw": 1},
+            {"region_id": "b", "zone_id": "B", "pue": 1.5, "capex_usd_per_mw": 2},
+        ],
+        demand=[("d", 2026, 0)],
+        zone_limits=[("A", 2026, 12)],
+        tables={"gpus": [{"gpu_id": "gb200", "kw_per_gpu": 1.67}]},
+    )
+    (folder / "demand.csv").write_text("demand_id,year,mw,gpu_id,gpus\nd,2026,,gb200,10000\n")
+    result = solve(load_scenario(folder))
+    assert result.summary["objective_usd"] == pytest.approx(23.4)
+    capacity = result.capacity.set_index("region_id")
+    assert capacity.loc["a", "grid_mw"] == pytest.approx(12)
+    assert capacity.loc["b", "grid_mw"] == pytest.approx(6.7 * 1.5)
+    gpus = result.service.set_index("region_id")["gpus"]
+    assert gpus["a"] == round(10 / 1.67e-3) and gpus["b"] == round(6.7 / 1.67e-3)
+
+
+def test_local_pool_limit_is_shared_by_its_regions(tmp_path):
+    """Columbus and New Albany share a 50 MW pool (capex 1); the other 30 MW go to Dallas (capex 3): 140."""
+    result = run(
+        tmp_path,
+        regions=[
+            {"region_id": "columbus", "pool_id": "aep_ohio", "capex_usd_per_mw": 1},
+            {"region_id": "new_albany", "pool_id": "aep_ohio", "capex_usd_per_mw": 1},
+            {"region_id": "dallas", "capex_usd_per_mw": 3},
+        ],
+        demand=[("d", 2026, 80)],
+        tables={"local_limits": [{"pool_id": "aep_ohio", "year": 2026, "limit_mw": 50}]},
+    )
+    assert result.summary["objective_usd"] == pytest.approx(140)
+    capacity = result.capacity.set_index("region_id")["capacity_mw"]
+    assert capacity["columbus"] + capacity["new_albany"] == pytest.approx(50)
+
+
+@pytest.mark.parametrize(("kind", "firm_share", "expected"), [("flexible", 0.5, 60), ("queue", 1.0, 90)])
+def test_curtailable_load_counts_against_headroom_by_its_firm_share(tmp_path, kind, firm_share, expected):
+    """Zone limit 30 MW. A flexible connection counting 50% firm lets region a (capex 1) take all 60 MW: 60.
+    A firm queue connection stops at 30 MW; the rest goes to b in another zone at capex 2: 30 + 60 = 90."""
+    result = run(
+        tmp_path,
+        regions=[{"region_id": "a", "zone_id": "Z", "capex_usd_per_mw": 1}, {"region_id": "b", "zone_id": "Y", "capex_usd_per_mw": 2}],
+        demand=[("d", 2026, 60)],
+        zone_limits=[("Z", 2026, 30)],
+        tables={"interconnection": [path("a", "p", kind, 0, firm_share=firm_share)]},
+    )
+    assert result.summary["objective_usd"] == pytest.approx(expected)
+
+
+def test_a_tariff_can_override_the_allocation_regime(tmp_path):
+    """Socialized everywhere (data center pays 0%), but this utility makes the causer pay: 50 + 10,000."""
+    case = UPGRADE_CASE | {"tables": {"tariffs": [{"region_id": "r", "upgrade_cost_usd_per_mw": 1000, "data_center_upgrade_share": 1}]}}
+    result = run(tmp_path, **case, cost_allocation="socialized")
+    assert result.summary["objective_usd"] == pytest.approx(10_050)
+
+
+def test_infeasibility_names_the_missing_interconnection(tmp_path):
+    """Power arrives only in 2028 through the one path: 2026 demand cannot be met."""
+    result = run(
+        tmp_path,
+        regions=[{"region_id": "r"}],
+        demand=[("d", 2026, 10)],
+        tables={"interconnection": [path("r", "queue", "queue", 2)]},
+    )
+    assert result.summary["status"] == "infeasible"
+    assert "needs 10 MW in 2026" in result.summary["message"] and "at most 0 MW" in result.summary["message"]

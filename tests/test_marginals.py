@@ -1,0 +1,101 @@
+"""What limits a plan: zone-limit duals, the value of earlier interconnection, and probes, each
+checked against a hand-computed optimum and against re-solving the changed scenario."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from optimizer import load_scenario, solve
+from optimizer.cli import app
+from optimizer.marginals import explain_limits, probe
+from scenario_factory import write_scenario
+
+ZONE_CASE = {
+    "regions": [
+        {"region_id": "a", "zone_id": "Z", "capex_usd_per_mw": 1},
+        {"region_id": "b", "zone_id": "Z", "capex_usd_per_mw": 2},
+        {"region_id": "c", "zone_id": "Y", "capex_usd_per_mw": 5},
+    ],
+    "demand": [("d", 2026, 20)],
+}
+
+
+def solved(folder):
+    scenario = load_scenario(folder)
+    return scenario, solve(scenario)
+
+
+def test_zone_limit_value_equals_resolving_with_one_more_mw(tmp_path):
+    """Zone Z (capex 1 and 2) may take 15 MW, the other 5 MW go to Y at capex 5: 40. One more MW in Z
+    moves 1 MW from c to a: 36, so the limit is worth 4 USD per MW; a re-solve confirms it."""
+    scenario, result = solved(write_scenario(tmp_path / "base", **ZONE_CASE, zone_limits=[("Z", 2026, 15)]))
+    limits = explain_limits(scenario, result)["limits"]
+    row = limits.set_index(["zone_id", "year"]).loc[("Z", 2026)]
+    assert row["binding"] and row["capacity_mw"] == pytest.approx(15)
+    assert row["marginal_value_usd_per_mw"] == pytest.approx(4)
+    _, looser = solved(write_scenario(tmp_path / "looser", **ZONE_CASE, zone_limits=[("Z", 2026, 16)]))
+    assert result.summary["objective_usd"] - looser.summary["objective_usd"] == pytest.approx(4)
+
+
+def test_slack_zone_limit_is_worth_nothing(tmp_path):
+    scenario, result = solved(write_scenario(tmp_path / "case", **ZONE_CASE, zone_limits=[("Z", 2026, 50)]))
+    row = explain_limits(scenario, result)["limits"].iloc[0]
+    assert not row["binding"] and row["marginal_value_usd_per_mw"] == 0
+
+
+def test_value_of_one_year_earlier_interconnection(tmp_path):
+    """cheap (capex 1, lead 1 yr) builds in 2027, its first allowed year: the plan costs 40 (README).
+    Without the lead time it costs 20, so a year earlier saves 20. dear builds in the first year and
+    is not held back by any lead time."""
+    scenario, result = solved(write_scenario(
+        tmp_path / "case",
+        regions=[
+            {"region_id": "cheap", "capex_usd_per_mw": 1, "lead_time_years": 1},
+            {"region_id": "dear", "capex_usd_per_mw": 3},
+        ],
+        demand=[("d", 2026, 10), ("d", 2027, 20)],
+        last_year=2027,
+    ))
+    lead_times = explain_limits(scenario, result)["lead_times"]
+    assert list(lead_times["region_id"]) == ["cheap"]
+    row = lead_times.iloc[0]
+    assert row["first_build_year"] == 2027 and row["status"] == "optimal"
+    assert row["saving_usd"] == pytest.approx(20)
+    assert row["saving_low_usd"] == pytest.approx(20) and row["saving_high_usd"] == pytest.approx(20)  # gap 0
+
+
+def test_probes_force_regions_in_and_out(tmp_path):
+    """Plan: 10 MW from a (capex 1) = 10. Forcing a out: b (capex 2, 4 MW modules) needs 3 modules,
+    12 MW, 24 (+14). Forcing b in: at least one module, 8, and the other 6 MW from a: 14 (+4)."""
+    scenario, result = solved(write_scenario(
+        tmp_path / "case",
+        regions=[{"region_id": "a", "capex_usd_per_mw": 1}, {"region_id": "b", "capex_usd_per_mw": 2, "module_mw": 4}],
+        demand=[("d", 2026, 10)],
+    ))
+    probes = probe(scenario, result, ("a", "b")).set_index("region_id")
+    assert probes.at["a", "forced"] == "out" and probes.at["a", "change_usd"] == pytest.approx(14)
+    assert probes.at["b", "forced"] == "in" and probes.at["b", "change_usd"] == pytest.approx(4)
+    assert probes.at["b", "objective_usd"] == pytest.approx(14)
+
+
+def test_forcing_out_the_only_region_reports_no_plan(tmp_path):
+    scenario, result = solved(write_scenario(tmp_path / "case", regions=[{"region_id": "a"}], demand=[("d", 2026, 5)]))
+    row = probe(scenario, result, ("a",)).iloc[0]
+    assert row["status"] == "infeasible" and row["change_usd"] is None
+
+
+def test_cli_writes_limit_tables_and_reports_them(tmp_path):
+    folder = write_scenario(tmp_path / "case", **ZONE_CASE, zone_limits=[("Z", 2026, 15)])
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["solve", str(folder), "--out", str(out), "--probe-region", "c"])
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(out / "limits.csv")["marginal_value_usd_per_mw"].tolist() == pytest.approx([4])
+    # Forcing c out: zone Z holds only 15 of the 20 MW and there is no unserved penalty.
+    assert pd.read_csv(out / "probes.csv")["status"].tolist() == ["infeasible"]
+    html = (out / "report.html").read_text()
+    assert "Binding zone limits" in html and "Cost of forcing regions in or out" in html
+    bad = CliRunner().invoke(app, ["solve", str(folder), "--out", str(tmp_path / "o2"), "--probe-region", "nope"])
+    assert bad.exit_code == 2 and "unknown region id(s) nope" in bad.output
+    assert not (tmp_path / "o2").exists()
