@@ -28,7 +28,7 @@ def whatif(
     log: Annotated[bool, typer.Option("--log", help="Show the HiGHS logs while solving.")] = False,
 ) -> None:
     """Solve a base scenario and a variant of it (--set edits), and compare them: cost by component,
-    regions opened or dropped, MW by region and year, MW online vs. demand.
+    regions opened or dropped, MW by region and year, MW (and GPUs) online vs. demand.
 
     The base's result in OUT/base is reused while its inputs are unchanged, and its plan is the
     variant's MIP start. Exit 0 when the variant has a solution, 3 when not, 2 for invalid input.
