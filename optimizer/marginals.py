@@ -6,9 +6,9 @@ per MW of extra limit in zone z, year t; `marginal_value_usd_per_mw` is its nega
 one more MW of headroom would bring (0 for a limit that does not bind). Fixing only the site
 choices keeps the duals informative: with module counts fixed too, no capacity could move.
 
-Lead times (`lead_times` table): for each region that builds in the first year its
-interconnection allows (its lead time holds it back), re-solve the full MIP with that lead time one
-year shorter. The saving is the plan's objective minus the re-solve's; since both stop at the MIP
+Lead times (`lead_times` table): for each region, or interconnection path, that adds capacity in the
+first year its lead time allows (the lead time holds it back), re-solve the full MIP with that lead
+time one year shorter. The saving is the plan's objective minus the re-solve's; since both stop at the MIP
 gap, the true saving lies in [saving_low_usd, saving_high_usd] (from the objectives and bounds).
 
 Probes (`probes` table, on request): re-solve the MIP with a region forced out (open = 0) or in
@@ -79,34 +79,49 @@ def _clean(value: float) -> float:
     return 0.0 if abs(value) < 1e-6 else round(value, 4)
 
 
-def held_back_regions(scenario: Scenario, result: SolveResult) -> list[str]:
-    """Regions that add capacity in the first year their lead time allows, when that is after the
-    first year: an earlier interconnection could change the plan."""
+def held_back(scenario: Scenario, result: SolveResult) -> list[tuple[str, str]]:
+    """(region, path) pairs whose lead time holds the plan back: capacity is added in the first year
+    the lead time allows, after the first year. Path "" is the region's own (construction) lead time."""
     first_year = scenario.config.first_year
-    regions = scenario.regions.set_index("region_id")
-    added = result.capacity[result.capacity["added_mw"] > 0].groupby("region_id")["year"].min()
-    return [
-        r for r, year in added.items()
-        if year == first_build_year(first_year, regions.at[r, "lead_time_years"]) > first_year
-    ]
+    regions = scenario.regions.set_index("region_id")["lead_time_years"]
+    held = [(r, "") for r, year in _first_additions(result.capacity, ["region_id"]).items()
+            if year == first_build_year(first_year, regions[r]) > first_year]
+    if scenario.interconnection is not None:
+        paths = scenario.interconnection.set_index(["region_id", "path_id"])["lead_time_years"]
+        held += [key for key, year in _first_additions(result.table("capacity_by_path"), ["region_id", "path_id"]).items()
+                 if year == first_build_year(first_year, paths[key]) > first_year]
+    return held
+
+
+def _first_additions(table: pd.DataFrame, keys: list[str]) -> pd.Series:
+    return table[table["added_mw"] > 0].groupby(keys)["year"].min()
+
+
+def _shortened(scenario: Scenario, region: str, path: str) -> Scenario:
+    """The scenario with one lead time a year shorter (a path's, or the region's own)."""
+    if path:
+        paths = scenario.interconnection
+        row = (paths["region_id"] == region) & (paths["path_id"] == path)
+        lead = paths["lead_time_years"].mask(row, (paths["lead_time_years"] - 1).clip(lower=0))
+        return replace(scenario, interconnection=paths.assign(lead_time_years=lead))
+    regions = scenario.regions
+    lead = regions["lead_time_years"].mask(regions["region_id"] == region, (regions["lead_time_years"] - 1).clip(lower=0))
+    return replace(scenario, regions=regions.assign(lead_time_years=lead))
 
 
 def lead_time_values(scenario: Scenario, result: SolveResult) -> pd.DataFrame:
-    columns = ["region_id", "lead_time_years", "first_build_year", "status", "solve_seconds", "objective_usd",
+    columns = ["region_id", "path_id", "lead_time_years", "first_build_year", "status", "solve_seconds", "objective_usd",
                "saving_usd", "saving_low_usd", "saving_high_usd"]
-    regions = scenario.regions.set_index("region_id")
     rows = []
-    for r in held_back_regions(scenario, result):
-        lead = float(regions.at[r, "lead_time_years"])
-        shorter = scenario.regions.assign(
-            lead_time_years=scenario.regions["lead_time_years"].where(scenario.regions["region_id"] != r, max(lead - 1, 0))
-        )
-        status, seconds, objective, bound = _resolve(build_model(replace(scenario, regions=shorter)), scenario)
+    for region, path in held_back(scenario, result):
+        shorter = _shortened(scenario, region, path)
+        table = scenario.interconnection.set_index(["region_id", "path_id"]) if path else scenario.regions.set_index("region_id")
+        lead = float(table.at[(region, path) if path else region, "lead_time_years"])
+        status, seconds, objective, bound = _resolve(build_model(shorter), scenario)
         change, low, high = _cost_change(result.summary, objective, bound)
         # A shorter lead time only relaxes the model, so the true saving is at least 0.
         saving = (None, None, None) if change is None else (-change, max(0.0, -high), -low)
-        opens = first_build_year(scenario.config.first_year, lead)
-        rows.append((r, lead, opens, status, seconds, objective, *saving))
+        rows.append((region, path, lead, first_build_year(scenario.config.first_year, lead), status, seconds, objective, *saving))
     return pd.DataFrame(rows, columns=columns)
 
 

@@ -124,7 +124,9 @@ def _limits_sentence(run: Run) -> str:
     parts = []
     if run.lead_times is not None and run.lead_times["saving_usd"].fillna(0).max() > 0:
         top = run.lead_times.loc[run.lead_times["saving_usd"].idxmax()]
-        parts.append(f"connecting {top['region_id']} one year earlier would save about {usd(top['saving_usd'])}")
+        path = top.get("path_id")
+        what = top["region_id"] + (f" through {path}" if isinstance(path, str) and path else "")
+        parts.append(f"connecting {what} one year earlier would save about {usd(top['saving_usd'])}")
     if run.limits is not None and run.limits["marginal_value_usd_per_mw"].fillna(0).max() > 0:
         top = run.limits.loc[run.limits["marginal_value_usd_per_mw"].idxmax()]
         parts.append(f"each extra MW of {top['zone_id']}'s {top['year']} zone limit would save "
@@ -300,13 +302,14 @@ def zone_limits_table(limits: pd.DataFrame) -> Table:
 def lead_times_table(lead_times: pd.DataFrame) -> Table:
     shown = lead_times.sort_values("saving_usd", ascending=False)
     frame = pd.DataFrame({
-        "region": shown["region_id"],
+        "region": shown["region_id"] + shown.get("path_id", pd.Series("", index=shown.index)).fillna("").map(
+            lambda path: f" ({path})" if path else ""),
         "lead time (years)": shown["lead_time_years"].map("{:g}".format),
         "first build year": shown["first_build_year"].astype(str),
         **_resolve_columns(shown, "saving", "saving if 1 year earlier"),
     })
-    method = ("Each region that builds in the first year its interconnection allows was re-solved (full MIP) with "
-              "its lead time one year shorter; the saving is the difference of the two objectives. Both solves "
+    method = ("Each region (or interconnection path, in brackets) that adds capacity in the first year its lead "
+              "time allows was re-solved (full MIP) with that lead time one year shorter; the saving is the difference of the two objectives. Both solves "
               "stop at the MIP gap, so the true saving lies in the range shown (from objectives and best bounds).")
     return Table("Value of one year earlier interconnection", frame,
                  _note(shown, "No region is held back by its lead time.", method))

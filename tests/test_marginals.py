@@ -99,3 +99,22 @@ def test_cli_writes_limit_tables_and_reports_them(tmp_path):
     bad = CliRunner().invoke(app, ["solve", str(folder), "--out", str(tmp_path / "o2"), "--probe-region", "nope"])
     assert bad.exit_code == 2 and "unknown region id(s) nope" in bad.output
     assert not (tmp_path / "o2").exists()
+
+
+def test_value_of_an_earlier_interconnection_path(tmp_path):
+    """The only path connects in 2027, so 2026's 10 MW go unserved at 100 per MW-year: 1000.
+    One year earlier the path serves 2026 too (no other cost): the saving is exactly 1000."""
+    from optimizer.marginals import lead_time_values
+
+    folder = write_scenario(
+        tmp_path / "path",
+        regions=[{"region_id": "r"}],
+        demand=[("d", 2026, 10), ("d", 2027, 10)],
+        tables={"interconnection": [{"region_id": "r", "path_id": "queue", "kind": "queue", "lead_time_years": 1, "max_mw": 50}]},
+        last_year=2027,
+        unserved_penalty_usd_per_mw_year=100,
+    )
+    scenario = load_scenario(folder)
+    values = lead_time_values(scenario, solve(scenario)).set_index(["region_id", "path_id"])
+    assert list(values.index) == [("r", "queue")]
+    assert values.loc[("r", "queue"), "saving_usd"] == pytest.approx(1000)
