@@ -12,6 +12,7 @@ from rich.table import Table
 
 from optimizer.errors import ScenarioError
 from optimizer.scenario import Scenario, load_scenario
+from optimizer.variants import apply_edits
 
 EXIT_NO_SOLUTION = 3
 EXIT_INVALID_INPUT = 2
@@ -24,12 +25,20 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 
+Edits = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="Edit the inputs (repeatable), e.g. --set 'regions[zone_id=PJM].lead_time_years += 2' "
+        "--set discount_rate=0.05. See README, 'Variants, what-if studies and batch runs'.",
+    ),
+]
 ScenarioDir = Annotated[Path, typer.Argument(help="Scenario folder (scenario.yaml, regions.csv, demand.csv, ...).")]
 
 
-def _load(folder: Path, **solver_overrides) -> Scenario:
+def _load(folder: Path, edits: list[str] | None = None, **solver_overrides) -> Scenario:
     try:
-        scenario = load_scenario(folder)
+        scenario = apply_edits(load_scenario(folder), edits or [])
         overrides = {k: v for k, v in solver_overrides.items() if v is not None}
         return scenario.with_solver(**overrides) if overrides else scenario
     except ScenarioError as problem:
@@ -39,9 +48,9 @@ def _load(folder: Path, **solver_overrides) -> Scenario:
 
 
 @app.command()
-def validate(scenario_dir: ScenarioDir) -> None:
-    """Check a scenario folder without solving. Exit 0 when valid, 2 when not."""
-    scenario = _load(scenario_dir)
+def validate(scenario_dir: ScenarioDir, edits: Edits = None) -> None:
+    """Check a scenario folder (with any --set edits) without solving. Exit 0 when valid, 2 when not."""
+    scenario = _load(scenario_dir, edits)
     config = scenario.config
     out.print(
         f"[green]valid[/] {config.name}: {len(scenario.regions)} regions in "
@@ -72,6 +81,7 @@ def solve(
         typer.Option(help="Region id whose forcing out of (or into) the plan is costed by a re-solve (probes.csv). "
                      "Repeatable."),
     ] = None,
+    edits: Edits = None,
 ) -> None:
     """Solve a scenario and write summary.json, capacity.csv, service.csv, unserved.csv, costs.csv,
     sites.geojson, solver.log, inputs/ (the validated inputs), limits.csv and lead_times.csv, report.md/.html/.pdf,
@@ -83,7 +93,7 @@ def solve(
     from optimizer.outputs import write_results
     from optimizer.solve import solve as solve_scenario
 
-    scenario = _load(scenario_dir, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, threads=threads)
+    scenario = _load(scenario_dir, edits, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, threads=threads)
     probes = tuple(probe_region or ())
     _check_regions(scenario, probes)
     result = solve_scenario(scenario, tee=log)
@@ -175,3 +185,9 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
     for key, value in rows.items():
         table.add_row(key, value)
     out.print(table)
+
+
+# What-if studies, batch runs and the results store; registered last, as they use the helpers above.
+from optimizer.cli_studies import register  # noqa: E402
+
+register(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -13,7 +14,21 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from optimizer.errors import ScenarioError
-from optimizer.tables import ColumnSpec, TableSpec, at_least, between, greater_than, one_of, read_table
+from optimizer.tables import (
+    ColumnSpec,
+    Source,
+    TableSpec,
+    at_least,
+    between,
+    file_text,
+    greater_than,
+    has_file,
+    one_of,
+    read_table,
+)
+
+CONFIG_FILE = "scenario.yaml"
+VARIANT_KEYS = {"base", "overrides"}  # scenario.yaml keys that make a folder a variant of another
 
 
 class SolverSettings(BaseModel):
@@ -172,6 +187,7 @@ class Scenario:
     local_limits: pd.DataFrame | None = None
     gpus: pd.DataFrame | None = None
     source: Path | None = None
+    edits: tuple[str, ...] = ()  # edits applied to the files in `source` (see optimizer.variants)
 
     @property
     def name(self) -> str:
@@ -212,16 +228,23 @@ class Scenario:
 
 def scenario_files(config: dict, tables: dict[str, pd.DataFrame]) -> dict[str, str]:
     """scenario.yaml and one CSV per table (by file stem), as text."""
-    texts = {"scenario.yaml": yaml.safe_dump(config, sort_keys=False)}
+    texts = {CONFIG_FILE: yaml.safe_dump(config, sort_keys=False)}
     return texts | {f"{stem}.csv": frame.to_csv(index=False) for stem, frame in tables.items()}
 
 
-def load_scenario(folder: str | Path) -> Scenario:
-    """Read and validate a scenario folder; raise ScenarioError naming file, line and column."""
-    folder = Path(folder)
-    if not folder.is_dir():
+def load_scenario(folder: str | Path | Mapping[str, str]) -> Scenario:
+    """Read and validate a scenario folder (or its files as text: file name -> content); raise
+    ScenarioError naming file, line and column. A scenario.yaml naming `base:` or `overrides:` is a
+    variant, resolved by `optimizer.variants`."""
+    folder = folder if isinstance(folder, Mapping) else Path(folder)
+    if isinstance(folder, Path) and not folder.is_dir():
         raise ScenarioError(str(folder), ["scenario folder not found"])
-    config = read_config(folder / "scenario.yaml")
+    raw = read_yaml(folder)
+    if VARIANT_KEYS & raw.keys():
+        from optimizer.variants import load_variant  # variants are built from plain scenarios
+
+        return load_variant(folder, raw)
+    config = validate_config(raw)
     years = config.years
     horizon = one_of(years, f"a year from {years[0]} to {years[-1]} (the scenario horizon)")
     regions = read_table(folder, REGIONS)
@@ -249,7 +272,7 @@ def load_scenario(folder: str | Path) -> Scenario:
         tariffs=_optional(folder, TARIFFS, {"region_id": known_region}),
         local_limits=local_limits,
         gpus=gpus,
-        source=folder,
+        source=folder if isinstance(folder, Path) else None,  # text in memory has no folder
     )
 
 
@@ -273,25 +296,30 @@ def _check_demand_units(demand: pd.DataFrame) -> None:
         raise ScenarioError(DEMAND.file, problems)
 
 
-def _optional(folder: Path, spec: TableSpec, refs) -> pd.DataFrame | None:
-    return read_table(folder, spec, refs) if (folder / spec.file).exists() else None
+def _optional(folder: Source, spec: TableSpec, refs) -> pd.DataFrame | None:
+    return read_table(folder, spec, refs) if has_file(folder, spec.file) else None
 
 
-def read_config(path: Path) -> ScenarioConfig:
-    if not path.is_file():
-        raise ScenarioError(path.name, ["file not found in the scenario folder"])
+def read_yaml(folder: Source) -> dict:
+    """scenario.yaml as a mapping (not yet validated)."""
+    if not has_file(folder, CONFIG_FILE):
+        raise ScenarioError(CONFIG_FILE, ["file not found in the scenario folder"])
     try:
-        raw = yaml.safe_load(path.read_text())
+        raw = yaml.safe_load(file_text(folder, CONFIG_FILE))
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise ScenarioError(path.name, [f"{where}not valid YAML ({getattr(err, 'problem', err)})"]) from None
+        raise ScenarioError(CONFIG_FILE, [f"{where}not valid YAML ({getattr(err, 'problem', err)})"]) from None
     if not isinstance(raw, dict):
-        raise ScenarioError(path.name, ["expected a mapping of keys such as name, first_year, last_year"])
+        raise ScenarioError(CONFIG_FILE, ["expected a mapping of keys such as name, first_year, last_year"])
+    return raw
+
+
+def validate_config(raw: dict) -> ScenarioConfig:
     try:
         return ScenarioConfig.model_validate(raw)
     except ValidationError as err:
-        raise ScenarioError(path.name, [_describe_yaml_error(e) for e in err.errors()]) from None
+        raise ScenarioError(CONFIG_FILE, [_describe_yaml_error(e) for e in err.errors()]) from None
 
 
 def _describe_yaml_error(error: dict) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib.metadata import version
@@ -17,11 +18,28 @@ from formulations import MODULES, build_model
 from formulations.objective import term_weight
 from optimizer.diagnose import explain_infeasibility
 from optimizer.scenario import Scenario, SolverSettings
+from optimizer.warm_start import integer_values, set_start
 
 SOLUTION_STATUSES = ("optimal", "feasible")
 COST_COLUMNS = ["component", "region_id", "year", "usd", "discounted_usd"]
 # What-limits-the-plan tables (optimizer.marginals), each written as <name>.csv.
 ANALYSIS_TABLES = ("limits", "lead_times", "probes")
+# For a model unchanged since set_instance: skip Pyomo's re-scan, whose bound and objective
+# refresh would also discard a MIP start already set on HiGHS.
+NO_UPDATES = dict.fromkeys(
+    (
+        "check_for_new_or_removed_constraints",
+        "check_for_new_or_removed_vars",
+        "check_for_new_or_removed_params",
+        "check_for_new_objective",
+        "update_constraints",
+        "update_vars",
+        "update_parameters",
+        "update_named_expressions",
+        "update_objective",
+    ),
+    False,
+)
 
 
 @dataclass
@@ -33,6 +51,7 @@ class SolveResult:
     solver_log: str = ""
     regions: pd.DataFrame = field(default_factory=pd.DataFrame)
     analysis: dict[str, pd.DataFrame] = field(default_factory=dict)  # name in ANALYSIS_TABLES -> table
+    integer_values: dict[str, float] = field(default_factory=dict)  # a MIP start for variants (warm_start.py)
 
     @property
     def has_solution(self) -> bool:
@@ -47,17 +66,20 @@ class SolveResult:
     costs = property(lambda self: self.table("costs"))
 
 
-def solve(scenario: Scenario, *, tee: bool = False) -> SolveResult:
-    """Build and solve the scenario with HiGHS; never raises for solver outcomes."""
+def solve(scenario: Scenario, *, tee: bool = False, start: Mapping[str, float] | None = None) -> SolveResult:
+    """Build and solve the scenario with HiGHS; never raises for solver outcomes.
+
+    `start` (variable name -> value, e.g. an earlier result's `integer_values`) is a MIP start."""
     settings = scenario.config.solver
     started = time.perf_counter()
     model = build_model(scenario)
     opt = Highs()
     opt.set_instance(model)  # the hand-off to HiGHS, counted as build time
+    warm_start = set_start(opt, model, start) if start else None
     build_seconds = time.perf_counter() - started
 
     solve_started = time.perf_counter()
-    results = run_highs(opt, model, settings, tee=tee)
+    results = run_highs(opt, model, settings, tee=tee, auto_updates=NO_UPDATES)
     solve_seconds = time.perf_counter() - solve_started
 
     status, message = _classify(results)
@@ -67,14 +89,17 @@ def solve(scenario: Scenario, *, tee: bool = False) -> SolveResult:
         message = explain_infeasibility(scenario)
 
     summary = _summary(scenario, model, results, status, message, build_seconds, solve_seconds)
+    summary |= {"edits": list(scenario.edits), "warm_start": warm_start}
     tables = _tables(model, scenario) if status in SOLUTION_STATUSES else {}
     if tables:
         summary["costs_usd"] = tables["costs"].groupby("component", sort=False)["discounted_usd"].sum().to_dict()
-    return SolveResult(summary, tables, results.solver_log or "", scenario.regions)
+    start_values = integer_values(model) if tables else {}
+    return SolveResult(summary, tables, results.solver_log or "", scenario.regions, integer_values=start_values)
 
 
-def run_highs(opt: Highs, model: pyo.ConcreteModel, settings: SolverSettings, *, tee: bool = False):
-    """Solve with the scenario's HiGHS settings; the solution stays in HiGHS until loaded."""
+def run_highs(opt: Highs, model: pyo.ConcreteModel, settings: SolverSettings, *, tee: bool = False, **options):
+    """Solve with the scenario's HiGHS settings; the solution stays in HiGHS until loaded.
+    `options` go to Pyomo's solve (e.g. auto_updates=NO_UPDATES)."""
     return opt.solve(
         model,
         load_solutions=False,
@@ -83,6 +108,7 @@ def run_highs(opt: Highs, model: pyo.ConcreteModel, settings: SolverSettings, *,
         threads=settings.threads,
         time_limit=settings.time_limit_s,
         rel_gap=settings.mip_rel_gap,
+        **options,
     )
 
 

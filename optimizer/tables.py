@@ -6,6 +6,8 @@ range or key error: first types (coercion, empty cells, missing columns), then v
 
 from __future__ import annotations
 
+import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +15,19 @@ import pandas as pd
 import pandera.pandas as pa
 
 from optimizer.errors import ScenarioError
+
+# Where scenario files come from: a folder, or file name -> text in memory (edited scenarios are
+# validated from the same text they are saved as, by the same code as files on disk).
+Source = Path | Mapping[str, str]
+
+
+def has_file(source: Source, file: str) -> bool:
+    return file in source if isinstance(source, Mapping) else (source / file).is_file()
+
+
+def file_text(source: Source, file: str) -> str:
+    return source[file] if isinstance(source, Mapping) else (source / file).read_text(encoding="utf-8-sig")
+
 
 @dataclass(frozen=True)
 class ColumnSpec:
@@ -52,16 +67,15 @@ def one_of(values, what: str) -> pa.Check:
     return pa.Check.isin(sorted(values), error=what)
 
 
-def read_table(folder: Path, spec: TableSpec, refs: dict[str, pa.Check] | None = None) -> pd.DataFrame:
-    """Read `folder/spec.file` and return it typed, defaults filled, or raise ScenarioError.
+def read_table(folder: Source, spec: TableSpec, refs: dict[str, pa.Check] | None = None) -> pd.DataFrame:
+    """Read `spec.file` from `folder` and return it typed, defaults filled, or raise ScenarioError.
 
     `refs` adds value checks by column, e.g. that a region_id is one listed in regions.csv.
     """
-    path = folder / spec.file
-    if not path.is_file():
+    if not has_file(folder, spec.file):
         raise ScenarioError(spec.file, ["file not found in the scenario folder"])
     try:
-        raw = pd.read_csv(path, dtype=str, skipinitialspace=True)
+        raw = pd.read_csv(io.StringIO(file_text(folder, spec.file)), dtype=str, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise ScenarioError(spec.file, [f"not a readable CSV file ({err})"]) from None
     raw.columns = [str(c).strip() for c in raw.columns]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -47,3 +48,42 @@ def write_scenario(
     for name, rows in (tables or {}).items():
         _frame(f"{name}.csv", rows).to_csv(folder / f"{name}.csv", index=False)
     return folder
+
+
+def write_random_scenario(folder: Path, regions: int, demands: int, years: int, seed: int) -> Path:
+    """A seeded random scenario with fixed costs, modules, lead times, zone limits and service costs:
+    a MIP that takes HiGHS measurable time (for batch tests and bench/), always feasible (a penalty
+    prices unserved demand)."""
+    rng = np.random.default_rng(seed)
+    zones = ["PJM", "ERCOT", "MISO", "SPP"]
+    rows = [
+        {
+            "region_id": f"r{i:03d}",
+            "zone_id": zones[i % len(zones)],
+            "lat": float(rng.uniform(30, 45)),
+            "lon": float(rng.uniform(-120, -75)),
+            "max_mw": float(rng.integers(4, 20) * 50),
+            "fixed_cost_usd": float(rng.integers(5, 30) * 1e8),
+            "capex_usd_per_mw": float(rng.uniform(8, 14) * 1e6),
+            "opex_usd_per_mw_year": float(rng.uniform(0.3, 0.8) * 1e6),
+            "lead_time_years": float(rng.integers(0, 4)),
+            "module_mw": 50.0,
+        }
+        for i in range(regions)
+    ]
+    last_year = 2026 + years - 1
+    # Demand grows to 40 % of all sites' room by the last year, so siting is a real choice.
+    room = sum(r["max_mw"] for r in rows)
+    demand = [(f"d{d}", 2026 + t, round(0.4 * room / demands * (t + 1) / years)) for d in range(demands) for t in range(years)]
+    service = [(f"d{d}", r["region_id"], float(rng.uniform(0, 2e6))) for d in range(demands) for r in rows]
+    limits = [(z, last_year, float(regions * 150)) for z in zones]
+    return write_scenario(
+        folder,
+        regions=rows,
+        demand=demand,
+        zone_limits=limits,
+        service_costs=service,
+        last_year=last_year,
+        discount_rate=0.07,
+        unserved_penalty_usd_per_mw_year=5e7,
+    )

@@ -1,0 +1,167 @@
+"""Batch runs: solve a sweep's runs in parallel on Dask and record each in the results store.
+
+The coordinator (this process) applies each run's edits to the base, which validates them and
+gives the input hash; it never builds a model. Workers receive the effective inputs as text
+(`Scenario.files()`) and a MIP start, and return a `SolveResult` of plain tables: no Pyomo object
+crosses a process boundary, so a remote cluster needs gridsite installed, not the scenario folder.
+HiGHS runs with threads=1 per solve: its branch-and-bound is serial, so throughput comes from
+parallel solves. The base is solved first and its integer decisions warm-start every variant.
+
+Each finished run is recorded in one transaction as soon as it arrives, so killing the batch
+loses only unfinished work; running it again skips every run whose inputs are already stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from optimizer import store
+from optimizer.errors import ScenarioError
+from optimizer.scenario import Scenario, load_scenario
+from optimizer.solve import SOLUTION_STATUSES, SolveResult, solve
+from optimizer.sweep import Run, SweepFile, expand
+from optimizer.variants import apply_edits
+
+
+@dataclass
+class Tally:
+    solved: int = 0
+    failed: int = 0
+    skipped: int = 0
+    reused: int = 0
+
+
+def solve_inputs(files: dict[str, str], start: dict[str, float] | None) -> SolveResult:
+    """The worker task: validate the inputs, solve, return the result tables. Never raises, so
+    one failing run is recorded as such and cannot stop the batch or the runs that wait on it."""
+    try:
+        return solve(load_scenario(files), start=start or None)
+    except Exception as err:  # noqa: BLE001 - any failure is this run's outcome, reported with its message
+        return failed_result("error", f"{type(err).__name__}: {err}")
+
+
+def integer_values_of(result: SolveResult) -> dict[str, float]:
+    return result.integer_values
+
+
+def failed_result(status: str, message: str, input_hash: str | None = None) -> SolveResult:
+    return SolveResult(summary={"status": status, "message": message, "input_hash": input_hash})
+
+
+@contextmanager
+def dask_client(workers: int, scheduler: str | None) -> Iterator:
+    """A client of the cluster at `scheduler`, or of a new local cluster of worker processes."""
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        with Client(scheduler) as client:
+            yield client
+        return
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=logging.ERROR
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def run_batch(
+    sweep: SweepFile, *, workers: int = 2, scheduler: str | None = None, force: bool = False, console: Console
+) -> Tally:
+    """Solve every run of `sweep` not yet in its store and record each as it finishes."""
+    base = load_scenario(sweep.base).with_solver(threads=1)
+    stored = {} if force else store.stored_hashes(sweep.store)
+    tally = Tally()
+    groups: dict[str, list[Run]] = {}  # input hash -> runs with those inputs, solved once
+    scenarios: dict[str, Scenario] = {}
+    for run in expand(sweep.sweep, base):
+        try:
+            scenario = apply_edits(base, run.edits)
+        except ScenarioError as err:
+            _record(sweep, [run], failed_result("invalid_input", str(err)), tally, console)
+            continue
+        digest = scenario.input_hash()
+        same = [name for name, stored_hash in stored.items() if stored_hash == digest]
+        if run.name in same:
+            tally.skipped += 1
+        elif same:
+            store.copy_run(sweep.store, same[0], run.name, sweep.name, list(run.edits))
+            tally.reused += 1
+        else:
+            groups.setdefault(digest, []).append(run)
+            scenarios[digest] = scenario
+    if groups:
+        with dask_client(workers, scheduler) as client:
+            _solve_groups(client, sweep, base.input_hash(), groups, scenarios, stored, tally, console)
+    return tally
+
+
+def _solve_groups(client, sweep, base_hash, groups, scenarios, stored, tally, console) -> None:
+    from distributed import wait
+
+    futures = {}
+    start = next((store.start_of(sweep.store, n) for n, h in stored.items() if h == base_hash), None)
+    if base_hash in groups:  # solve the base first; its plan starts every variant
+        base_future = client.submit(solve_inputs, scenarios[base_hash].files(), None, key=f"solve-{base_hash}")
+        futures[base_future] = groups.pop(base_hash)
+        start = client.submit(integer_values_of, base_future, key=f"start-{base_hash}")
+    for digest, runs in groups.items():
+        futures[client.submit(solve_inputs, scenarios[digest].files(), start, key=f"solve-{digest}")] = runs
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("running {task.fields[running]} · failed {task.fields[failed]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console) as progress:
+        bar = progress.add_task(sweep.name, total=len(futures), running=0, failed=0)
+        pending = set(futures)
+        while pending:
+            try:
+                finished, pending = wait(pending, timeout=1, return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                finished = set()
+            for future in finished:
+                _record(sweep, futures[future], _outcome(future), tally, progress.console)
+            running = sum(len(keys) for keys in client.processing().values())
+            progress.update(bar, completed=len(futures) - len(pending), running=running, failed=tally.failed)
+
+
+def _outcome(future) -> SolveResult:
+    try:
+        return future.result()
+    except Exception as err:  # noqa: BLE001 - e.g. the worker process died repeatedly (KilledWorker)
+        return failed_result("error", f"the worker failed: {type(err).__name__}: {err}")
+
+
+def _record(sweep: SweepFile, runs: list[Run], result: SolveResult, tally: Tally, console: Console) -> None:
+    summary = result.summary
+    for run in runs:
+        summary["edits"] = list(run.edits)
+        store.record(sweep.store, run.name, sweep.name, list(run.edits), result)
+        console.print(f"recorded {run.name}: {_describe(summary)}", highlight=False, markup=False, soft_wrap=True)
+    if summary["status"] in SOLUTION_STATUSES:
+        tally.solved += len(runs)
+    else:
+        tally.failed += len(runs)
+
+
+def _describe(summary: dict) -> str:
+    if summary["status"] not in SOLUTION_STATUSES:
+        return f"{summary['status']} ({summary['message']})"
+    start = "warm" if summary.get("warm_start") else "cold"
+    return (
+        f"{summary['status']}, ${summary['objective_usd']:,.0f}, gap {summary['mip_gap']:.4%}, "
+        f"solve {summary['solve_seconds']:.2f} s ({start} start)"
+    )

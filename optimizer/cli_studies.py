@@ -1,0 +1,172 @@
+"""`gridsite whatif`, `gridsite batch` and `gridsite runs ...`: studies of many variants."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from optimizer import cli, store
+from optimizer.errors import ScenarioError
+
+runs_app = typer.Typer(no_args_is_help=True, help="Query the results store of batch runs.")
+StoreOption = Annotated[Path, typer.Option("--store", help="The results store (DuckDB file).")]
+DEFAULT_STORE = Path("runs.duckdb")
+EXIT_INTERRUPTED = 130
+
+
+def whatif(
+    scenario_dir: cli.ScenarioDir,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for base/, <name>/ and the comparison.")],
+    edits: cli.Edits = None,
+    name: Annotated[str, typer.Option(help="Name of the variant (its folder under --out).")] = "variant",
+    log: Annotated[bool, typer.Option("--log", help="Show the HiGHS logs while solving.")] = False,
+) -> None:
+    """Solve a base scenario and a variant of it (--set edits), and compare them: cost by component,
+    regions opened or dropped, MW by region and year, MW (and GPUs) online vs. demand.
+
+    The base's result in OUT/base is reused while its inputs are unchanged, and its plan is the
+    variant's MIP start. Exit 0 when the variant has a solution, 3 when not, 2 for invalid input.
+    """
+    from optimizer.whatif import run_whatif
+
+    base = cli._load(scenario_dir)
+    try:
+        study = run_whatif(base, edits or [], name, out_dir, tee=log)
+    except ScenarioError as problem:
+        cli.err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(cli.EXIT_INVALID_INPUT) from None
+    cli.out.print(f"base: {'reused from' if study.base_reused else 'solved into'} {out_dir / 'base'}", highlight=False)
+    cli._print_summary(study.variant.summary, study.variant_dir)
+    if not study.variant.has_solution:
+        raise typer.Exit(cli.EXIT_NO_SOLUTION)
+    if not study.compared:
+        cli.out.print(f"no comparison: the base has no plan (see {out_dir / 'base' / 'summary.json'})", highlight=False)
+        return
+    cli.out.print(f"comparison: {study.variant_dir / 'comparison.md'}", highlight=False)
+    costs = pd.read_csv(study.variant_dir / "cost_delta.csv").set_index("component")
+    cli.out.print(f"total discounted cost vs. base: ${costs.at['total', 'delta_usd']:+,.0f}", highlight=False)
+
+
+def batch(
+    sweep_file: Annotated[Path, typer.Argument(help="Sweep file (YAML): base, variants, grid, samples.")],
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes of the local Dask cluster.")] = 2,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Address of an existing Dask scheduler (instead of a local cluster); its workers need gridsite."
+        ),
+    ] = None,
+    store_file: Annotated[
+        Path | None,
+        typer.Option("--store", help="Results store; default: the sweep's store: key, else runs.duckdb beside it."),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Solve again runs whose inputs are already stored.")] = False,
+) -> None:
+    """Solve every run of a sweep in parallel on Dask (HiGHS threads=1 per solve) and record each,
+    as it finishes, in the results store. Run it again after an interruption to finish the rest:
+    runs whose inputs are stored are skipped. Exit 0 when every run has a solution, 3 when some do
+    not (they are recorded with their status and message), 2 for an invalid sweep or base."""
+    from optimizer.batch import run_batch
+    from optimizer.sweep import read_sweep
+
+    try:
+        sweep = read_sweep(sweep_file)
+        if store_file is not None:
+            sweep = dataclasses.replace(sweep, store=store_file)
+        tally = run_batch(sweep, workers=workers, scheduler=scheduler, force=force, console=cli.out)
+    except ScenarioError as problem:
+        cli.err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(cli.EXIT_INVALID_INPUT) from None
+    except KeyboardInterrupt:
+        cli.err.print(f"interrupted: finished runs are in {sweep.store}; run the same command to finish the rest")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    cli.out.print(
+        f"{sweep.name}: {tally.solved} solved, {tally.failed} without a solution, {tally.skipped} already stored, "
+        f"{tally.reused} reused from runs with the same inputs; store {sweep.store}",
+        highlight=False,
+    )
+    if tally.failed:
+        raise typer.Exit(cli.EXIT_NO_SOLUTION)
+
+
+@runs_app.command("list")
+def list_runs(store_file: StoreOption = DEFAULT_STORE) -> None:
+    """One line per recorded run: status, objective, MIP gap, solve time, edits."""
+    runs = _read(store.list_runs, store_file)
+    table = Table("name", "status", "objective", "MIP gap", "solve s", "edits")
+    for run in runs.itertuples():
+        table.add_row(
+            run.name,
+            run.status,
+            _shown(run.objective_usd, "${:,.0f}"),
+            _shown(run.mip_gap, "{:.4%}"),
+            _shown(run.solve_seconds, "{:.2f}"),
+            Text(run.edits),  # plain text: edits hold [...] that rich would read as markup
+        )
+    cli.out.print(table)
+
+
+def _shown(value, form: str) -> str:
+    return "-" if pd.isna(value) else form.format(value)
+
+
+@runs_app.command("show")
+def show_run(name: Annotated[str, typer.Argument(help="Run name.")], store_file: StoreOption = DEFAULT_STORE) -> None:
+    """A run's record, discounted cost by component, and MW in service by region and year."""
+    runs = _read(store.read_table, store_file, "runs", name)
+    if runs.empty:
+        cli.err.print(f"no run named '{name}' in {store_file}", highlight=False)
+        raise typer.Exit(cli.EXIT_INVALID_INPUT)
+    for key, value in runs.iloc[0].drop("summary").items():
+        cli.out.print(f"{key}: {value}", highlight=False, markup=False)
+    if store.has_table(store_file, "costs"):
+        costs = store.read_table(store_file, "costs", name).groupby("component", sort=False)["discounted_usd"].sum()
+        cli.out.print(
+            f"\ndiscounted cost by component (USD)\n{costs.to_frame().to_markdown(floatfmt=',.0f')}", markup=False
+        )
+    if store.has_table(store_file, "capacity"):
+        capacity = store.read_table(store_file, "capacity", name)
+        built = capacity.pivot(index="region_id", columns="year", values="capacity_mw")
+        built = built[built.max(axis=1) > 0]
+        cli.out.print(f"\nMW in service by region and year\n{built.to_markdown(floatfmt=',.0f')}", markup=False)
+
+
+@runs_app.command("export")
+def export(
+    table: Annotated[
+        str, typer.Argument(help="runs, mip_start or a result table: capacity, costs, service, unserved, ...")
+    ],
+    out_file: Annotated[Path, typer.Argument(help="Output file: .csv or .parquet.")],
+    store_file: StoreOption = DEFAULT_STORE,
+    run: Annotated[str | None, typer.Option(help="Only this run's rows.")] = None,
+) -> None:
+    """Export a table of the store (all runs, or one) to CSV or Parquet, written atomically."""
+    if out_file.suffix not in store.EXPORT_FORMATS:
+        cli.err.print(f"{out_file}: expected a .csv or .parquet file name", highlight=False)
+        raise typer.Exit(cli.EXIT_INVALID_INPUT)
+    rows = _read(store.export_table, store_file, table, out_file, run)
+    cli.out.print(f"{rows} rows of {table} -> {out_file}", highlight=False)
+
+
+def _read(reader, store_file: Path, *args):
+    """Call a store reader, turning a missing store or table into a clear message and exit 2."""
+    if not store_file.exists():
+        cli.err.print(f"{store_file}: no results store here (see gridsite batch --store)", highlight=False)
+        raise typer.Exit(cli.EXIT_INVALID_INPUT)
+    try:
+        return reader(store_file, *args)
+    except KeyError as problem:
+        cli.err.print(problem.args[0], highlight=False)
+        raise typer.Exit(cli.EXIT_INVALID_INPUT) from None
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(whatif)
+    app.command()(batch)
+    app.add_typer(runs_app, name="runs")

@@ -1,0 +1,255 @@
+"""Scenario variants: edits to a scenario's inputs, and scenarios built on a `base:` scenario.
+
+The edit language (one edit per string):
+
+    edit    := NAME selector? ("." NAME)* op value
+    selector:= "[" NAME "=" value ("," NAME "=" value)* "]"
+    op      := "=" | "+=" | "-=" | "*="
+    value   := a number, a word (PJM, abilene_wtx, null) or a "quoted string"
+
+When the first NAME is a table's file stem (any table of `Scenario.tables()`), the edit sets a
+column of that table, on the rows the selector keeps (all rows without one):
+`regions[zone_id=PJM].lead_time_years += 2`, `zone_limits[zone_id=ERCOT].limit_mw *= 0.5`.
+Otherwise it is a key path into scenario.yaml: `discount_rate = 0.05`, `solver.time_limit_s = 60`.
+
+It is parsed with a small Lark grammar rather than regular expressions: quoted values may hold
+`,` `]` or `=`, and a syntax error points at the column where the edit went wrong.
+Edited inputs are serialized to the same text they are saved as and validated again by
+`load_scenario`, so an edited scenario obeys exactly the rules of one read from files.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import numbers
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import lark
+import pandas as pd
+import yaml
+
+from optimizer.errors import ScenarioError
+from optimizer.scenario import CONFIG_FILE, Scenario, load_scenario, scenario_files
+from optimizer.tables import Source
+
+GRAMMAR = r"""
+    edit: NAME selector? ("." NAME)* OP value
+    selection: NAME selector? "." NAME
+    selector: "[" filter ("," filter)* "]"
+    filter: NAME "=" value
+    value: STRING | WORD
+    OP: "+=" | "-=" | "*=" | "="
+    NAME: /[A-Za-z_][A-Za-z0-9_]*/
+    WORD: /[^\s\[\],="]+/
+    STRING: /"[^"]*"/
+    %ignore /\s+/
+"""
+_PARSER = lark.Lark(GRAMMAR, start=["edit", "selection"], parser="lalr")
+EXAMPLE = "an edit such as regions[zone_id=PJM].lead_time_years += 2 or discount_rate = 0.05"
+
+Value = str | int | float | None
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One parsed edit: `path[0]` names a table or a scenario.yaml key."""
+
+    text: str
+    path: tuple[str, ...]
+    filters: tuple[tuple[str, Value], ...]
+    op: str
+    value: Value
+
+    def error(self, problem: str) -> ScenarioError:
+        return ScenarioError(f"edit '{self.text}'", [problem])
+
+
+def parse_edit(text: str, start: str = "edit") -> Edit:
+    """Parse one edit (or, with start="selection", a `table[filters].column` without op and value),
+    or raise ScenarioError pointing at the column where it goes wrong."""
+    try:
+        tree = _PARSER.parse(text, start=start)
+    except lark.exceptions.UnexpectedInput as err:
+        expected = EXAMPLE if start == "edit" else "a selection such as regions[zone_id=PJM].region_id"
+        raise ScenarioError(
+            f"{start} '{text}'", [f"column {err.column}: not understood; expected {expected}"]
+        ) from None
+    names, filters, op, value = [], [], "=", None
+    for child in tree.children:
+        if isinstance(child, lark.Token) and child.type == "NAME":
+            names.append(str(child))
+        elif isinstance(child, lark.Token):
+            op = str(child)
+        elif child.data == "selector":
+            filters = [(str(f.children[0]), _value(f.children[1])) for f in child.children]
+        else:
+            value = _value(child)
+    return Edit(text, tuple(names), tuple(filters), op, value)
+
+
+def _value(tree: lark.Tree) -> Value:
+    token = tree.children[0]
+    if token.type == "STRING":
+        return str(token)[1:-1]
+    if token.lower() in ("null", "none"):
+        return None
+    for kind in (int, float):
+        try:
+            return kind(token)
+        except ValueError:
+            pass
+    return str(token)
+
+
+def apply_edits(scenario: Scenario, edits: Sequence[str]) -> Scenario:
+    """The scenario with `edits` applied in order, validated like files; ScenarioError when an edit
+    names an unknown table, column or key, matches no row, or gives a value of the wrong type."""
+    if not edits:
+        return scenario
+    config = scenario.config.model_dump(mode="json")
+    tables = {stem: frame.copy() for stem, frame in scenario.tables().items()}
+    for text in edits:
+        edit = parse_edit(text)
+        if edit.path[0] in tables:
+            _edit_table(edit, tables[edit.path[0]])
+        else:
+            _edit_config(edit, config, tables)
+    try:
+        edited = load_scenario(scenario_files(config, tables))
+    except ScenarioError as err:
+        raise ScenarioError(f"{err.file} after edits {list(edits)}", err.problems) from None
+    return replace(edited, source=scenario.source, edits=scenario.edits + tuple(edits))
+
+
+def select_values(scenario: Scenario, text: str) -> list:
+    """The cells a selection such as `regions[zone_id=PJM].region_id` names, in table order."""
+    selection = parse_edit(text, start="selection")
+    tables = scenario.tables()
+    if selection.path[0] not in tables:
+        raise selection.error(f"unknown table '{selection.path[0]}'; expected one of: {', '.join(tables)}")
+    frame = tables[selection.path[0]]
+    rows, column = _selected(selection, frame)
+    return frame.loc[rows, column].tolist()
+
+
+def _edit_table(edit: Edit, frame: pd.DataFrame) -> None:
+    file = f"{edit.path[0]}.csv"
+    rows, column = _selected(edit, frame)
+    numeric = pd.api.types.is_numeric_dtype(frame[column])
+    updated = frame[column].astype(object)
+    updated[rows] = [_combine(edit, old, numeric, f"{file} column {column}") for old in frame.loc[rows, column]]
+    frame[column] = pd.to_numeric(updated) if numeric else updated  # numeric stays numeric for the next edit
+
+
+def _selected(edit: Edit, frame: pd.DataFrame) -> tuple[pd.Series, str]:
+    """The rows an edit's selector keeps (all without one) and the column it names."""
+    file = f"{edit.path[0]}.csv"
+    if len(edit.path) != 2:
+        raise edit.error(f"expected {edit.path[0]}[column=value].column or {edit.path[0]}.column")
+    rows = pd.Series(True, index=frame.index)
+    for column, value in edit.filters:
+        rows &= _matches(frame[_column(edit, frame, column, file)], value)
+    if not rows.any():
+        wanted = ", ".join(f"{c} = {v}" for c, v in edit.filters)
+        raise edit.error(f"no row of {file} has {wanted}")
+    return rows, _column(edit, frame, edit.path[1], file)
+
+
+def _column(edit: Edit, frame: pd.DataFrame, column: str, file: str) -> str:
+    if column not in frame:
+        raise edit.error(f"{file} has no column '{column}' (columns: {', '.join(map(str, frame.columns))})")
+    return column
+
+
+def _matches(cells: pd.Series, value: Value) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(cells) and isinstance(value, int | float):
+        return cells == value
+    return cells.astype(str) == str(value)
+
+
+def _edit_config(edit: Edit, config: dict, tables: Mapping[str, pd.DataFrame]) -> None:
+    node = config
+    for depth, name in enumerate(edit.path):
+        if not isinstance(node, dict) or name not in node:
+            known = list(tables) + list(config) if depth == 0 else list(node) if isinstance(node, dict) else ["(none)"]
+            raise edit.error(f"unknown name '{name}'; expected one of: {', '.join(known)}")
+        if depth < len(edit.path) - 1:
+            node = node[name]
+    key = edit.path[-1]
+    if edit.filters:
+        raise edit.error(f"'{'.'.join(edit.path)}' is a scenario.yaml key; [...] selects table rows only")
+    if edit.op == "=":  # any value: scenario.yaml's own validation judges it
+        node[key] = edit.value
+    else:
+        current = node[key]
+        numeric = isinstance(current, int | float) and not isinstance(current, bool)
+        node[key] = _combine(edit, current, numeric, f"{CONFIG_FILE} key {'.'.join(edit.path)}")
+
+
+def _combine(edit: Edit, old, numeric: bool, what: str):
+    """The new value of one cell or key."""
+    value = edit.value
+    if edit.op == "=":
+        if numeric and value is not None and not isinstance(value, int | float):
+            raise edit.error(f"{what} holds numbers; got '{value}'")
+        return value if numeric or value is None else str(value)
+    if not numeric or old is None or pd.isna(old):
+        raise edit.error(f"{edit.op} needs a number in {what}, which holds {json.dumps(old, default=str)}")
+    if not isinstance(value, int | float):
+        raise edit.error(f"{edit.op} needs a number; got '{value}'")
+    result = old + value if edit.op == "+=" else old - value if edit.op == "-=" else old * value
+    return int(result) if isinstance(old, numbers.Integral) and float(result).is_integer() else result
+
+
+# Folders being resolved in this call chain, to report a `base:` cycle instead of recursing forever.
+_RESOLVING: contextvars.ContextVar[tuple[Path, ...]] = contextvars.ContextVar("resolving", default=())
+
+
+def load_variant(folder: Source, raw: dict) -> Scenario:
+    """A scenario.yaml with `base:` (a scenario folder, relative to this one) and/or `overrides:`
+    (a list of edits). Keys given here replace the base's; CSV files here replace the base's file of
+    the same name; then the overrides apply."""
+    raw = dict(raw)
+    base, overrides = raw.pop("base", None), raw.pop("overrides", None) or []
+    if not isinstance(overrides, list) or not all(isinstance(e, str) for e in overrides):
+        raise ScenarioError(CONFIG_FILE, [f"key overrides: expected a list of edits, each {EXAMPLE}"])
+    files = dict(folder) if isinstance(folder, Mapping) else _folder_files(folder)
+    edits: tuple[str, ...] = ()
+    if base is not None:
+        if not isinstance(folder, Path) or not isinstance(base, str):
+            raise ScenarioError(CONFIG_FILE, ["key base: expected the path of a scenario folder"])
+        parent = _load_base(folder, folder / base)
+        raw = _merge(parent.config.model_dump(mode="json"), raw)
+        files = parent.files() | files
+        edits = parent.edits
+    files[CONFIG_FILE] = yaml.safe_dump(raw)
+    scenario = load_scenario(files)
+    return apply_edits(replace(scenario, source=folder if isinstance(folder, Path) else None, edits=edits), overrides)
+
+
+def _load_base(folder: Path, base: Path) -> Scenario:
+    chain = _RESOLVING.get() + (folder.resolve(),)
+    if base.resolve() in chain:
+        raise ScenarioError(
+            CONFIG_FILE, [f"key base: {base} is a base of itself (cycle: {' -> '.join(map(str, chain))})"]
+        )
+    token = _RESOLVING.set(chain)
+    try:
+        return load_scenario(base)
+    finally:
+        _RESOLVING.reset(token)
+
+
+def _folder_files(folder: Path) -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8-sig") for p in sorted(folder.glob("*.csv"))}
+
+
+def _merge(base: dict, changes: dict) -> dict:
+    """`base` with `changes` applied key by key, nested mappings (e.g. solver:) merged too."""
+    merged = dict(base)
+    for key, value in changes.items():
+        merged[key] = _merge(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+    return merged

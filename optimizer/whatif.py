@@ -1,0 +1,76 @@
+"""What-if studies: a base scenario and one edited variant, solved and compared.
+
+OUT/base/ holds the base's results (reused while its input hash is unchanged) and its MIP start
+(`mip_start.json`); OUT/<name>/ holds the variant's results, effective inputs and, when both have
+a plan, the comparison (`comparison.md` and one CSV per table of `reports.deltas`), all written
+atomically.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from optimizer.errors import ScenarioError
+from optimizer.outputs import write_results
+from optimizer.scenario import Scenario
+from optimizer.solve import SolveResult, solve
+from optimizer.variants import apply_edits
+from reports import render_markdown
+from reports.deltas import compare_runs, render_comparison
+from reports.run import has_plan
+
+BASE_DIR = "base"
+START_FILE = "mip_start.json"
+COMPARISON_TABLES = ("cost_delta", "regions_changed", "capacity_delta", "online_vs_demand")
+
+
+@dataclass
+class WhatIf:
+    variant: SolveResult
+    variant_dir: Path
+    base_reused: bool
+    compared: bool  # False when the base or the variant has no plan to compare
+
+
+def run_whatif(base: Scenario, edits: Sequence[str], name: str, out_dir: str | Path, *, tee: bool = False) -> WhatIf:
+    """Solve `base` (unless OUT/base already holds its result) and the variant, and compare them."""
+    if name == BASE_DIR or not name or Path(name).name != name:
+        raise ScenarioError("--name", [f"expected a plain folder name other than '{BASE_DIR}', got '{name}'"])
+    variant = apply_edits(base, edits)  # a bad edit fails before anything is solved
+    out = Path(out_dir)
+    base_dir = out / BASE_DIR
+    start = stored_start(base_dir, base.input_hash())
+    reused = start is not None
+    if not reused:
+        result = solve(base, tee=tee)
+        start = result.integer_values
+        extra = {"report.md": render_markdown, START_FILE: lambda _: json.dumps(result.integer_values)}
+        write_results(result, base_dir, extra=extra, inputs=base.files())
+    result = solve(variant, tee=tee, start=start)
+    variant_dir = out / name
+    extra = {"report.md": render_markdown}
+    compared = result.has_solution and has_plan(base_dir)
+    if compared:
+        extra["comparison.md"] = partial(render_comparison, base_dir)
+        for table in COMPARISON_TABLES:
+            extra[f"{table}.csv"] = partial(_comparison_csv, base_dir, table)
+    write_results(result, variant_dir, extra=extra, inputs=variant.files())
+    return WhatIf(result, variant_dir, base_reused=reused, compared=compared)
+
+
+def stored_start(run_dir: Path, input_hash: str) -> dict[str, float] | None:
+    """The MIP start saved with an earlier result of the same inputs, or None when there is none."""
+    summary, start = run_dir / "summary.json", run_dir / START_FILE
+    if not (summary.exists() and start.exists()):
+        return None
+    if json.loads(summary.read_text()).get("input_hash") != input_hash:
+        return None
+    return json.loads(start.read_text())
+
+
+def _comparison_csv(base_dir: Path, table: str, variant_dir: Path) -> str:
+    return compare_runs(base_dir, variant_dir)[table].to_csv(index=False)

@@ -1,0 +1,83 @@
+"""What-if deltas between a base run folder and a variant run folder, from their files only.
+
+Tables (each also written as CSV by `gridsite whatif`):
+- cost_delta: discounted USD by cost component (and `total`): base, variant, delta
+- regions_changed: regions the variant uses that the base does not ("opened"), and the reverse
+- capacity_delta: MW in service by region and year where base and variant differ
+- online_vs_demand: MW in service by year in each plan vs. the MW the variant demands; where demand
+  is stated in GPUs, also GPUs served in each plan vs. the GPUs demanded
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from reports.compare import cost_by_run, mw_by_run
+from reports.run import Run, read_run
+
+LABELS = ["base", "variant"]
+
+
+def compare_runs(base_dir: str | Path, variant_dir: str | Path) -> dict[str, pd.DataFrame]:
+    """Both folders must hold a plan (reports.run.RunFolderError otherwise)."""
+    runs = [read_run(base_dir), read_run(variant_dir)]
+    capacity = pd.DataFrame({label: run.capacity_by_year.stack() for run, label in zip(runs, LABELS)}).fillna(0.0)
+    return {
+        "cost_delta": _cost_delta(runs),
+        "regions_changed": _regions_changed(capacity),
+        "capacity_delta": _capacity_delta(capacity),
+        "online_vs_demand": _online_vs_demand(runs),
+    }
+
+
+def render_comparison(base_dir: str | Path, variant_dir: str | Path) -> str:
+    """comparison.md: how each run was obtained, then every table of `compare_runs`."""
+    lines = ["# What-if comparison", ""]
+    for label, run in zip(LABELS, (read_run(base_dir), read_run(variant_dir))):
+        summary = run.summary
+        gap = "n/a" if summary["mip_gap"] is None else f"{summary['mip_gap']:.4%}"
+        edits = "; ".join(summary.get("edits") or []) or "none"
+        lines.append(
+            f"- {label.capitalize()} ({run.name}): status **{summary['status']}**, MIP gap {gap}, "
+            f"solve {summary['solve_seconds']:.2f} s, input hash `{summary['input_hash'][:12]}`, edits: {edits}"
+        )
+    lines.append("")
+    for name, table in compare_runs(base_dir, variant_dir).items():
+        body = "(none)" if table.empty else table.to_markdown(index=False, floatfmt=",.1f")
+        lines += [f"## {name.replace('_', ' ').capitalize()}", "", body, ""]
+    return "\n".join(lines)
+
+
+def _cost_delta(runs: list[Run]) -> pd.DataFrame:
+    table = cost_by_run(runs, LABELS)
+    table.loc["total"] = table.sum()
+    table.columns = [f"{label}_usd" for label in LABELS]
+    table["delta_usd"] = table["variant_usd"] - table["base_usd"]
+    return table.rename_axis("component").reset_index()
+
+
+def _regions_changed(capacity: pd.DataFrame) -> pd.DataFrame:
+    used = capacity.groupby(level="region_id").max() > 0
+    change = pd.Series("opened", index=used.index).where(used["variant"] & ~used["base"])
+    change = change.fillna(pd.Series("dropped", index=used.index).where(used["base"] & ~used["variant"]))
+    return change.dropna().rename("change").rename_axis("region_id").reset_index()
+
+
+def _capacity_delta(capacity: pd.DataFrame) -> pd.DataFrame:
+    table = capacity.rename(columns={label: f"capacity_mw_{label}" for label in LABELS})
+    table["delta_mw"] = table["capacity_mw_variant"] - table["capacity_mw_base"]
+    table = table[table["delta_mw"].abs() > 1e-6].sort_index()
+    return table.rename_axis(["region_id", "year"]).reset_index()
+
+
+def _online_vs_demand(runs: list[Run]) -> pd.DataFrame:
+    table = mw_by_run(runs, LABELS).fillna(0.0).add_prefix("online_mw_")
+    table["demand_mw"] = runs[1].demand_by_year
+    if all("gpus" in run.service for run in runs):
+        for run, label in zip(runs, LABELS):
+            table[f"gpus_served_{label}"] = run.service.groupby("year")["gpus"].sum()
+        met = pd.concat([runs[1].service[["year", "gpus"]], runs[1].unserved.reindex(columns=["year", "gpus"])])
+        table["gpus_demanded"] = met.groupby("year")["gpus"].sum()
+    return table.fillna(0.0).rename_axis("year").reset_index()

@@ -1,0 +1,152 @@
+"""`gridsite batch` on a real local Dask cluster (2 worker processes): results, failures recorded
+without stopping the batch, skipping on re-run, and no loss or partial row when the coordinator is
+interrupted (SIGINT) or killed (SIGKILL) mid-batch."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from optimizer import store
+from scenario_factory import write_random_scenario, write_scenario
+
+GRIDSITE = Path(sys.executable).parent / "gridsite"
+FAST_A = "regions[region_id=a].lead_time_years = 0"
+
+
+def interrupt_after(sweep: Path, solved: int, sig: signal.Signals) -> int:
+    """Start a batch, send `sig` to the coordinator once it has recorded `solved` more solved runs,
+    and return its exit code; its Dask workers (its process group) are ended after it."""
+    coordinator = subprocess.Popen(
+        [GRIDSITE, "batch", str(sweep), "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+        env=os.environ | {"PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        lines = (line for line in coordinator.stdout if line.startswith("recorded sample:"))
+        for _ in range(solved):
+            next(lines)
+        coordinator.send_signal(sig)
+        return coordinator.wait(timeout=60)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(coordinator.pid, signal.SIGKILL)
+
+
+def whole_runs(path: Path):
+    """The recorded runs, after checking each has all its capacity rows (16 regions x 5 years)."""
+    runs = store.read_table(path, "runs").set_index("name")
+    capacity = store.read_table(path, "capacity").groupby("run").size()
+    assert (capacity.reindex(runs.index) == 16 * 5).all()
+    return runs
+
+
+def batch(sweep: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [GRIDSITE, "batch", str(sweep), "--workers", "2", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_batch_records_every_run_with_its_outcome(tmp_path):
+    """tiny (see test_studies): base 160; a without lead time 50 + 30 / 1.1; b at half capex: two
+    modules at 1 = 80 (a cannot build in 2026); both: a's 77.27 beats b's 80. Ten times the demand
+    cannot be met (a is closed in 2026, b holds 100 MW): infeasible. An unknown column: invalid."""
+    write_scenario(
+        tmp_path / "tiny",
+        regions=[
+            {"region_id": "a", "capex_usd_per_mw": 1, "lead_time_years": 1, "max_mw": 1000},
+            {"region_id": "b", "capex_usd_per_mw": 2, "module_mw": 40, "max_mw": 100},
+        ],
+        demand=[("us", 2026, 50), ("us", 2027, 80)],
+        last_year=2027,
+        discount_rate=0.1,
+    )
+    sweep = tmp_path / "study.yaml"
+    sweep.write_text(
+        yaml.safe_dump(
+            {
+                "base": "tiny",
+                "variants": {
+                    "tenfold": ["demand.mw *= 10"],
+                    "typo": ["regions.capex = 1"],
+                    "same": ["discount_rate = 0.1"],
+                },
+                "grid": {
+                    "a": {"slow": [], "fast": [FAST_A]},
+                    "b": {"full": [], "half": ["regions[region_id=b].capex_usd_per_mw *= 0.5"]},
+                },
+            }
+        )
+    )
+    done = batch(sweep)
+    assert done.returncode == 3, done.stderr  # some runs have no solution
+    runs = store.list_runs(tmp_path / "runs.duckdb").set_index("name")
+    expected = {
+        "base": 160,
+        "same": 160,
+        "grid:a=slow,b=full": 160,
+        "grid:a=fast,b=full": 50 + 30 / 1.1,
+        "grid:a=slow,b=half": 80,
+        "grid:a=fast,b=half": 50 + 30 / 1.1,
+    }
+    assert runs.loc[list(expected), "objective_usd"].to_dict() == pytest.approx(expected)
+    assert (runs.loc[list(expected), "status"] == "optimal").all()
+    assert runs.at["tenfold", "status"] == "infeasible" and "500 MW in 2026" in runs.at["tenfold", "message"]
+    assert runs.at["typo", "status"] == "invalid_input" and "no column 'capex'" in runs.at["typo", "message"]
+    assert runs.at["same", "input_hash"] == runs.at["base", "input_hash"]
+
+    again = batch(sweep)
+    assert "0 solved" in again.stdout and "7 already stored" in again.stdout
+    forced = batch(sweep, "--force")
+    assert "6 solved" in forced.stdout
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="uses POSIX signals and process groups")
+def test_interrupting_or_killing_the_coordinator_loses_no_run_and_a_rerun_finishes(tmp_path):
+    write_random_scenario(tmp_path / "base", regions=16, demands=2, years=5, seed=1)
+    count = 20
+    sweep = tmp_path / "mc.yaml"
+    sweep.write_text(
+        yaml.safe_dump(
+            {
+                "base": "base",
+                "samples": {
+                    "count": count,
+                    "seed": 3,
+                    "draws": [
+                        {
+                            "edit": "regions[zone_id={key}].capex_usd_per_mw *= {value}",
+                            "for_each": "regions.zone_id",
+                            "distribution": "uniform",
+                            "args": [0.8, 1.2],
+                        }
+                    ],
+                },
+            }
+        )
+    )
+    path = tmp_path / "runs.duckdb"
+    interrupted = interrupt_after(sweep, solved=2, sig=signal.SIGINT)
+    assert interrupted == 130  # Ctrl-C: the batch stops, says how to finish, exits 130
+    first = whole_runs(path)
+    assert interrupt_after(sweep, solved=2, sig=signal.SIGKILL) == -signal.SIGKILL
+    before = whole_runs(path)
+    assert len(first) + 2 <= len(before) < count + 1, "the batch finished before the kill; make the runs slower"
+    assert (before.loc[first.index, "recorded_at"] == first["recorded_at"]).all()  # stored runs were skipped
+
+    rerun = batch(sweep)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"{len(before)} already stored" in rerun.stdout
+    after = whole_runs(path)
+    assert len(after) == count + 1 and (after["status"] == "optimal").all()
+    assert (after.loc[before.index, "recorded_at"] == before["recorded_at"]).all()

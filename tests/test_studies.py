@@ -1,0 +1,201 @@
+"""What-if comparison, sweep expansion and the results store (no Dask here; see test_batch.py)."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from optimizer import ScenarioError, load_scenario, solve, store
+from optimizer.cli import app
+from optimizer.sweep import Sweep, expand
+from optimizer.whatif import run_whatif
+from scenario_factory import write_scenario
+
+runner = CliRunner()
+FAST_A = "regions[region_id=a].lead_time_years = 0"
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    """a (capex 1, lead 1 yr), b (capex 2, 40 MW modules), 50 then 80 MW, discount rate 10 %.
+    Base: a cannot build in 2026, so b adds two modules (80 MW) in 2026: 160.
+    With a's lead time at 0: a adds 50 MW in 2026 and, discounting making later cheaper, 30 MW
+    in 2027: 50 + 30 / 1.1 = 77.2727."""
+    return write_scenario(
+        tmp_path / "tiny",
+        regions=[
+            {"region_id": "a", "capex_usd_per_mw": 1, "lead_time_years": 1},
+            {"region_id": "b", "capex_usd_per_mw": 2, "module_mw": 40},
+        ],
+        demand=[("us", 2026, 50), ("us", 2027, 80)],
+        last_year=2027,
+        discount_rate=0.1,
+    )
+
+
+def test_whatif_compares_costs_regions_capacity_and_demand(tiny, tmp_path):
+    out = tmp_path / "study"
+    result = runner.invoke(app, ["whatif", str(tiny), "--set", FAST_A, "--name", "fast_a", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "total discounted cost vs. base: $-83" in result.output  # 77.27 - 160
+    variant = out / "fast_a"
+    assert json.loads((out / "base" / "summary.json").read_text())["objective_usd"] == pytest.approx(160)
+    summary = json.loads((variant / "summary.json").read_text())
+    assert summary["objective_usd"] == pytest.approx(50 + 30 / 1.1)
+    assert summary["edits"] == [FAST_A] and summary["warm_start"]["values_given"] > 0
+
+    costs = pd.read_csv(variant / "cost_delta.csv").set_index("component")
+    assert costs.at["total", "base_usd"] == pytest.approx(160)
+    assert costs.at["capex", "delta_usd"] == pytest.approx(50 + 30 / 1.1 - 160)
+    changed = pd.read_csv(variant / "regions_changed.csv")
+    assert dict(zip(changed["region_id"], changed["change"])) == {"a": "opened", "b": "dropped"}
+    delta = pd.read_csv(variant / "capacity_delta.csv").set_index(["region_id", "year"])["delta_mw"]
+    assert delta.to_dict() == pytest.approx({("a", 2026): 50, ("a", 2027): 80, ("b", 2026): -80, ("b", 2027): -80})
+    online = pd.read_csv(variant / "online_vs_demand.csv").set_index("year")
+    assert online["online_mw_base"].tolist() == [80, 80]
+    assert online["online_mw_variant"].tolist() == pytest.approx([50, 80])
+    assert online["demand_mw"].tolist() == [50, 80]
+    report = (variant / "comparison.md").read_text()
+    assert "Base (tiny): status **optimal**" in report and FAST_A in report
+
+
+def test_whatif_with_a_bad_edit_exits_2_and_writes_nothing(tiny, tmp_path):
+    out = tmp_path / "study"
+    result = runner.invoke(app, ["whatif", str(tiny), "--set", "regions.nope = 1", "--out", str(out)])
+    assert result.exit_code == 2 and "regions.csv has no column 'nope'" in result.output
+    assert not out.exists()
+
+
+def test_whatif_reuses_the_base_while_its_inputs_are_unchanged(tiny, tmp_path):
+    base = load_scenario(tiny)
+    first = run_whatif(base, [FAST_A], "fast_a", tmp_path / "w")
+    solved_at = json.loads((tmp_path / "w" / "base" / "summary.json").read_text())["solved_at"]
+    again = run_whatif(base, ["regions[region_id=b].capex_usd_per_mw = 1"], "cheap_b", tmp_path / "w")
+    assert not first.base_reused and again.base_reused
+    assert json.loads((tmp_path / "w" / "base" / "summary.json").read_text())["solved_at"] == solved_at
+    # b at capex 1: two modules in 2026 (80) vs a's 50 + 30 / 1.1 = 77.27 from 2027 on: a cannot build in 2026.
+    assert again.variant.summary["objective_usd"] == pytest.approx(80)
+    changed = run_whatif(base.with_solver(mip_rel_gap=0.01), [FAST_A], "fast_a", tmp_path / "w")
+    assert not changed.base_reused  # different inputs: the base is solved again
+
+
+def test_warm_start_drops_values_the_variant_forbids(tiny):
+    """The base builds b in 2026; with b's lead time at 1 year that start value is left out."""
+    base = solve(load_scenario(tiny))
+    from optimizer.variants import apply_edits
+
+    variant = apply_edits(load_scenario(tiny), ["regions[region_id=b].lead_time_years = 1", FAST_A])
+    warm = solve(variant, start=base.integer_values)
+    assert warm.summary["warm_start"]["values_dropped"] >= 1
+    assert warm.summary["objective_usd"] == pytest.approx(solve(variant).summary["objective_usd"])
+
+
+def test_sweep_expands_variants_grid_and_reproducible_samples(tiny):
+    base = load_scenario(tiny)
+    spec = {
+        "base": ".",
+        "variants": {"fast_a": [FAST_A]},
+        "grid": {
+            "lead": {"slow": [], "fast": [FAST_A]},
+            "rate": {"r5": ["discount_rate = 0.05"], "r0": ["discount_rate = 0"]},
+        },
+        "samples": {
+            "count": 3,
+            "seed": 11,
+            "draws": [
+                {
+                    "edit": "regions[region_id={key}].capex_usd_per_mw *= {value}",
+                    "for_each": "regions.region_id",
+                    "distribution": "uniform",
+                    "args": [0.5, 1.5],
+                }
+            ],
+        },
+    }
+    runs = expand(Sweep.model_validate(spec), base)
+    names = [run.name for run in runs]
+    assert names[:2] == ["base", "fast_a"]
+    assert names[2:6] == [
+        "grid:lead=slow,rate=r5",
+        "grid:lead=slow,rate=r0",
+        "grid:lead=fast,rate=r5",
+        "grid:lead=fast,rate=r0",
+    ]
+    assert runs[5].edits == (FAST_A, "discount_rate = 0")
+    samples = runs[6:]
+    assert [len(run.edits) for run in samples] == [2, 2, 2]  # one draw per selected region
+    assert samples[0].edits[0].startswith("regions[region_id=a].capex_usd_per_mw *= ")
+    more = expand(Sweep.model_validate(spec | {"samples": spec["samples"] | {"count": 5}}), base)
+    assert more[6:9] == samples  # sample i is the same whatever the count
+    factors = [float(e.rsplit(" ", 1)[1]) for run in more[6:] for e in run.edits]
+    assert all(0.5 <= f <= 1.5 for f in factors) and len(set(factors)) == len(factors)
+
+
+def test_sample_draws_with_bad_arguments_are_a_clear_error(tiny):
+    draw = {"edit": "discount_rate = {value}", "distribution": "normal", "args": [0, 1, 2, 3]}
+    sweep = Sweep.model_validate({"base": ".", "samples": {"count": 1, "seed": 1, "draws": [draw]}})
+    with pytest.raises(ScenarioError, match=r"samples: normal\(0, 1, 2, 3\)"):
+        expand(sweep, load_scenario(tiny))
+    integers = draw | {"distribution": "integers", "args": [1, 4], "edit": "solver.threads = {value}"}
+    runs = expand(
+        Sweep.model_validate({"base": ".", "samples": {"count": 4, "seed": 1, "draws": [integers]}}),
+        load_scenario(tiny),
+    )
+    assert all(run.edits[0] in {"solver.threads = 1", "solver.threads = 2", "solver.threads = 3"} for run in runs[1:])
+
+
+def test_store_records_each_run_in_one_transaction(tiny, tmp_path, monkeypatch):
+    path = tmp_path / "runs.duckdb"
+    result = solve(load_scenario(tiny))
+    store.record(path, "one", "s", [], result)
+    store.record(path, "one", "s", [], result)  # recording again replaces, never duplicates
+    assert len(store.read_table(path, "capacity", "one")) == 4
+
+    real_insert = store._insert
+
+    def fail_on_service(con, table, frame):
+        if table == "service":
+            raise duckdb.IOException("disk full")
+        real_insert(con, table, frame)
+
+    monkeypatch.setattr(store, "_insert", fail_on_service)
+    with pytest.raises(duckdb.IOException):
+        store.record(path, "two", "s", [], result)
+    assert list(store.list_runs(path)["name"]) == ["one"]
+    assert store.read_table(path, "capacity", "two").empty  # nothing of the failed run remains
+
+    monkeypatch.setattr(store, "_insert", real_insert)
+    store.copy_run(path, "one", "alias", "s", ["x = 1"])
+    alias = store.read_table(path, "runs", "alias").iloc[0]
+    assert alias["objective_usd"] == pytest.approx(160) and "same inputs as run one" in alias["message"]
+    assert len(store.read_table(path, "capacity", "alias")) == 4
+    assert store.start_of(path, "alias") == result.integer_values
+
+
+def test_runs_commands_list_show_and_export(tiny, tmp_path):
+    path = tmp_path / "runs.duckdb"
+    store.record(path, "base", "s", [], solve(load_scenario(tiny)))
+    listed = runner.invoke(app, ["runs", "list", "--store", str(path)])
+    assert listed.exit_code == 0 and "base" in listed.output and "$160" in listed.output
+    shown = runner.invoke(app, ["runs", "show", "base", "--store", str(path)])
+    assert shown.exit_code == 0 and "status: optimal" in shown.output and "capex" in shown.output
+    assert runner.invoke(app, ["runs", "show", "nope", "--store", str(path)]).exit_code == 2
+    for suffix in (".csv", ".parquet"):
+        out = tmp_path / f"capacity{suffix}"
+        assert runner.invoke(app, ["runs", "export", "capacity", str(out), "--store", str(path)]).exit_code == 0
+        frame = pd.read_csv(out) if suffix == ".csv" else duckdb.sql(f"SELECT * FROM '{out}'").df()
+        assert list(frame.columns) == ["run", "region_id", "year", "added_mw", "capacity_mw"] and len(frame) == 4
+    bad = runner.invoke(app, ["runs", "export", "nope", str(tmp_path / "x.csv"), "--store", str(path)])
+    assert bad.exit_code == 2 and "no table 'nope'" in bad.output
+
+
+def test_bad_sweep_file_is_a_clear_error(tmp_path):
+    sweep = tmp_path / "s.yaml"
+    sweep.write_text(yaml.safe_dump({"base": ".", "grid": {"x": ["not a mapping"]}}))
+    result = runner.invoke(app, ["batch", str(sweep)])
+    assert result.exit_code == 2 and "s.yaml: key grid.x" in result.output
