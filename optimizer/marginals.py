@@ -18,6 +18,7 @@ Probes (`probes` table, on request): re-solve the MIP with a region forced out (
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import replace
 
 import pandas as pd
@@ -27,7 +28,8 @@ from pyomo.contrib.solver.solvers.highs import Highs
 from formulations import build_model
 from formulations.lead_times import first_build_year
 from optimizer.scenario import Scenario
-from optimizer.solve import SOLUTION_STATUSES, SolveResult, _classify, run_highs
+from optimizer.solve import NO_UPDATES, SOLUTION_STATUSES, SolveResult, _classify, run_highs
+from optimizer.warm_start import set_start
 
 BIND_TOLERANCE_MW = 1e-6
 
@@ -117,7 +119,7 @@ def lead_time_values(scenario: Scenario, result: SolveResult) -> pd.DataFrame:
         shorter = _shortened(scenario, region, path)
         table = scenario.interconnection.set_index(["region_id", "path_id"]) if path else scenario.regions.set_index("region_id")
         lead = float(table.at[(region, path) if path else region, "lead_time_years"])
-        status, seconds, objective, bound = _resolve(build_model(shorter), scenario)
+        status, seconds, objective, bound = _resolve(build_model(shorter), scenario, result.integer_values)
         change, low, high = _cost_change(result.summary, objective, bound)
         # A shorter lead time only relaxes the model, so the true saving is at least 0.
         saving = (None, None, None) if change is None else (-change, max(0.0, -high), -low)
@@ -147,10 +149,18 @@ def probe(scenario: Scenario, result: SolveResult, region_ids: tuple[str, ...]) 
                                        "change_usd", "change_low_usd", "change_high_usd"])
 
 
-def _resolve(model: pyo.ConcreteModel, scenario: Scenario) -> tuple[str, float, float | None, float | None]:
-    """Solve a variant of the plan's model; its status, solve seconds, objective and best bound."""
+def _resolve(
+    model: pyo.ConcreteModel, scenario: Scenario, start: Mapping[str, float] | None = None
+) -> tuple[str, float, float | None, float | None]:
+    """Solve a variant of the plan's model; its status, solve seconds, objective and best bound.
+    `start` (the plan's integer values) is a MIP start: where the plan stays feasible, as under a
+    shorter lead time, HiGHS begins from it, so the variant is never reported worse than the plan."""
     started = time.perf_counter()
-    results = run_highs(Highs(), model, scenario.config.solver)
+    opt = Highs()
+    opt.set_instance(model)
+    if start:
+        set_start(opt, model, start)
+    results = run_highs(opt, model, scenario.config.solver, auto_updates=NO_UPDATES)
     seconds = round(time.perf_counter() - started, 3)
     status, _ = _classify(results)
     objective = results.incumbent_objective if status in SOLUTION_STATUSES else None
