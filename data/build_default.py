@@ -2,8 +2,9 @@
 
     python data/build_default.py [DATA_DIR]
 
-Writes DATA_DIR/default/ and the variants DATA_DIR/pjm_causer_pays/, DATA_DIR/no_flexible_load/ and
-DATA_DIR/gpu_gb200/ (DATA_DIR defaults to this folder). MW of capacity and demand are IT MW; max_mw,
+Writes DATA_DIR/default/ and the what-if variants DATA_DIR/pjm_causer_pays/, DATA_DIR/no_flexible_load/
+and DATA_DIR/gpu_gb200/, each a scenario.yaml naming the default as its base plus one change as edits
+(DATA_DIR defaults to this folder). MW of capacity and demand are IT MW; max_mw,
 paths and limits are grid MW (IT MW * PUE). Arithmetic (every input is sourced in data/SOURCES.md):
     regions:          capex_usd_per_mw = capex_usd_per_mw_critical; fixed_cost_usd = site_cost_usd;
                       lead_time_years = construction lead time (0 where a campus is already energised)
@@ -91,18 +92,13 @@ def default_tables(a: dict) -> dict[str, pd.DataFrame]:
     }
 
 
-def variants(a: dict, tables: dict[str, pd.DataFrame]) -> dict[str, tuple[dict, dict[str, pd.DataFrame]]]:
-    """What-if variants, each the default with one change."""
+def variants(tables: dict[str, pd.DataFrame]) -> dict[str, list[str]]:
+    """What-if variants of the default, each one change written as edits (see README, Variant folders)."""
     pjm = tables["regions"].loc[tables["regions"]["zone_id"] == "PJM", "region_id"]
-    tariffs = tables["tariffs"]
-    causer_pays = tariffs.assign(data_center_upgrade_share=tariffs["data_center_upgrade_share"].mask(tariffs["region_id"].isin(pjm), 1.0))
-    no_flex = tables["interconnection"][tables["interconnection"]["kind"] != "flexible"]
-    gb200 = tables["demand"].assign(gpu_id="gb200")
     return {
-        "default": (a, tables),
-        "pjm_causer_pays": (a | {"name": "pjm_causer_pays"}, tables | {"tariffs": causer_pays}),
-        "no_flexible_load": (a | {"name": "no_flexible_load"}, tables | {"interconnection": no_flex}),
-        "gpu_gb200": (a | {"name": "gpu_gb200"}, tables | {"demand": gb200}),
+        "pjm_causer_pays": [f"tariffs[region_id={r}].data_center_upgrade_share = 1" for r in pjm],
+        "no_flexible_load": ["interconnection[kind=flexible].max_mw = 0"],
+        "gpu_gb200": ["demand.gpu_id = gb200"],
     }
 
 
@@ -115,8 +111,13 @@ def write(folder: Path, a: dict, tables: dict[str, pd.DataFrame]) -> None:
 
 def build(data_dir: Path) -> None:
     a = yaml.safe_load((FACTS / "assumptions.yaml").read_text())
-    for name, (settings, tables) in variants(a, default_tables(a)).items():
-        write(data_dir / name, settings, tables)
+    tables = default_tables(a)
+    write(data_dir / "default", a, tables)
+    for name, overrides in variants(tables).items():
+        folder = data_dir / name
+        folder.mkdir(parents=True, exist_ok=True)
+        variant = {"name": name, "base": "../default", "overrides": overrides}
+        (folder / "scenario.yaml").write_text(HEADER + yaml.safe_dump(variant, sort_keys=False, width=120))
 
 
 if __name__ == "__main__":
