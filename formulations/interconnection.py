@@ -72,11 +72,16 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
     _costs(model, paths, mwh_per_mw_year(scenario))
 
 
+def firm_shares(paths: pd.DataFrame) -> pd.Series:
+    """Share of each path's MW counted against headroom: a blank means 0 for onsite generation, else 1."""
+    return paths["firm_share"].fillna(paths["kind"].ne("onsite").astype(float))
+
+
 def _paths(scenario) -> pd.DataFrame:
     table = scenario.interconnection
     if table is None:
         table = pd.DataFrame(columns=["region_id", "path_id", "kind", "max_mw", "module_mw", "firm_share"])
-    return table.set_index(["region_id", "path_id"])
+    return table.assign(firm_share=firm_shares(table)).set_index(["region_id", "path_id"])
 
 
 def _modules(model: pyo.ConcreteModel, paths: pd.DataFrame) -> None:

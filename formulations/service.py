@@ -39,10 +39,14 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
         model.unserved_mw = pyo.Var(model.DEMANDS, model.YEARS, within=pyo.NonNegativeReals)
 
     def meet_demand(m, d, t):
+        need = mw.get((d, t), 0.0)
+        if not regions_of[d] and penalty is None:
+            # No region may serve d: nothing to decide, and the model has no solution if d needs MW.
+            return pyo.Constraint.Infeasible if need > 0 else pyo.Constraint.Skip
         served = sum(m.served_mw[d, r, t] for r in regions_of[d])
         if penalty is not None:
             served = served + m.unserved_mw[d, t]
-        return served == mw.get((d, t), 0.0)
+        return served == need
 
     model.meet_demand = pyo.Constraint(model.DEMANDS, model.YEARS, rule=meet_demand)
     model.served_it_mw = pyo.Expression(

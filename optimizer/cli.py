@@ -18,6 +18,7 @@ EXIT_NO_SOLUTION = 3
 EXIT_INVALID_INPUT = 2
 
 app = typer.Typer(
+    rich_markup_mode=None,  # help texts show edits such as regions[zone_id=PJM] literally
     add_completion=False,
     no_args_is_help=True,
     help="Site AI data-center capacity where grid power allows it: solve, validate and report on scenarios.",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from formulations.interconnection import firm_shares
 from formulations.lead_times import first_build_year
 from optimizer.scenario import Scenario
 
@@ -34,8 +35,9 @@ def explain_infeasibility(scenario: Scenario) -> str:
         if total > most + 1e-6:
             return f"all demand centres together need {total:,.0f} MW in {t}, but the candidate regions can hold at most {most:,.0f} MW by then. {ADVICE}"
     return (
-        "no single year or demand centre is short on its own; service pairs and shared limits conflict in "
-        "combination. Set unserved_penalty_usd_per_mw_year to see where demand goes unserved."
+        "no single year or demand centre is short on its own; service pairs, shared zone or local (pool) limits, "
+        "interconnection paths or the carbon cap conflict in combination. Set unserved_penalty_usd_per_mw_year "
+        "to see where demand goes unserved."
     )
 
 
@@ -70,7 +72,7 @@ def _zone_capped(scenario: Scenario, bound: pd.Series, year: int) -> float:
     cap = (later / regions.groupby("zone_id")["pue"].min()).reindex(by_zone.index)
     paths = scenario.interconnection
     if paths is not None:
-        partial = paths.loc[paths["firm_share"] < 1, "region_id"]
+        partial = paths.loc[firm_shares(paths) < 1, "region_id"]
         cap[cap.index.isin(scenario.regions.loc[scenario.regions["region_id"].isin(partial), "zone_id"])] = np.nan
     return float(pd.concat([by_zone, cap], axis=1).min(axis=1).sum())
 

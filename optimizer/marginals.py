@@ -47,7 +47,7 @@ def opened_regions(result: SolveResult) -> set[str]:
 
 def zone_limit_values(scenario: Scenario, result: SolveResult) -> pd.DataFrame:
     columns = ["zone_id", "year", "limit_mw", "capacity_mw", "binding", "marginal_value_usd_per_mw"]
-    if scenario.zone_limits is None:
+    if scenario.zone_limits is None or scenario.zone_limits.empty:
         return pd.DataFrame(columns=columns)
     model = build_model(scenario)
     opened = opened_regions(result)

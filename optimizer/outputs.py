@@ -18,6 +18,9 @@ TABLES = (
     "capacity", "service", "unserved", "costs", "capacity_by_path", "contracts", "upgrades", "emissions", "power_limits",
 )
 EXPORTED_TABLES = (*TABLES, "sites", *ANALYSIS_TABLES)  # exported to results.xlsx and <name>.parquet
+# What-if files beside a variant's results (optimizer.whatif): removed with the rest when stale.
+START_FILE = "mip_start.json"
+COMPARISON_TABLES = ("cost_delta", "regions_changed", "capacity_delta", "online_vs_demand")
 RESULT_FILES = (
     *(f"{name}.csv" for name in TABLES),
     "sites.geojson",
@@ -30,6 +33,9 @@ RESULT_FILES = (
     "report.pdf",
     "results.xlsx",
     *(f"{name}.parquet" for name in EXPORTED_TABLES),
+    START_FILE,
+    "comparison.md",
+    *(f"{name}.csv" for name in COMPARISON_TABLES),
 )
 
 
@@ -68,12 +74,14 @@ def write_results(
             rendered = render(staging)
             (staging / name).write_bytes(rendered.encode() if isinstance(rendered, str) else rendered)
         produced = {p.name for p in staging.iterdir()}
+        # The old summary and files this run does not produce go first, so no reader ever sees a
+        # summary beside result files of another run; the new summary moves in last.
+        for name in ["summary.json", *sorted(set(RESULT_FILES) - produced)]:
+            _remove(out / name)
         for name in sorted(produced - {"summary.json"}) + ["summary.json"]:
             if (staging / name).is_dir():
                 _remove(out / name)  # os.replace moves a folder only where none is
             os.replace(staging / name, out / name)
-        for name in set(RESULT_FILES) - produced:
-            _remove(out / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return out

@@ -268,19 +268,12 @@ def load_scenario(folder: str | Path | Mapping[str, str]) -> Scenario:
         demand,
         zone_limits=zone_limits,
         service_costs=_optional(folder, SERVICE_COSTS, {"region_id": known_region, "demand_id": known_demand}),
-        interconnection=_with_firm_share(_optional(folder, INTERCONNECTION, {"region_id": known_region})),
+        interconnection=_optional(folder, INTERCONNECTION, {"region_id": known_region}),
         tariffs=_optional(folder, TARIFFS, {"region_id": known_region}),
         local_limits=local_limits,
         gpus=gpus,
         source=folder if isinstance(folder, Path) else None,  # text in memory has no folder
     )
-
-
-def _with_firm_share(paths: pd.DataFrame | None) -> pd.DataFrame | None:
-    """A blank firm_share means: onsite generation does not count against grid headroom, other paths fully."""
-    if paths is None:
-        return None
-    return paths.assign(firm_share=paths["firm_share"].fillna(paths["kind"].ne("onsite").astype(float)))
 
 
 def _check_demand_units(demand: pd.DataFrame) -> None:

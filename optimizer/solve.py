@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import platform
 import time
 from collections.abc import Mapping
@@ -130,6 +131,7 @@ def _classify(results) -> tuple[str, str]:
 def _summary(scenario, model, results, status, message, build_seconds, solve_seconds) -> dict:
     objective = results.incumbent_objective if status in SOLUTION_STATUSES else None
     bound = results.objective_bound
+    bound = bound if bound is not None and math.isfinite(bound) else None  # HiGHS reports -inf when it has none
     settings = scenario.config.solver
     return {
         "scenario": scenario.name,

@@ -15,7 +15,7 @@ from functools import partial
 from pathlib import Path
 
 from optimizer.errors import ScenarioError
-from optimizer.outputs import write_results
+from optimizer.outputs import COMPARISON_TABLES, START_FILE, write_results
 from optimizer.scenario import Scenario
 from optimizer.solve import SolveResult, solve
 from optimizer.variants import apply_edits
@@ -24,8 +24,6 @@ from reports.deltas import compare_runs, render_comparison
 from reports.run import has_plan
 
 BASE_DIR = "base"
-START_FILE = "mip_start.json"
-COMPARISON_TABLES = ("cost_delta", "regions_changed", "capacity_delta", "online_vs_demand")
 
 
 @dataclass

@@ -19,9 +19,11 @@ SOURCES_NOTE = (
     "their own sources."
 )
 MODEL_ASSUMPTIONS = (
-    "MW are grid MW at the meter (facility load including cooling).",
+    "Capacity and demand MW are IT MW (GPUs x kW per GPU); grid MW = IT MW x PUE. Site, zone and local power "
+    "limits, interconnection paths, tariffs and emissions are in grid MW.",
     "Capacity never falls once built; a region adds nothing before its interconnection lead time has passed.",
-    "Zone limits cap the MW all regions of a grid zone may hold in a year.",
+    "Zone and local limits cap the firm grid MW all regions of a zone or pool may hold in a year (flexible "
+    "connections count by their firm share, onsite generation not at all).",
     "Yearly costs are discounted to the first year; one-off (fixed) costs are not discounted.",
 )
 
@@ -166,27 +168,21 @@ def _why_short(run: Run, year: int) -> str:
         waiting = int((opens > year).sum())
         if waiting:
             reasons.append(f"{waiting} of {len(opens)} regions cannot connect until after {year} (lead times)")
-    full = _full_zones(run, year)
+    full = _full_limits(run, year)
     if full:
-        reasons.append(f"zone limits are reached in {', '.join(full)}")
+        reasons.append(f"power limits are reached in {', '.join(full)}")
     if not reasons:
         return "Serving it would cost more than the unserved penalty."
     return f"In {year}, " + " and ".join(reasons) + "."
 
 
-def _full_zones(run: Run, year: int) -> list[str]:
-    if run.zone_limits is None:
+def _full_limits(run: Run, year: int) -> list[str]:
+    """Zones and pools whose limit the plan reaches in `year` (firm grid MW, from power_limits.csv)."""
+    if run.power_limits is None:
         return []
-    held = _zone_capacity(run)
-    limits = run.zone_limits[run.zone_limits["year"] == year].set_index("zone_id")["limit_mw"]
-    used = held[year].reindex(limits.index, fill_value=0.0)
-    return sorted(limits.index[used >= limits - 1e-6])
-
-
-def _zone_capacity(run: Run) -> pd.DataFrame:
-    """MW in service by zone (rows) and year (columns)."""
-    zone_of = run.sites.set_index("region_id")["zone_id"]
-    return run.capacity_by_year.groupby(zone_of).sum()
+    limits = run.power_limits[run.power_limits["year"] == year]
+    full = limits[limits["used_mw"] >= limits["limit_mw"] - 1e-6]
+    return sorted(f"{row.limit_id} ({row.level})" for row in full.itertuples())
 
 
 def _map_caption(run: Run) -> str:
@@ -204,7 +200,7 @@ def region_table(run: Run) -> Table:
     if run.regions is not None:
         lead = run.regions.set_index("region_id")["lead_time_years"]
         table["lead time (years)"] = lead.loc[chosen.index].map("{:g}".format).to_numpy()
-    table["max (MW)"] = sites.loc[chosen.index, "max_mw"].map("{:,.0f}".format).to_numpy()
+    table["max (grid MW)"] = sites.loc[chosen.index, "max_mw"].map("{:,.0f}".format).to_numpy()
     for year in run.years:
         table[f"{year} (MW)"] = chosen[year].map("{:,.0f}".format).to_numpy()
     total = {c: "" for c in table.columns} | {"region": "total"}

@@ -27,7 +27,7 @@ class Run:
     sites: pd.DataFrame  # sites.geojson properties: region_id, zone_id, lat, lon, max_mw, ...
     config: dict | None = None  # inputs/scenario.yaml
     regions: pd.DataFrame | None = None  # inputs/regions.csv
-    zone_limits: pd.DataFrame | None = None  # inputs/zone_limits.csv
+    power_limits: pd.DataFrame | None = None  # power_limits.csv (firm grid MW held against each limit)
     limits: pd.DataFrame | None = None  # limits.csv (binding zone limits and their marginal value)
     lead_times: pd.DataFrame | None = None  # lead_times.csv (value of earlier interconnection)
     probes: pd.DataFrame | None = None  # probes.csv (cost of forcing regions in or out)
@@ -86,7 +86,7 @@ def read_run(folder: str | Path) -> Run:
         sites=_sites(folder / "sites.geojson"),
         config=yaml.safe_load((inputs / "scenario.yaml").read_text()) if (inputs / "scenario.yaml").is_file() else None,
         regions=_optional_csv(inputs / "regions.csv"),
-        zone_limits=_optional_csv(inputs / "zone_limits.csv"),
+        power_limits=_optional_csv(folder / "power_limits.csv"),
         limits=_optional_csv(folder / "limits.csv"),
         lead_times=_optional_csv(folder / "lead_times.csv"),
         probes=_optional_csv(folder / "probes.csv"),

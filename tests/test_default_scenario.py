@@ -91,7 +91,8 @@ def test_default_paths_respect_lead_times_caps_and_power_balance(default_run):
 def headroom(scenario, result):
     """Firm grid MW per region and year, recomputed from the path results."""
     paths = result.table("capacity_by_path").merge(scenario.interconnection, on=["region_id", "path_id", "kind"])
-    return (paths["firm_share"] * paths["capacity_mw"]).groupby([paths["region_id"], paths["year"]]).sum()
+    firm = paths["firm_share"].fillna((paths["kind"] != "onsite").astype(float))  # blank: onsite 0, else 1
+    return (firm * paths["capacity_mw"]).groupby([paths["region_id"], paths["year"]]).sum()
 
 
 @pytest.mark.parametrize(("table", "key"), [("zone_limits", "zone_id"), ("local_limits", "pool_id")])

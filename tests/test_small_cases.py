@@ -176,3 +176,19 @@ def test_fixed_cost_prefers_one_site_over_two(tmp_path):
     )
     assert result.summary["objective_usd"] == pytest.approx(120)
     assert capacity(result, "a", 2026) == 0
+
+
+@pytest.mark.parametrize(("need", "status"), [(0, "optimal"), (5, "infeasible")])
+def test_a_demand_centre_no_region_may_serve(tmp_path, need, status):
+    """d2 has no service pair: with no demand it changes nothing; with demand the model has no solution."""
+    result = run(
+        tmp_path,
+        regions=[{"region_id": "r", "capex_usd_per_mw": 1}],
+        demand=[("d1", 2026, 10), ("d2", 2026, need)],
+        service_costs=[("d1", "r", 0)],
+    )
+    assert result.summary["status"] == status
+    if status == "infeasible":
+        assert "'d2' needs 5 MW in 2026" in result.summary["message"]
+    else:
+        assert result.summary["objective_usd"] == pytest.approx(10)
