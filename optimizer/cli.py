@@ -41,11 +41,14 @@ def _load(folder: Path, edits: list[str] | None = None, **solver_overrides) -> S
     try:
         scenario = apply_edits(load_scenario(folder), edits or [])
         overrides = {k: v for k, v in solver_overrides.items() if v is not None}
-        return scenario.with_solver(**overrides) if overrides else scenario
+        scenario = scenario.with_solver(**overrides) if overrides else scenario
     except ScenarioError as problem:
         err.print(f"[bold red]Invalid input[/] in {folder}:", highlight=False, soft_wrap=True)
         err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(EXIT_INVALID_INPUT) from None
+    for warning in scenario.warnings:
+        err.print(f"warning: {warning}", style="yellow", highlight=False, markup=False, soft_wrap=True)
+    return scenario
 
 
 @app.command()

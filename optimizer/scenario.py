@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from collections.abc import Mapping
@@ -188,6 +189,7 @@ class Scenario:
     gpus: pd.DataFrame | None = None
     source: Path | None = None
     edits: tuple[str, ...] = ()  # edits applied to the files in `source` (see optimizer.variants)
+    warnings: tuple[str, ...] = ()  # inputs that were ignored: unknown files and columns
 
     @property
     def name(self) -> str:
@@ -262,7 +264,7 @@ def load_scenario(folder: str | Path | Mapping[str, str]) -> Scenario:
         LOCAL_LIMITS,
         {"year": horizon, "pool_id": one_of(set(regions["pool_id"].dropna()), "a pool_id used in regions.csv")},
     )
-    return Scenario(
+    scenario = Scenario(
         config,
         regions,
         demand,
@@ -274,6 +276,31 @@ def load_scenario(folder: str | Path | Mapping[str, str]) -> Scenario:
         gpus=gpus,
         source=folder if isinstance(folder, Path) else None,  # text in memory has no folder
     )
+    return replace(scenario, warnings=_ignored_inputs(folder, scenario))
+
+
+TABLE_SPECS = {
+    "regions": REGIONS, "demand": DEMAND, "zone_limits": ZONE_LIMITS, "service_costs": SERVICE_COSTS,
+    "interconnection": INTERCONNECTION, "tariffs": TARIFFS, "local_limits": LOCAL_LIMITS, "gpus": GPUS,
+}
+
+
+def _ignored_inputs(folder: Path | Mapping[str, str], scenario: Scenario) -> tuple[str, ...]:
+    """Warnings for CSV files and columns the contract does not know: a typo would otherwise be
+    ignored silently and its default used. Close matches are suggested."""
+    known_files = [spec.file for spec in TABLE_SPECS.values()]
+    names = folder.keys() if isinstance(folder, Mapping) else (p.name for p in folder.iterdir())
+    notes = [f"{name}: not a scenario table, ignored{_did_you_mean(name, known_files)}"
+             for name in sorted(names) if name.endswith(".csv") and name not in known_files]
+    for stem, table in scenario.tables().items():
+        columns = [c.name for c in TABLE_SPECS[stem].columns]
+        notes += [f"{stem}.csv: unknown column '{c}' ignored{_did_you_mean(c, columns)}" for c in table.columns if c not in columns]
+    return tuple(notes)
+
+
+def _did_you_mean(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _check_demand_units(demand: pd.DataFrame) -> None:

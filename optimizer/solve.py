@@ -90,7 +90,7 @@ def solve(scenario: Scenario, *, tee: bool = False, start: Mapping[str, float] |
         message = explain_infeasibility(scenario)
 
     summary = _summary(scenario, model, results, status, message, build_seconds, solve_seconds)
-    summary |= {"edits": list(scenario.edits), "warm_start": warm_start}
+    summary |= {"edits": list(scenario.edits), "warm_start": warm_start, "input_warnings": list(scenario.warnings)}
     tables = _tables(model, scenario) if status in SOLUTION_STATUSES else {}
     if tables:
         summary["costs_usd"] = tables["costs"].groupby("component", sort=False)["discounted_usd"].sum().to_dict()

@@ -91,3 +91,17 @@ def test_several_problems_are_reported_together_in_file_order(folder):
 def test_unknown_scenario_folder(tmp_path):
     with pytest.raises(ScenarioError, match="scenario folder not found"):
         load_scenario(tmp_path / "nowhere")
+
+
+def test_unknown_files_and_columns_are_named_with_a_suggestion(folder, tmp_path):
+    (folder / "regions.csv").write_text("region_id,zone_id,lat,lon,max_mw,lead_time_year\na,Z,39,-77,100,1\n")
+    (folder / "zone_limit.csv").write_text("zone_id,year,limit_mw\nZ,2026,5\n")
+    scenario = load_scenario(folder)
+    assert scenario.warnings == (
+        "zone_limit.csv: not a scenario table, ignored (did you mean 'zone_limits.csv'?)",
+        "regions.csv: unknown column 'lead_time_year' ignored (did you mean 'lead_time_years'?)",
+    )
+    result = CliRunner().invoke(app, ["solve", str(folder), "--out", str(tmp_path / "out"), "--no-report", "--no-export"])
+    assert "warning: regions.csv: unknown column 'lead_time_year' ignored" in result.output
+    summary = (tmp_path / "out" / "summary.json").read_text()
+    assert "did you mean 'zone_limits.csv'?" in summary
