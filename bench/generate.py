@@ -12,6 +12,7 @@ plausible orders of magnitude, not sourced facts: the point is a realistic struc
 from __future__ import annotations
 
 import argparse
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,7 +74,7 @@ def write_instance(spec: InstanceSpec, folder: Path) -> Path:
     regions.to_csv(folder / "regions.csv", index=False)
     demand.to_csv(folder / "demand.csv", index=False)
     service.to_csv(folder / "service_costs.csv", index=False)
-    _zone_limits(spec, regions, demand).to_csv(folder / "zone_limits.csv", index=False)
+    _zone_limits(spec, regions, demand, within).to_csv(folder / "zone_limits.csv", index=False)
     (folder / "scenario.yaml").write_text(yaml.safe_dump(_config(spec), sort_keys=False))
     return folder
 
@@ -110,27 +111,44 @@ def _demand_centres(spec: InstanceSpec, rng: np.random.Generator) -> pd.DataFram
 
 
 def _demand(spec, rng, centres: pd.DataFrame, regions: pd.DataFrame, within: np.ndarray) -> pd.DataFrame:
-    """Demand grows from 10% to 100% of a final level; the final level is a random share (15-35%)
-    of the MW the demand centre's reachable sites could hold, split among centres sharing them."""
-    reach_mw = within @ regions["max_mw"].to_numpy()
-    sharing = within.sum(axis=0)  # how many centres each site can serve
-    fair_mw = within @ (regions["max_mw"].to_numpy() / np.maximum(sharing, 1))
-    final = np.minimum(fair_mw, reach_mw) * rng.uniform(0.15, 0.35, spec.demands)
+    """Demand grows from 10% to 100% of a final level, a random share (15-35%) of the MW of the
+    centre's reachable sites (each site's MW split among the centres sharing it). Each year's
+    demand is also kept under half of that share among sites whose lead time allows building by
+    then, so a scenario without an unserved penalty is feasible (see `_zone_limits`)."""
+    share_mw = regions["max_mw"].to_numpy() / np.maximum(within.sum(axis=0), 1)
+    final = (within @ share_mw) * rng.uniform(0.15, 0.35, spec.demands)
     ramp = np.linspace(0.1, 1.0, spec.years)
-    rows = [
-        (d, FIRST_YEAR + k, round(float(final[i] * ramp[k]), 1))
-        for i, d in enumerate(centres["demand_id"])
-        for k in range(spec.years)
-    ]
+    rows = []
+    for k in range(spec.years):
+        mw = np.minimum(final * ramp[k], 0.5 * _ready(within, regions, k) @ share_mw)
+        rows += [(d, FIRST_YEAR + k, round(float(v), 1)) for d, v in zip(centres["demand_id"], mw)]
     return pd.DataFrame(rows, columns=["demand_id", "year", "mw"])
 
 
-def _zone_limits(spec: InstanceSpec, regions: pd.DataFrame, demand: pd.DataFrame) -> pd.DataFrame:
-    """Each zone may absorb a growing share of the total demand, proportional to its site MW."""
-    total = demand.groupby("year")["mw"].sum()
+def _ready(within: np.ndarray, regions: pd.DataFrame, k: int) -> np.ndarray:
+    """within, restricted to sites whose lead time lets them build by year index k."""
+    return within * (np.ceil(regions["lead_time_years"].to_numpy() - 1e-9) <= k)
+
+
+def _zone_limits(spec, regions: pd.DataFrame, demand: pd.DataFrame, within: np.ndarray) -> pd.DataFrame:
+    """Each zone may absorb 1.3x its MW-proportional share of the year's total demand, and never
+    less than a known feasible plan needs: every centre served from its ready sites in proportion
+    to their share, capacity the running maximum of that load, in whole modules."""
+    share_mw = regions["max_mw"].to_numpy() / np.maximum(within.sum(axis=0), 1)
+    need = demand.pivot(index="year", columns="demand_id", values="mw").to_numpy()
+    module = regions["module_mw"].fillna(1e-9).to_numpy()
+    load = np.zeros(len(regions))
     zone_mw = regions.groupby("zone_id")["max_mw"].sum()
-    share = zone_mw / zone_mw.sum()
-    rows = [(z, int(t), round(float(1.3 * share[z] * total[t]), 1)) for z in zone_mw.index for t in total.index]
+    rows = []
+    for k, t in enumerate(sorted(demand["year"].unique())):
+        ready = _ready(within, regions, k)
+        fraction = need[k] / np.maximum(ready @ share_mw, 1e-9)
+        load = np.maximum(load, np.ceil((fraction @ ready) * share_mw / module - 1e-9) * module)
+        planned = pd.Series(load).groupby(regions["zone_id"].to_numpy()).sum()
+        total = need[k].sum()
+        for z in zone_mw.index:
+            limit = max(1.3 * zone_mw[z] / zone_mw.sum() * total, planned.get(z, 0.0))
+            rows.append((z, int(t), math.ceil(limit * 10) / 10))
     return pd.DataFrame(rows, columns=["zone_id", "year", "limit_mw"])
 
 

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 import pyomo.environ as pyo
 
-from formulations import lead_times, objective, service, sites, zone_limits
+from formulations import lead_times, objective, service, sites, strengthening, zone_limits
 
 if TYPE_CHECKING:
     from optimizer.scenario import Scenario
 
-MODULES = (sites, lead_times, zone_limits, service, objective)
+MODULES = (sites, lead_times, zone_limits, service, strengthening, objective)
 
 
 def build_model(scenario: Scenario) -> pyo.ConcreteModel:

@@ -50,7 +50,7 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
         if not arcs_to[d, t] and penalty is None:
             # No region can serve d in year t: trivially met, or the scenario has no solution.
             return pyo.Constraint.Feasible if need == 0 else pyo.Constraint.Infeasible
-        served = pyo.quicksum(arcs_to[d, t], linear=True)
+        served = pyo.quicksum(arcs_to[d, t])
         if penalty is not None:
             served = served + m.unserved_mw[d, t]
         return served == need
@@ -59,12 +59,12 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
     model.serve_within_capacity = pyo.Constraint(
         model.REGIONS,
         model.YEARS,
-        rule=lambda m, r, t: pyo.quicksum(arcs_from[r, t], linear=True) <= m.capacity_mw[r, t]
+        rule=lambda m, r, t: pyo.quicksum(arcs_from[r, t]) <= m.capacity_mw[r, t]
         if arcs_from[r, t]
         else pyo.Constraint.Skip,
     )
 
-    model.yearly_costs["service"] = lambda t: pyo.quicksum((c * var for c, var in arcs_in[t]), linear=True)
+    model.yearly_costs["service"] = lambda t: pyo.quicksum((c * var for c, var in arcs_in[t]))
     if penalty is not None:
         model.yearly_costs["unserved"] = lambda t: penalty * sum(model.unserved_mw[d, t] for d in model.DEMANDS)
 

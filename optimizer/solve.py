@@ -15,6 +15,7 @@ from pyomo.contrib.solver.solvers.highs import Highs
 
 from formulations import build_model
 from optimizer.diagnose import explain_infeasibility
+from optimizer.highs_direct import HighsModel
 from optimizer.scenario import Scenario
 
 SOLUTION_STATUSES = ("optimal", "feasible")
@@ -42,25 +43,20 @@ def solve(scenario: Scenario, *, tee: bool = False) -> SolveResult:
     settings = scenario.config.solver
     started = time.perf_counter()
     model = build_model(scenario)
-    opt = Highs()
-    opt.set_instance(model)  # the hand-off to HiGHS, counted as build time
+    highs = HighsModel(model)  # the hand-off to HiGHS, counted as build time
     build_seconds = time.perf_counter() - started
 
     solve_started = time.perf_counter()
-    results = opt.solve(
-        model,
-        load_solutions=False,
-        raise_exception_on_nonoptimal_result=False,
+    results = highs.run(
+        time_limit_s=settings.time_limit_s,
+        options={"threads": settings.threads, "mip_rel_gap": settings.mip_rel_gap},
         tee=tee,
-        threads=settings.threads,
-        time_limit=settings.time_limit_s,
-        rel_gap=settings.mip_rel_gap,
     )
     solve_seconds = time.perf_counter() - solve_started
 
     status, message = _classify(results)
     if status in SOLUTION_STATUSES:
-        results.solution_loader.load_vars()
+        highs.load_solution()
     elif status == "infeasible":
         message = explain_infeasibility(scenario)
 
