@@ -13,6 +13,7 @@ import pytest
 from bench.baseline import solve_baseline
 from bench.generate import InstanceSpec, write_instance
 from optimizer import load_scenario, solve
+from optimizer.solve import mip_gap
 
 CASES = [
     InstanceSpec(14, 3, 4, None, seed=1, mip_rel_gap=0.0),
@@ -48,3 +49,18 @@ def _assert_plan_meets_the_contract(scenario, result) -> None:
     assert met.to_numpy() == pytest.approx(need.to_numpy(), abs=1e-5)
     pairs = set(zip(scenario.service_costs["demand_id"], scenario.service_costs["region_id"]))
     assert set(zip(result.service["demand_id"], result.service["region_id"])) <= pairs
+
+
+def test_time_limit_returns_the_best_plan_with_its_proven_gap(tmp_path):
+    """Stopped by the time limit, the best plan found is reported as feasible, with the gap HiGHS proved."""
+    spec = InstanceSpec(150, 6, 15, None, seed=7, time_limit_s=1.0)
+    scenario = load_scenario(write_instance(spec, tmp_path / spec.name))
+    result = solve(scenario)
+    summary = result.summary
+    assert summary["solver"]["termination"] == "maxTimeLimit"
+    assert summary["status"] in ("feasible", "time_limit_no_solution")
+    if summary["status"] == "feasible":
+        assert summary["mip_gap"] == mip_gap(summary["objective_usd"], summary["best_bound_usd"])
+        assert summary["best_bound_usd"] <= summary["objective_usd"]
+        assert result.costs["discounted_usd"].sum() == pytest.approx(summary["objective_usd"], rel=1e-6)
+        _assert_plan_meets_the_contract(scenario, result)
