@@ -18,6 +18,8 @@ sum_{t<last} c_t (d_t - d_{t+1}) + d_last c_last is non-decreasing in every c_t 
 So some optimal plan satisfies every row. The rows replace the weak link `capacity_mw[r,last] <=
 max_mw[r] * open[r]` in the LP relaxation by one per year scaled to what the region could serve then,
 which is what lets HiGHS prove gaps on thousands of sites.
+The argument assumes service draws capacity one for one (`serve_within_capacity` in service.py);
+if a factor (e.g. PUE) enters that row, reach[r,t] must be scaled by it.
 """
 
 from __future__ import annotations

@@ -45,8 +45,9 @@ class HighsModel:
             return
         self.infeasible_reason = None
         self.columns = form.columns
-        self.is_mip = any(v.is_integer() or v.is_binary() for v in self.columns)
-        self.highs.passModel(_as_highs_lp(form))
+        self.is_mip = any(v.is_integer() for v in self.columns)  # binaries included
+        if self.highs.passModel(_as_highs_lp(form)) == highspy.HighsStatus.kError:
+            raise RuntimeError("HiGHS rejected the model passed to it")
 
     def run(self, *, time_limit_s: float | None, options: dict, tee: bool = False) -> Results:
         """Run HiGHS with `options` for at most `time_limit_s` seconds (None: no limit); log captured."""
@@ -107,8 +108,9 @@ def _as_highs_lp(form) -> highspy.HighsLp:
     lp.num_col_, lp.num_row_ = len(form.columns), A.shape[0]
     lp.col_cost_ = form.c.toarray().ravel() if form.c.shape[0] else np.zeros(lp.num_col_)
     lp.offset_ = float(form.c_offset[0]) if len(form.c_offset) else 0.0
-    lp.col_lower_ = np.array([-highspy.kHighsInf if v.lb is None else v.lb for v in form.columns], dtype=float)
-    lp.col_upper_ = np.array([highspy.kHighsInf if v.ub is None else v.ub for v in form.columns], dtype=float)
+    lower, upper = np.array([v.bounds for v in form.columns], dtype=float).reshape(-1, 2).T  # None -> nan
+    lp.col_lower_ = np.nan_to_num(lower, nan=-highspy.kHighsInf)
+    lp.col_upper_ = np.nan_to_num(upper, nan=highspy.kHighsInf)
     kind = np.array([row.bound_type for row in form.rows])
     rhs = np.asarray(form.rhs, dtype=float)
     lp.row_lower_ = np.where(kind <= 0, rhs, -highspy.kHighsInf)  # 0: equality, -1: lower bound
@@ -117,7 +119,7 @@ def _as_highs_lp(form) -> highspy.HighsLp:
     lp.a_matrix_.start_ = A.indptr
     lp.a_matrix_.index_ = A.indices
     lp.a_matrix_.value_ = A.data
-    integer = [v.is_integer() or v.is_binary() for v in form.columns]
+    integer = [v.is_integer() for v in form.columns]  # binaries included
     if any(integer):
         lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
     return lp
