@@ -21,7 +21,10 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from bench.baseline import solve_baseline
 from bench.generate import InstanceSpec, write_instance
+from optimizer import load_scenario, solve
+from optimizer.solve import mip_gap
 
 # (sites, years, demands, radius_km, time_limit_s): the sizes of issue 6.
 SMALL = [InstanceSpec(200, 10, 20, None, seed, time_limit_s=600) for seed in (1, 2)]
@@ -35,21 +38,13 @@ METHODS = ("gridsite", "baseline")
 
 def run_one(method: str, folder: Path) -> dict:
     """Solve one instance with one method in this process; return the figures."""
-    from optimizer import load_scenario
-
     scenario = load_scenario(folder)
     if method == "baseline":
-        from bench.baseline import solve_baseline
-
         figures = solve_baseline(scenario)
     else:
-        from optimizer import solve
-
         summary = solve(scenario).summary
         figures = {k: summary[k] for k in ("objective_usd", "best_bound_usd", "build_seconds", "solve_seconds")}
         figures["termination"] = summary["status"]
-    from optimizer.solve import mip_gap
-
     figures["mip_gap"] = mip_gap(figures["objective_usd"], figures["best_bound_usd"])
     figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return figures

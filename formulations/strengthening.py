@@ -31,7 +31,7 @@ import pyomo.environ as pyo
 
 
 def define_components(model: pyo.ConcreteModel, scenario) -> None:
-    useful = useful_capacity_mw(model, scenario)
+    useful = _useful_capacity_mw(model, scenario)
     last = model.YEARS.last()
     for (r, t), bound in useful.items():
         model.capacity_mw[r, t].setub(bound)
@@ -44,7 +44,7 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
     )
 
 
-def useful_capacity_mw(model: pyo.ConcreteModel, scenario) -> dict[tuple[str, int], float]:
+def _useful_capacity_mw(model: pyo.ConcreteModel, scenario) -> dict[tuple[str, int], float]:
     """U[r,t] of the module docstring, for every region and year."""
     regions = scenario.regions.set_index("region_id")
     module = regions["module_mw"].to_dict()
