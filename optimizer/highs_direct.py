@@ -38,6 +38,7 @@ class HighsModel:
     def __init__(self, model) -> None:
         self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
+        self.log = ""  # every run's log, in order
         try:
             form = LinearStandardFormCompiler().write(model, mixed_form=True)
         except InfeasibleConstraintException as err:
@@ -51,7 +52,9 @@ class HighsModel:
             raise RuntimeError("HiGHS rejected the model passed to it")
 
     def run(self, *, time_limit_s: float | None, options: dict, tee: bool = False) -> Results:
-        """Run HiGHS with `options` for at most `time_limit_s` seconds (None: no limit); log captured."""
+        """Run HiGHS with `options` for at most `time_limit_s` seconds (None: no limit).
+
+        The returned `solver_log` holds the logs of every run so far on this model, in order."""
         if self.infeasible_reason:
             return _infeasible(self.infeasible_reason)
         highs = self.highs
@@ -64,7 +67,8 @@ class HighsModel:
                 highs.setOptionValue(key, value)
             highs.run()
             highs.setOptionValue("output_flag", False)
-        return self._results(log.getvalue())
+        self.log += log.getvalue()
+        return self._results(self.log)
 
     def load_solution(self) -> None:
         """Copy HiGHS's incumbent into the Pyomo variables."""

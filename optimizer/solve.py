@@ -17,6 +17,7 @@ from formulations import build_model
 from optimizer.diagnose import explain_infeasibility
 from optimizer.highs_direct import HighsModel
 from optimizer.scenario import Scenario
+from optimizer.warm_start import set_lp_neighbourhood_start
 
 SOLUTION_STATUSES = ("optimal", "feasible")
 
@@ -47,11 +48,9 @@ def solve(scenario: Scenario, *, tee: bool = False) -> SolveResult:
     build_seconds = time.perf_counter() - started
 
     solve_started = time.perf_counter()
-    results = highs.run(
-        time_limit_s=settings.time_limit_s,
-        options={"threads": settings.threads, "mip_rel_gap": settings.mip_rel_gap},
-        tee=tee,
-    )
+    options = {"threads": settings.threads, "mip_rel_gap": settings.mip_rel_gap}
+    mip_start = set_lp_neighbourhood_start(highs, time_limit_s=settings.time_limit_s, options=options, tee=tee)
+    results = highs.run(time_limit_s=_remaining(settings.time_limit_s, solve_started), options=options, tee=tee)
     solve_seconds = time.perf_counter() - solve_started
 
     status, message = _classify(results)
@@ -61,10 +60,15 @@ def solve(scenario: Scenario, *, tee: bool = False) -> SolveResult:
         message = explain_infeasibility(scenario)
 
     summary = _summary(scenario, model, results, status, message, build_seconds, solve_seconds)
+    summary["solver"]["mip_start"] = "lp_neighbourhood" if mip_start else None
     tables = _tables(model, scenario) if status in SOLUTION_STATUSES else _empty_tables()
     if status in SOLUTION_STATUSES:
         summary["costs_usd"] = tables["costs"].groupby("component", sort=False)["discounted_usd"].sum().to_dict()
     return SolveResult(summary=summary, solver_log=results.solver_log or "", regions=scenario.regions, **tables)
+
+
+def _remaining(time_limit_s: float | None, since: float) -> float | None:
+    return None if time_limit_s is None else max(time_limit_s - (time.perf_counter() - since), 0.0)
 
 
 def _classify(results) -> tuple[str, str]:
