@@ -34,6 +34,9 @@ def test_gridsite_and_plain_baseline_reach_the_same_optimum(tmp_path, spec):
     assert result.summary["status"] == "optimal"
     assert result.summary["objective_usd"] == pytest.approx(plain["objective_usd"], rel=1e-6)
     _assert_plan_meets_the_contract(scenario, result)
+    # The LP-neighbourhood plan was handed to HiGHS and HiGHS checked it against the full model.
+    assert result.summary["solver"]["mip_start"] == "lp_neighbourhood"
+    assert "MIP start solution is feasible" in result.solver_log
 
 
 def _assert_plan_meets_the_contract(scenario, result) -> None:
