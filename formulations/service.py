@@ -29,7 +29,7 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
         table = scenario.service_costs[["demand_id", "region_id", "usd_per_mw_year"]]
         usd = {(d, r): c for d, r, c in table.itertuples(index=False)}
     model.SERVICE_PAIRS = pyo.Set(initialize=list(usd), dimen=2, ordered=True)
-    model.SERVICE_ARCS = pyo.Set(initialize=service_arcs(scenario, usd, mw), dimen=3, ordered=True)
+    model.SERVICE_ARCS = pyo.Set(initialize=_service_arcs(scenario, usd, mw), dimen=3, ordered=True)
     model.served_mw = pyo.Var(model.SERVICE_ARCS, within=pyo.NonNegativeReals)
 
     arcs_to = defaultdict(list)  # (d, t) -> served_mw reaching demand d in year t
@@ -64,12 +64,12 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
         else pyo.Constraint.Skip,
     )
 
-    model.yearly_costs["service"] = lambda t: pyo.quicksum((c * var for c, var in arcs_in[t]))
+    model.yearly_costs["service"] = lambda t: pyo.quicksum(c * var for c, var in arcs_in[t])
     if penalty is not None:
         model.yearly_costs["unserved"] = lambda t: penalty * sum(model.unserved_mw[d, t] for d in model.DEMANDS)
 
 
-def service_arcs(scenario, usd: dict, mw: dict) -> list[tuple[str, str, int]]:
+def _service_arcs(scenario, usd: dict, mw: dict) -> list[tuple[str, str, int]]:
     """(d, r, t) for each allowed pair and year where demand d needs MW and region r can hold capacity."""
     first_year = scenario.config.first_year
     lead = scenario.regions.set_index("region_id")["lead_time_years"].to_dict()
