@@ -3,14 +3,20 @@
     sum_r served_mw[d,r,t] + unserved_mw[d,t] = mw[d,t]      (unserved_mw only with a penalty)
     served_it_mw[r,t] = sum_d served_mw[d,r,t] <= capacity_mw[r,t]
 Pairs come from service_costs.csv when present (latency); otherwise every region serves every demand.
+served_mw exists only on service arcs (d,r,t): an allowed pair, mw[d,t] > 0, and t no earlier than
+region r's first build year (before it capacity_mw[r,t] = 0). The arcs left out could only be 0,
+so this sparse index set keeps the model exact while dropping variables that matter at scale.
 Costs: usd_per_mw_year * served_mw and penalty * unserved_mw, each per year (discounted in objective).
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import pandas as pd
 import pyomo.environ as pyo
 
+from formulations.lead_times import first_build_year
 from formulations.objective import NO_REGION, add_cost
 from formulations.values import solved
 
@@ -26,13 +32,17 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
         table = scenario.service_costs[["demand_id", "region_id", "usd_per_mw_year"]]
         usd = {(d, r): c for d, r, c in table.itertuples(index=False)}
     model.SERVICE_PAIRS = pyo.Set(initialize=list(usd), dimen=2, ordered=True)
-    model.served_mw = pyo.Var(model.SERVICE_PAIRS, model.YEARS, within=pyo.NonNegativeReals)
+    model.SERVICE_ARCS = pyo.Set(initialize=_service_arcs(scenario, usd, mw), dimen=3, ordered=True)
+    model.served_mw = pyo.Var(model.SERVICE_ARCS, within=pyo.NonNegativeReals)
 
-    regions_of = {d: [] for d in model.DEMANDS}
-    demands_of = {r: [] for r in model.REGIONS}
-    for d, r in usd:
-        regions_of[d].append(r)
-        demands_of[r].append(d)
+    arcs_to = defaultdict(list)  # (d, t) -> served_mw reaching demand d in year t
+    arcs_from = defaultdict(list)  # (r, t) -> served_mw leaving region r in year t
+    priced_from = defaultdict(list)  # (r, t) -> (usd_per_mw_year, served_mw) with a cost
+    for (d, r, t), var in model.served_mw.items():
+        arcs_to[d, t].append(var)
+        arcs_from[r, t].append(var)
+        if usd[d, r]:
+            priced_from[r, t].append((usd[d, r], var))
 
     penalty = scenario.config.unserved_penalty_usd_per_mw_year
     if penalty is not None:
@@ -40,31 +50,35 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
 
     def meet_demand(m, d, t):
         need = mw.get((d, t), 0.0)
-        if not regions_of[d] and penalty is None:
-            # No region may serve d: nothing to decide, and the model has no solution if d needs MW.
-            return pyo.Constraint.Infeasible if need > 0 else pyo.Constraint.Skip
-        served = sum(m.served_mw[d, r, t] for r in regions_of[d])
+        if not arcs_to[d, t] and penalty is None:
+            # No region can serve d in year t: nothing to decide, or the scenario has no solution.
+            return pyo.Constraint.Skip if need == 0 else pyo.Constraint.Infeasible
+        served = pyo.quicksum(arcs_to[d, t])
         if penalty is not None:
             served = served + m.unserved_mw[d, t]
         return served == need
 
     model.meet_demand = pyo.Constraint(model.DEMANDS, model.YEARS, rule=meet_demand)
-    model.served_it_mw = pyo.Expression(
-        model.REGIONS, model.YEARS, rule=lambda m, r, t: sum(m.served_mw[d, r, t] for d in demands_of[r])
-    )
+    model.served_it_mw = pyo.Expression(model.REGIONS, model.YEARS, rule=lambda m, r, t: pyo.quicksum(arcs_from[r, t]))
     model.serve_within_capacity = pyo.Constraint(
         model.REGIONS,
         model.YEARS,
-        rule=lambda m, r, t: m.served_it_mw[r, t] <= m.capacity_mw[r, t] if demands_of[r] else pyo.Constraint.Skip,
+        rule=lambda m, r, t: m.served_it_mw[r, t] <= m.capacity_mw[r, t] if arcs_from[r, t] else pyo.Constraint.Skip,
     )
 
-    for t in model.YEARS:
-        for r in model.REGIONS:
-            priced = [d for d in demands_of[r] if usd[d, r]]
-            if priced:
-                add_cost(model, "service", r, t, sum(usd[d, r] * model.served_mw[d, r, t] for d in priced))
-        if penalty:
-            add_cost(model, "unserved", NO_REGION, t, penalty * sum(model.unserved_mw[d, t] for d in model.DEMANDS))
+    for (r, t), priced in priced_from.items():
+        add_cost(model, "service", r, t, pyo.quicksum(c * var for c, var in priced))
+    if penalty:
+        for t in model.YEARS:
+            add_cost(model, "unserved", NO_REGION, t, penalty * pyo.quicksum(model.unserved_mw[d, t] for d in model.DEMANDS))
+
+
+def _service_arcs(scenario, usd: dict, mw: dict) -> list[tuple[str, str, int]]:
+    """(d, r, t) for each allowed pair and year where demand d needs MW and region r can hold capacity."""
+    first_year = scenario.config.first_year
+    lead = scenario.regions.set_index("region_id")["lead_time_years"].to_dict()
+    opens = {r: first_build_year(first_year, lead[r]) for r in lead}
+    return [(d, r, t) for t in scenario.config.years for d, r in usd if mw.get((d, t), 0.0) > 0 and t >= opens[r]]
 
 
 def result_tables(model: pyo.ConcreteModel, scenario) -> dict[str, pd.DataFrame]:

@@ -23,12 +23,12 @@ from dataclasses import replace
 
 import pandas as pd
 import pyomo.environ as pyo
-from pyomo.contrib.solver.solvers.highs import Highs
 
 from formulations import build_model
 from formulations.lead_times import first_build_year
 from optimizer.scenario import Scenario
-from optimizer.solve import NO_UPDATES, SOLUTION_STATUSES, SolveResult, _classify, run_highs
+from optimizer.highs_direct import HighsModel
+from optimizer.solve import SOLUTION_STATUSES, SolveResult, _classify, highs_options
 from optimizer.warm_start import set_start
 
 BIND_TOLERANCE_MW = 1e-6
@@ -49,17 +49,19 @@ def zone_limit_values(scenario: Scenario, result: SolveResult) -> pd.DataFrame:
     columns = ["zone_id", "year", "limit_mw", "capacity_mw", "binding", "marginal_value_usd_per_mw"]
     if scenario.zone_limits is None or scenario.zone_limits.empty:
         return pd.DataFrame(columns=columns)
-    model = build_model(scenario)
+    model = build_model(scenario, strengthened=False)
     opened = opened_regions(result)
     for r in model.REGIONS:
         model.open[r].fix(int(r in opened))
     for var in model.component_data_objects(pyo.Var):
         if var.is_integer():  # no integer column may remain, fixed or not, or HiGHS gives no duals
             var.domain = pyo.Reals if var.fixed else pyo.UnitInterval if var.is_binary() else pyo.NonNegativeReals
-    results = run_highs(Highs(), model, scenario.config.solver)
+    highs = HighsModel(model)
+    settings = scenario.config.solver
+    results = highs.run(time_limit_s=settings.time_limit_s, options=highs_options(settings))
     # The plan is feasible for this LP, so only a time limit can leave it unsolved: values stay blank.
     solved = _classify(results)[0] == "optimal"
-    duals = results.solution_loader.get_duals(list(model.zone_limit.values())) if solved else {}
+    duals = highs.duals(model.zone_limit.values()) if solved else {}
     held = _zone_capacity(scenario, result)
     rows = [
         (z, t, limit, held.get((z, t), 0.0), held.get((z, t), 0.0) >= limit - BIND_TOLERANCE_MW,
@@ -156,11 +158,11 @@ def _resolve(
     `start` (the plan's integer values) is a MIP start: where the plan stays feasible, as under a
     shorter lead time, HiGHS begins from it, so the variant is never reported worse than the plan."""
     started = time.perf_counter()
-    opt = Highs()
-    opt.set_instance(model)
+    highs = HighsModel(model)
     if start:
-        set_start(opt, model, start)
-    results = run_highs(opt, model, scenario.config.solver, auto_updates=NO_UPDATES)
+        set_start(highs, model, start)
+    settings = scenario.config.solver
+    results = highs.run(time_limit_s=settings.time_limit_s, options=highs_options(settings))
     seconds = round(time.perf_counter() - started, 3)
     status, _ = _classify(results)
     objective = results.incumbent_objective if status in SOLUTION_STATUSES else None

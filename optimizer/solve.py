@@ -18,29 +18,14 @@ from pyomo.contrib.solver.solvers.highs import Highs
 from formulations import MODULES, build_model
 from formulations.objective import term_weight
 from optimizer.diagnose import explain_infeasibility
+from optimizer.highs_direct import HighsModel
 from optimizer.scenario import Scenario, SolverSettings
-from optimizer.warm_start import integer_values, set_start
+from optimizer.warm_start import integer_values, set_lp_neighbourhood_start, set_start
 
 SOLUTION_STATUSES = ("optimal", "feasible")
 COST_COLUMNS = ["component", "region_id", "year", "usd", "discounted_usd"]
 # What-limits-the-plan tables (optimizer.marginals), each written as <name>.csv.
 ANALYSIS_TABLES = ("limits", "lead_times", "probes")
-# For a model unchanged since set_instance: skip Pyomo's re-scan, whose bound and objective
-# refresh would also discard a MIP start already set on HiGHS.
-NO_UPDATES = dict.fromkeys(
-    (
-        "check_for_new_or_removed_constraints",
-        "check_for_new_or_removed_vars",
-        "check_for_new_or_removed_params",
-        "check_for_new_objective",
-        "update_constraints",
-        "update_vars",
-        "update_parameters",
-        "update_named_expressions",
-        "update_objective",
-    ),
-    False,
-)
 
 
 @dataclass
@@ -74,23 +59,25 @@ def solve(scenario: Scenario, *, tee: bool = False, start: Mapping[str, float] |
     settings = scenario.config.solver
     started = time.perf_counter()
     model = build_model(scenario)
-    opt = Highs()
-    opt.set_instance(model)  # the hand-off to HiGHS, counted as build time
-    warm_start = set_start(opt, model, start) if start else None
+    highs = HighsModel(model)  # the hand-off to HiGHS, counted as build time
     build_seconds = time.perf_counter() - started
 
     solve_started = time.perf_counter()
-    results = run_highs(opt, model, settings, tee=tee, auto_updates=NO_UPDATES)
+    # An earlier plan (what-if, batch) is the start when given; otherwise the best plan near the LP.
+    warm_start = set_start(highs, model, start) if start else None
+    lp_start = not start and set_lp_neighbourhood_start(highs, time_limit_s=settings.time_limit_s, options=highs_options(settings), tee=tee)
+    results = highs.run(time_limit_s=_remaining(settings.time_limit_s, solve_started), options=highs_options(settings), tee=tee)
     solve_seconds = time.perf_counter() - solve_started
 
     status, message = _classify(results)
     if status in SOLUTION_STATUSES:
-        results.solution_loader.load_vars()
+        highs.load_solution()
     elif status == "infeasible":
         message = explain_infeasibility(scenario)
 
     summary = _summary(scenario, model, results, status, message, build_seconds, solve_seconds)
     summary |= {"edits": list(scenario.edits), "warm_start": warm_start, "input_warnings": list(scenario.warnings)}
+    summary["solver"]["mip_start"] = "earlier_plan" if start else "lp_neighbourhood" if lp_start else None
     tables = _tables(model, scenario) if status in SOLUTION_STATUSES else {}
     if tables:
         summary["costs_usd"] = tables["costs"].groupby("component", sort=False)["discounted_usd"].sum().to_dict()
@@ -98,19 +85,13 @@ def solve(scenario: Scenario, *, tee: bool = False, start: Mapping[str, float] |
     return SolveResult(summary, tables, results.solver_log or "", scenario.regions, integer_values=start_values)
 
 
-def run_highs(opt: Highs, model: pyo.ConcreteModel, settings: SolverSettings, *, tee: bool = False, **options):
-    """Solve with the scenario's HiGHS settings; the solution stays in HiGHS until loaded.
-    `options` go to Pyomo's solve (e.g. auto_updates=NO_UPDATES)."""
-    return opt.solve(
-        model,
-        load_solutions=False,
-        raise_exception_on_nonoptimal_result=False,
-        tee=tee,
-        threads=settings.threads,
-        time_limit=settings.time_limit_s,
-        rel_gap=settings.mip_rel_gap,
-        **options,
-    )
+def highs_options(settings: SolverSettings) -> dict:
+    """HiGHS options from the scenario's solver settings (the time limit is passed per run)."""
+    return {"threads": settings.threads, "mip_rel_gap": settings.mip_rel_gap}
+
+
+def _remaining(time_limit_s: float | None, since: float) -> float | None:
+    return None if time_limit_s is None else max(time_limit_s - (time.perf_counter() - since), 0.0)
 
 
 def _classify(results) -> tuple[str, str]:

@@ -1,0 +1,1 @@
+"""Scale benchmark: seeded instance generator, plain baseline model, and runner."""

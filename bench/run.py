@@ -1,0 +1,110 @@
+"""Benchmark gridsite against the plain baseline on the same seeded instances.
+
+    python -m bench.run                     # the 200 x 10 x 20 instances
+    python -m bench.run --big               # also 1,000 x 15 x 30 and 3,000 x 15 x 50 (minutes each)
+    python -m bench.run --only 1000x15x30 --methods gridsite
+
+Each (instance, method) runs in a fresh process, so peak memory is that process's own
+`ru_maxrss` (peak resident set size, including the Python interpreter and imports).
+Times are wall-clock seconds; on a shared machine they are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from bench.baseline import solve_baseline
+from bench.generate import InstanceSpec, write_instance
+from optimizer import load_scenario, solve
+from optimizer.solve import mip_gap
+
+# (sites, years, demands, radius_km, time_limit_s): the sizes of issue 6.
+SMALL = [InstanceSpec(200, 10, 20, None, seed, time_limit_s=600) for seed in (1, 2)]
+BIG = [
+    InstanceSpec(1000, 15, 30, 800.0, 1, time_limit_s=120),
+    InstanceSpec(1000, 15, 30, None, 1, time_limit_s=120),
+    InstanceSpec(3000, 15, 50, 600.0, 1, time_limit_s=600),
+]
+METHODS = ("gridsite", "baseline")
+
+
+def run_one(method: str, folder: Path) -> dict:
+    """Solve one instance with one method in this process; return the figures."""
+    scenario = load_scenario(folder)
+    if method == "baseline":
+        figures = solve_baseline(scenario)
+    else:
+        summary = solve(scenario).summary
+        figures = {k: summary[k] for k in ("objective_usd", "best_bound_usd", "build_seconds", "solve_seconds")}
+        figures["termination"] = summary["status"]
+    figures["mip_gap"] = mip_gap(figures["objective_usd"], figures["best_bound_usd"])
+    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return figures
+
+
+def _in_fresh_process(method: str, folder: Path) -> dict:
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--one", method, str(folder)], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        return {"termination": f"crashed: {done.stderr.strip().splitlines()[-1:]}"}
+    return json.loads(done.stdout.strip().splitlines()[-1]) | {"wall_seconds": time.perf_counter() - started}
+
+
+def _row(spec: InstanceSpec, method: str, f: dict) -> str:
+    def num(key, fmt):
+        value = f.get(key)
+        return "-" if value is None else format(value, fmt)
+
+    total = (f.get("build_seconds") or 0) + (f.get("solve_seconds") or 0)
+    share = f"{f['build_seconds'] / total:.0%}" if total and f.get("build_seconds") is not None else "-"
+    return (
+        f"| {spec.sites}x{spec.years}x{spec.demands} | {'all' if spec.radius_km is None else f'{spec.radius_km:g} km'} "
+        f"| {spec.seed} | {method} | {num('build_seconds', '.1f')} | {num('solve_seconds', '.1f')} | {share} "
+        f"| {f.get('termination')} | {num('mip_gap', '.3%')} | {num('objective_usd', ',.0f')} "
+        f"| {num('best_bound_usd', ',.0f')} | {num('peak_rss_mb', ',.0f')} |"
+    )
+
+
+HEADER = (
+    "| size SxTxD | radius | seed | method | build s | solve s | build share | status | proven gap | objective USD "
+    "| best bound USD | peak RSS MB |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--big", action="store_true", help="also run the 1,000- and 3,000-site instances")
+    parser.add_argument("--only", help="run only instances of this size, e.g. 1000x15x30")
+    parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated: gridsite,baseline")
+    parser.add_argument("--time-limit", type=float, help="override every instance's time limit (seconds)")
+    parser.add_argument("--workdir", type=Path, help="where to write instances (default: a temporary folder)")
+    parser.add_argument("--one", nargs=2, metavar=("METHOD", "FOLDER"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(run_one(args.one[0], Path(args.one[1]))))
+        return
+    specs = SMALL + (BIG if args.big or args.only else [])
+    if args.only:
+        specs = [s for s in specs if f"{s.sites}x{s.years}x{s.demands}" == args.only]
+    if args.time_limit:
+        specs = [replace(s, time_limit_s=args.time_limit) for s in specs]
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="gridsite-bench-"))
+    print(HEADER, flush=True)
+    for spec in specs:
+        folder = write_instance(spec, workdir / spec.name)
+        for method in args.methods.split(","):
+            print(_row(spec, method, _in_fresh_process(method, folder)), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""Hand a Pyomo model to HiGHS as sparse arrays, run HiGHS, and load its solution back.
+
+Pyomo's persistent HiGHS interface translates one constraint at a time in Python (see
+/work/shared/reference/perf_probe.md: about two thirds of Pyomo's cost at scale). Pyomo's own
+LinearStandardFormCompiler walks the same model once into a sparse matrix, which highspy takes in
+a single `passModel`: the same model, handed off several times faster. Results come back in
+Pyomo's `Results` form, so status handling is the same as with Pyomo's interface.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import sys
+
+import highspy
+import numpy as np
+import scipy.sparse  # noqa: F401 - Pyomo's compiler imports it lazily; load it here, not in the timed hand-off
+from pyomo.common.errors import InfeasibleConstraintException
+from pyomo.common.tee import TeeStream, capture_output
+from pyomo.contrib.solver.common.results import Results, SolutionStatus, TerminationCondition
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+# HiGHS model status -> Pyomo termination condition (the ones this model can reach).
+TERMINATION = {
+    highspy.HighsModelStatus.kOptimal: TerminationCondition.convergenceCriteriaSatisfied,
+    highspy.HighsModelStatus.kInfeasible: TerminationCondition.provenInfeasible,
+    highspy.HighsModelStatus.kUnboundedOrInfeasible: TerminationCondition.infeasibleOrUnbounded,
+    highspy.HighsModelStatus.kUnbounded: TerminationCondition.unbounded,
+    highspy.HighsModelStatus.kTimeLimit: TerminationCondition.maxTimeLimit,
+    highspy.HighsModelStatus.kInterrupt: TerminationCondition.interrupted,
+}
+
+
+class HighsModel:
+    """A Pyomo model loaded into a highspy.Highs instance (columns in `self.columns` order)."""
+
+    def __init__(self, model) -> None:
+        self.highs = highspy.Highs()
+        self.highs.setOptionValue("output_flag", False)
+        self.log = ""  # every run's log, in order
+        try:
+            form = LinearStandardFormCompiler().write(model, mixed_form=True)
+        except InfeasibleConstraintException as err:
+            # A row with no variables left that cannot hold (e.g. demand no region can serve in time).
+            self.infeasible_reason, self.columns, self.rows, self.is_mip = str(err), [], [], False
+            return
+        self.infeasible_reason = None
+        self.columns = form.columns
+        self.rows = [row.constraint for row in form.rows]  # a ranged constraint has two rows
+        self.is_mip = any(v.is_integer() for v in self.columns)  # binaries included
+        if self.highs.passModel(_as_highs_lp(form)) == highspy.HighsStatus.kError:
+            raise RuntimeError("HiGHS rejected the model passed to it")
+
+    def run(self, *, time_limit_s: float | None, options: dict, tee: bool = False) -> Results:
+        """Run HiGHS with `options` for at most `time_limit_s` seconds (None: no limit).
+
+        The returned `solver_log` holds the logs of every run so far on this model, in order."""
+        if self.infeasible_reason:
+            return _infeasible(self.infeasible_reason)
+        highs = self.highs
+        log = io.StringIO()
+        with capture_output(output=TeeStream(log, *([sys.stdout] if tee else [])), capture_fd=True):
+            highs.setOptionValue("output_flag", True)
+            highs.setOptionValue("log_to_console", True)
+            highs.setOptionValue("time_limit", math.inf if time_limit_s is None else float(time_limit_s))
+            for key, value in options.items():
+                highs.setOptionValue(key, value)
+            highs.run()
+            highs.setOptionValue("output_flag", False)
+        self.log += log.getvalue()
+        return self._results(self.log)
+
+    def load_solution(self) -> None:
+        """Copy HiGHS's incumbent into the Pyomo variables."""
+        for var, value in zip(self.columns, self.highs.getSolution().col_value):
+            var.set_value(value, skip_validation=True)
+
+    def duals(self, constraints) -> dict:
+        """Row duals of the last LP solve by constraint (HiGHS's sign: d objective / d right-hand side)."""
+        wanted = {id(c): c for c in constraints}
+        duals = dict.fromkeys(wanted.values(), 0.0)
+        for constraint, dual in zip(self.rows, self.highs.getSolution().row_dual):
+            if id(constraint) in wanted:
+                duals[constraint] += dual
+        return duals
+
+    def _results(self, log: str) -> Results:
+        highs = self.highs
+        info = highs.getInfo()
+        status = highs.getModelStatus()
+        results = Results()
+        results.solver_log = log
+        results.termination_condition = TERMINATION.get(status, TerminationCondition.unknown)
+        has_solution = info.primal_solution_status == 2  # 2 = feasible
+        if status == highspy.HighsModelStatus.kOptimal:
+            results.solution_status = SolutionStatus.optimal
+        else:
+            results.solution_status = SolutionStatus.feasible if has_solution else SolutionStatus.noSolution
+        results.incumbent_objective = info.objective_function_value if has_solution else None
+        if self.is_mip:
+            results.objective_bound = info.mip_dual_bound if math.isfinite(info.mip_dual_bound) else None
+        else:
+            results.objective_bound = results.incumbent_objective if status == highspy.HighsModelStatus.kOptimal else None
+        return results
+
+
+def _infeasible(reason: str) -> Results:
+    results = Results()
+    results.solver_log = f"not passed to HiGHS: {reason}\n"
+    results.termination_condition = TerminationCondition.provenInfeasible
+    results.solution_status = SolutionStatus.noSolution
+    results.incumbent_objective = results.objective_bound = None
+    return results
+
+
+def _as_highs_lp(form) -> highspy.HighsLp:
+    lp = highspy.HighsLp()
+    A = form.A.tocsc()
+    lp.num_col_, lp.num_row_ = len(form.columns), A.shape[0]
+    lp.col_cost_ = form.c.toarray().ravel() if form.c.shape[0] else np.zeros(lp.num_col_)
+    lp.offset_ = float(form.c_offset[0]) if len(form.c_offset) else 0.0
+    lower, upper = np.array([v.bounds for v in form.columns], dtype=float).reshape(-1, 2).T  # None -> nan
+    lp.col_lower_ = np.nan_to_num(lower, nan=-highspy.kHighsInf)
+    lp.col_upper_ = np.nan_to_num(upper, nan=highspy.kHighsInf)
+    kind = np.array([row.bound_type for row in form.rows])
+    rhs = np.asarray(form.rhs, dtype=float)
+    lp.row_lower_ = np.where(kind <= 0, rhs, -highspy.kHighsInf)  # 0: equality, -1: lower bound
+    lp.row_upper_ = np.where(kind >= 0, rhs, highspy.kHighsInf)  # 1: upper bound
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A.indptr
+    lp.a_matrix_.index_ = A.indices
+    lp.a_matrix_.value_ = A.data
+    integer = [v.is_integer() for v in form.columns]  # binaries included
+    if any(integer):
+        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
+    return lp

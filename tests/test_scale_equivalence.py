@@ -1,0 +1,69 @@
+"""The reductions and strengthening in gridsite keep the contract's optimum.
+
+On seeded instances from `bench.generate` (with and without a latency radius, modules, with and
+without an unserved penalty), gridsite and the plain baseline model (`bench.baseline`, written
+independently, every listed pair, no strengthening) are both solved to a zero MIP gap and must
+reach the same objective. The gridsite plan is also checked against the contract's constraints.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.baseline import solve_baseline
+from bench.generate import InstanceSpec, write_instance
+from optimizer import load_scenario, solve
+from optimizer.solve import mip_gap
+
+CASES = [
+    InstanceSpec(14, 3, 4, None, seed=1, mip_rel_gap=0.0),
+    InstanceSpec(14, 3, 4, 900.0, seed=2, mip_rel_gap=0.0),
+    InstanceSpec(16, 4, 5, 1200.0, seed=3, mip_rel_gap=0.0, penalty_usd_per_mw_year=None),
+    InstanceSpec(16, 4, 5, None, seed=4, mip_rel_gap=0.0, modular_share=1.0),
+    InstanceSpec(12, 3, 3, 1500.0, seed=5, mip_rel_gap=0.0, modular_share=0.0, penalty_usd_per_mw_year=None),
+    InstanceSpec(18, 4, 6, 700.0, seed=6, mip_rel_gap=0.0, penalty_usd_per_mw_year=2_000_000.0),
+]
+
+
+@pytest.mark.parametrize("spec", CASES, ids=lambda s: s.name)
+def test_gridsite_and_plain_baseline_reach_the_same_optimum(tmp_path, spec):
+    scenario = load_scenario(write_instance(spec, tmp_path / spec.name))
+    result = solve(scenario)
+    plain = solve_baseline(scenario)
+    assert plain["termination"] == "convergenceCriteriaSatisfied"
+    assert result.summary["status"] == "optimal"
+    assert result.summary["objective_usd"] == pytest.approx(plain["objective_usd"], rel=1e-6)
+    _assert_plan_meets_the_contract(scenario, result)
+    # The LP-neighbourhood plan was handed to HiGHS and HiGHS checked it against the full model.
+    assert result.summary["solver"]["mip_start"] == "lp_neighbourhood"
+    assert "MIP start solution is feasible" in result.solver_log
+
+
+def _assert_plan_meets_the_contract(scenario, result) -> None:
+    regions = scenario.regions.set_index("region_id")
+    capacity = result.capacity.set_index(["region_id", "year"])["capacity_mw"]
+    assert (capacity <= regions["max_mw"].reindex(capacity.index.get_level_values(0)).to_numpy() + 1e-6).all()
+    served_from = result.service.groupby(["region_id", "year"])["mw"].sum()
+    assert (served_from <= capacity.reindex(served_from.index) + 1e-6).all()
+    served_to = result.service.groupby(["demand_id", "year"])["mw"].sum()
+    unserved = result.unserved.set_index(["demand_id", "year"])["mw"]
+    need = scenario.demand.set_index(["demand_id", "year"])["mw"]
+    met = served_to.reindex(need.index, fill_value=0) + unserved.reindex(need.index, fill_value=0)
+    assert met.to_numpy() == pytest.approx(need.to_numpy(), abs=1e-5)
+    pairs = set(zip(scenario.service_costs["demand_id"], scenario.service_costs["region_id"]))
+    assert set(zip(result.service["demand_id"], result.service["region_id"])) <= pairs
+
+
+def test_time_limit_returns_the_best_plan_with_its_proven_gap(tmp_path):
+    """Stopped by the time limit, the best plan found is reported as feasible, with the gap HiGHS proved."""
+    spec = InstanceSpec(150, 6, 15, None, seed=7, time_limit_s=1.0)
+    scenario = load_scenario(write_instance(spec, tmp_path / spec.name))
+    result = solve(scenario)
+    summary = result.summary
+    assert summary["solver"]["termination"] == "maxTimeLimit"
+    assert summary["status"] in ("feasible", "time_limit_no_solution")
+    if summary["status"] == "feasible":
+        assert summary["mip_gap"] == mip_gap(summary["objective_usd"], summary["best_bound_usd"])
+        assert summary["best_bound_usd"] <= summary["objective_usd"]
+        assert result.costs["discounted_usd"].sum() == pytest.approx(summary["objective_usd"], rel=1e-6)
+        _assert_plan_meets_the_contract(scenario, result)
