@@ -36,7 +36,8 @@ class HighsModel:
     """A Pyomo model loaded into a highspy.Highs instance (columns in `self.columns` order)."""
 
     def __init__(self, model) -> None:
-        self.highs = highspy.Highs()
+        with capture_output(capture_fd=True):  # HiGHS prints a banner when created
+            self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
         self.log = ""  # every run's log, in order
         try:
