@@ -154,6 +154,25 @@ def export(
     cli.out.print(f"{rows} rows of {table} -> {out_file}", highlight=False)
 
 
+@runs_app.command("tornado")
+def tornado(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for tornado.csv, tornado.html and tornado.pdf.")],
+    store_file: StoreOption = DEFAULT_STORE,
+    base: Annotated[str, typer.Option(help="The run every other run is compared with.")] = "base",
+    top: Annotated[int, typer.Option(help="Largest changes shown in the chart.", min=1)] = 20,
+) -> None:
+    """Tornado chart of a sweep: each run's discounted-cost change against the base run."""
+    from reports.run import RunFolderError
+    from reports.tornado import write_tornado
+
+    try:
+        written = _read(write_tornado, store_file, out_dir, base, top)
+    except RunFolderError as problem:
+        cli.err.print(str(problem), highlight=False, markup=False)
+        raise typer.Exit(cli.EXIT_INVALID_INPUT) from None
+    cli.out.print("wrote " + ", ".join(str(p) for p in written), highlight=False)
+
+
 def _read(reader, store_file: Path, *args):
     """Call a store reader, turning a missing store or table into a clear message and exit 2."""
     if not store_file.exists():
