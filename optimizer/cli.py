@@ -88,8 +88,9 @@ def solve(
     edits: Edits = None,
 ) -> None:
     """Solve a scenario and write summary.json, capacity.csv, service.csv, unserved.csv, costs.csv,
-    sites.geojson, solver.log, inputs/ (the validated inputs), limits.csv and lead_times.csv, report.md/.html/.pdf,
-    results.xlsx and <table>.parquet into --out.
+    power_limits.csv, capacity_by_path.csv, contracts.csv, upgrades.csv and emissions.csv (where the
+    inputs call for them), sites.geojson, solver.log, inputs/ (the validated inputs), limits.csv and
+    lead_times.csv, report.md/.html/.pdf, results.xlsx and <table>.parquet into --out.
 
     Exit 0 when a solution was written, 3 when the model has no solution (summary.json says why),
     2 for invalid input (nothing is written).
