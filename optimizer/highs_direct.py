@@ -65,6 +65,11 @@ class HighsModel:
             highs.setOptionValue("output_flag", True)
             highs.setOptionValue("log_to_console", True)
             highs.setOptionValue("time_limit", math.inf if time_limit_s is None else float(time_limit_s))
+            if "threads" in options:
+                # HiGHS keeps one thread scheduler per process, sized by the first run; a run asking for
+                # another thread count fails ("scheduler has already been initialized") unless it is reset.
+                # Runs in one process are sequential, so resetting here never disturbs another solve.
+                highspy.Highs.resetThreadScheduler(False)  # False: do not block on running workers
             for key, value in options.items():
                 highs.setOptionValue(key, value)
             highs.run()

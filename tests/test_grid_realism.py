@@ -252,3 +252,46 @@ def test_a_blank_firm_share_counts_onsite_generation_outside_grid_headroom(tmp_p
         unserved_penalty_usd_per_mw_year=100,
     )
     assert result.summary["objective_usd"] == pytest.approx(expected)
+
+
+STRENGTHENING_CASES = {
+    "pue and a zone limit": dict(
+        regions=[{"region_id": "a", "zone_id": "A", "pue": 1.2, "capex_usd_per_mw": 1, "module_mw": 4},
+                 {"region_id": "b", "zone_id": "B", "pue": 1.5, "capex_usd_per_mw": 2}],
+        demand=[("d", 2026, 17), ("d", 2027, 23)],
+        zone_limits=[("A", 2026, 12), ("A", 2027, 9)],
+        last_year=2027,
+        unserved_penalty_usd_per_mw_year=50,
+    ),
+    "minimum take on capacity": dict(
+        regions=[{"region_id": "r", "module_mw": 40, "capex_usd_per_mw": 0.1}],
+        demand=[("d", 2026, 30), ("d", 2027, 60), ("d", 2028, 90)],
+        tables={"tariffs": [{"region_id": "r", "demand_charge_usd_per_mw_month": 10, "min_take_share": 0.85,
+                             "contract_years": 2, "ramp_years": 0}]},
+        last_year=2028,
+        discount_rate=0.05,
+    ),
+    "paths with onsite power beyond the zone limit": dict(
+        regions=[{"region_id": "a", "zone_id": "Z", "capex_usd_per_mw": 1}, {"region_id": "b", "zone_id": "Y", "capex_usd_per_mw": 3}],
+        demand=[("d", 2026, 40), ("d", 2027, 60)],
+        zone_limits=[("Z", 2026, 10), ("Z", 2027, 10)],
+        tables={"interconnection": [path("a", "grid", "queue", 0), path("a", "gas", "onsite", 0, energy_price_usd_per_mwh=0.0001)]},
+        last_year=2027,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", STRENGTHENING_CASES, ids=list(STRENGTHENING_CASES))
+def test_strengthening_keeps_the_optimum_with_grid_realism(tmp_path, case):
+    """The strengthened model (the one gridsite solves) and the model without those bounds reach the
+    same optimum at a zero gap, with PUE, minimum-take contracts and interconnection paths."""
+    from formulations import build_model
+    from optimizer.highs_direct import HighsModel
+
+    scenario = load_scenario(write_scenario(tmp_path / "s", **STRENGTHENING_CASES[case]))
+    objectives = [
+        HighsModel(build_model(scenario, strengthened=flag)).run(time_limit_s=None, options={"mip_rel_gap": 0.0}).incumbent_objective
+        for flag in (True, False)
+    ]
+    assert objectives[0] == pytest.approx(objectives[1], rel=1e-9)
+    assert solve(scenario).summary["objective_usd"] == pytest.approx(objectives[1], rel=1e-9)

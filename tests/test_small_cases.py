@@ -192,3 +192,11 @@ def test_a_demand_centre_no_region_may_serve(tmp_path, need, status):
         assert "'d2' needs 5 MW in 2026" in result.summary["message"]
     else:
         assert result.summary["objective_usd"] == pytest.approx(10)
+
+
+def test_solves_with_different_thread_counts_in_one_process(tmp_path):
+    """HiGHS sizes one thread scheduler per process; a later solve with another count must still work."""
+    scenario = load_scenario(write_scenario(tmp_path / "t", regions=[{"region_id": "r", "capex_usd_per_mw": 2}], demand=[("d", 2026, 5)]))
+    for threads in (2, 1, 2):
+        result = solve(scenario.with_solver(threads=threads))
+        assert result.summary["status"] == "optimal" and result.summary["objective_usd"] == pytest.approx(10)
