@@ -1,8 +1,9 @@
 """What limits a plan, in USD of the objective (discounted to the first year).
 
-Zone limits (`limits` table): fix every site choice open[r] at the plan's value, relax module
-counts to continuous, and solve that LP. The dual of zone_limit[z,t] is the change in total cost
-per MW of extra limit in zone z, year t; `marginal_value_usd_per_mw` is its negative, the saving
+Power limits (`limits` table, zone and local pool limits): fix every site choice open[r] at the
+plan's value, relax module counts to continuous, and solve that LP (built without the strengthening
+bounds, which would take over the limit rows). The dual of a limit in year t is the change in total
+cost per MW of extra limit; `marginal_value_usd_per_mw` is its negative, the saving
 one more MW of headroom would bring (0 for a limit that does not bind). Fixing only the site
 choices keeps the duals informative: with module counts fixed too, no capacity could move.
 
@@ -36,7 +37,7 @@ BIND_TOLERANCE_MW = 1e-6
 
 def explain_limits(scenario: Scenario, result: SolveResult) -> dict[str, pd.DataFrame]:
     """The `limits` and `lead_times` tables for a solved plan."""
-    return {"limits": zone_limit_values(scenario, result), "lead_times": lead_time_values(scenario, result)}
+    return {"limits": power_limit_values(scenario, result), "lead_times": lead_time_values(scenario, result)}
 
 
 def opened_regions(result: SolveResult) -> set[str]:
@@ -45,9 +46,11 @@ def opened_regions(result: SolveResult) -> set[str]:
     return set(last.loc[last["capacity_mw"] > 0, "region_id"])
 
 
-def zone_limit_values(scenario: Scenario, result: SolveResult) -> pd.DataFrame:
-    columns = ["zone_id", "year", "limit_mw", "capacity_mw", "binding", "marginal_value_usd_per_mw"]
-    if scenario.zone_limits is None or scenario.zone_limits.empty:
+def power_limit_values(scenario: Scenario, result: SolveResult) -> pd.DataFrame:
+    """Every zone and pool limit: firm grid MW the plan holds, whether it binds, and its marginal value."""
+    columns = ["level", "limit_id", "year", "limit_mw", "used_mw", "binding", "marginal_value_usd_per_mw"]
+    held = result.table("power_limits")
+    if held.empty:
         return pd.DataFrame(columns=columns)
     model = build_model(scenario, strengthened=False)
     opened = opened_regions(result)
@@ -61,21 +64,14 @@ def zone_limit_values(scenario: Scenario, result: SolveResult) -> pd.DataFrame:
     results = highs.run(time_limit_s=settings.time_limit_s, options=highs_options(settings))
     # The plan is feasible for this LP, so only a time limit can leave it unsolved: values stay blank.
     solved = _classify(results)[0] == "optimal"
-    duals = highs.duals(model.zone_limit.values()) if solved else {}
-    held = _zone_capacity(scenario, result)
+    constraint = {"zone": model.zone_limit, "pool": model.local_limit}
+    duals = highs.duals([c for limits in constraint.values() for c in limits.values()]) if solved else {}
     rows = [
-        (z, t, limit, held.get((z, t), 0.0), held.get((z, t), 0.0) >= limit - BIND_TOLERANCE_MW,
-         _clean(-duals[model.zone_limit[z, t]]) if solved else None)
-        for z, t, limit in scenario.zone_limits[["zone_id", "year", "limit_mw"]].itertuples(index=False)
+        (level, group, t, limit, used, used >= limit - BIND_TOLERANCE_MW,
+         _clean(-duals[constraint[level][group, t]]) if solved else None)
+        for level, group, t, limit, used in held[["level", "limit_id", "year", "limit_mw", "used_mw"]].itertuples(index=False)
     ]
     return pd.DataFrame(rows, columns=columns)
-
-
-def _zone_capacity(scenario: Scenario, result: SolveResult) -> dict[tuple[str, int], float]:
-    """Firm grid MW the plan holds against each zone limit."""
-    held = result.table("power_limits")
-    zones = held[held["level"] == "zone"]
-    return dict(zip(zip(zones["limit_id"], zones["year"]), zones["used_mw"]))
 
 
 def _clean(value: float) -> float:

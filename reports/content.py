@@ -131,7 +131,7 @@ def _limits_sentence(run: Run) -> str:
         parts.append(f"connecting {what} one year earlier would save about {usd(top['saving_usd'])}")
     if run.limits is not None and run.limits["marginal_value_usd_per_mw"].fillna(0).max() > 0:
         top = run.limits.loc[run.limits["marginal_value_usd_per_mw"].idxmax()]
-        parts.append(f"each extra MW of {top['zone_id']}'s {top['year']} zone limit would save "
+        parts.append(f"each extra MW of {top['limit_id']}'s {top['year']} {top['level']} limit would save "
                      f"{usd(top['marginal_value_usd_per_mw'])}")
     return f"What limits this plan most: {'; '.join(parts)} (see below)." if parts else ""
 
@@ -257,7 +257,7 @@ def provenance_table(run: Run) -> Table:
 
 
 def limits_section(run: Run) -> Section:
-    """Binding zone limits and lead times with their value, and probes, when the run computed them."""
+    """Binding zone and pool limits and lead times with their value, and probes, when the run computed them."""
     if run.limits is None and run.lead_times is None and run.probes is None:
         return Section("What limits this plan", paragraphs=[
             "Not computed for this run (solve with --limits, the default, to value zone limits and lead times)."])
@@ -283,16 +283,17 @@ def zone_limits_table(limits: pd.DataFrame) -> Table:
     shown = limits[limits["binding"] | (limits["marginal_value_usd_per_mw"].fillna(0) != 0)]
     shown = shown.sort_values("marginal_value_usd_per_mw", ascending=False)
     frame = pd.DataFrame({
-        "zone": shown["zone_id"],
+        "limit": shown["limit_id"] + " (" + shown["level"] + ")",
         "year": shown["year"].astype(str),
-        "limit (MW)": shown["limit_mw"].map("{:,.0f}".format),
-        "plan (MW)": shown["capacity_mw"].map("{:,.0f}".format),
+        "limit (grid MW)": shown["limit_mw"].map("{:,.0f}".format),
+        "plan (grid MW)": shown["used_mw"].map("{:,.0f}".format),
         "value of 1 MW more (USD/MW)": shown["marginal_value_usd_per_mw"].map(_usd_cell),
     })
-    method = ("Value of one more MW of headroom in a zone and year: the dual value of that limit in the linear "
+    method = ("Value of one more MW of headroom in a zone or local pool and year (firm grid MW): the dual value "
+              "of that limit in the linear "
               "program with the plan's site choices fixed and module counts relaxed to continuous (USD of total "
               "discounted cost saved per MW). Listed: limits the plan reaches, or with a non-zero value.")
-    return Table("Binding zone limits", frame, _note(shown, "No zone limit binds.", method))
+    return Table("Binding power limits", frame, _note(shown, "No zone or pool limit binds.", method))
 
 
 def lead_times_table(lead_times: pd.DataFrame) -> Table:

@@ -32,8 +32,8 @@ def test_zone_limit_value_equals_resolving_with_one_more_mw(tmp_path):
     moves 1 MW from c to a: 36, so the limit is worth 4 USD per MW; a re-solve confirms it."""
     scenario, result = solved(write_scenario(tmp_path / "base", **ZONE_CASE, zone_limits=[("Z", 2026, 15)]))
     limits = explain_limits(scenario, result)["limits"]
-    row = limits.set_index(["zone_id", "year"]).loc[("Z", 2026)]
-    assert row["binding"] and row["capacity_mw"] == pytest.approx(15)
+    row = limits.set_index(["level", "limit_id", "year"]).loc[("zone", "Z", 2026)]
+    assert row["binding"] and row["used_mw"] == pytest.approx(15)
     assert row["marginal_value_usd_per_mw"] == pytest.approx(4)
     _, looser = solved(write_scenario(tmp_path / "looser", **ZONE_CASE, zone_limits=[("Z", 2026, 16)]))
     assert result.summary["objective_usd"] - looser.summary["objective_usd"] == pytest.approx(4)
@@ -95,7 +95,7 @@ def test_cli_writes_limit_tables_and_reports_them(tmp_path):
     # Forcing c out: zone Z holds only 15 of the 20 MW and there is no unserved penalty.
     assert pd.read_csv(out / "probes.csv")["status"].tolist() == ["infeasible"]
     html = (out / "report.html").read_text()
-    assert "Binding zone limits" in html and "Cost of forcing regions in or out" in html
+    assert "Binding power limits" in html and "Cost of forcing regions in or out" in html
     bad = CliRunner().invoke(app, ["solve", str(folder), "--out", str(tmp_path / "o2"), "--probe-region", "nope"])
     assert bad.exit_code == 2 and "unknown region id(s) nope" in bad.output
     assert not (tmp_path / "o2").exists()
@@ -118,3 +118,19 @@ def test_value_of_an_earlier_interconnection_path(tmp_path):
     values = lead_time_values(scenario, solve(scenario)).set_index(["region_id", "path_id"])
     assert list(values.index) == [("r", "queue")]
     assert values.loc[("r", "queue"), "saving_usd"] == pytest.approx(1000)
+
+
+def test_local_pool_limit_value(tmp_path):
+    """Columbus and New Albany share a 50 MW pool (capex 1); the other 30 MW go to Dallas (capex 3).
+    One more MW in the pool moves 1 MW from Dallas: it is worth 2 USD per MW."""
+    scenario, result = solved(write_scenario(
+        tmp_path / "pool",
+        regions=[{"region_id": "columbus", "pool_id": "aep", "capex_usd_per_mw": 1},
+                 {"region_id": "new_albany", "pool_id": "aep", "capex_usd_per_mw": 1},
+                 {"region_id": "dallas", "capex_usd_per_mw": 3}],
+        demand=[("d", 2026, 80)],
+        tables={"local_limits": [{"pool_id": "aep", "year": 2026, "limit_mw": 50}]},
+    ))
+    row = explain_limits(scenario, result)["limits"].set_index(["level", "limit_id", "year"]).loc[("pool", "aep", 2026)]
+    assert row["binding"] and row["used_mw"] == pytest.approx(50)
+    assert row["marginal_value_usd_per_mw"] == pytest.approx(2)

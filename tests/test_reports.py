@@ -79,8 +79,9 @@ def test_limits_section_lists_the_binding_zone_limits(run_dir):
     limits = pd.read_csv(run_dir / "limits.csv")
     binding = limits[limits["binding"]]
     assert not binding.empty  # the default scenario reaches some zone limits (e.g. SPP in 2028)
-    shown = html_table(run_dir, "Binding zone limits")
-    assert set(zip(shown["zone"], shown["year"])) >= set(zip(binding["zone_id"], binding["year"]))
+    shown = html_table(run_dir, "Binding power limits")
+    labels = binding["limit_id"] + " (" + binding["level"] + ")"
+    assert set(zip(shown["limit"], shown["year"])) >= set(zip(labels, binding["year"]))
     top = pd.read_csv(run_dir / "lead_times.csv").sort_values("saving_usd").iloc[-1]
     saving = f"${top['saving_usd'] / 1e9:,.2f} bn"
     assert f"connecting {top['region_id']} one year earlier would save about {saving}" in (run_dir / "report.html").read_text()
