@@ -11,7 +11,6 @@ price ("onsite_generation"); curtailed MWh * curtailment_cost_usd_per_mwh ("curt
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -19,6 +18,7 @@ import pyomo.environ as pyo
 
 from formulations.lead_times import first_build_year
 from formulations.objective import add_cost
+from formulations.sites import whole_modules
 from formulations.values import solved
 
 HOURS_PER_YEAR = 8760
@@ -92,7 +92,7 @@ def _modules(model: pyo.ConcreteModel, paths: pd.DataFrame) -> None:
         model.MODULAR_PATHS,
         model.YEARS,
         within=pyo.NonNegativeIntegers,
-        bounds=lambda m, r, p, t: (0, math.floor(paths.at[(r, p), "max_mw"] / module[(r, p)] + 1e-9)),
+        bounds=lambda m, r, p, t: (0, whole_modules(paths.at[(r, p), "max_mw"], module[(r, p)])),
     )
     model.path_in_modules = pyo.Constraint(
         model.MODULAR_PATHS,

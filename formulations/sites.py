@@ -18,6 +18,11 @@ from formulations.objective import add_cost
 from formulations.values import solved
 
 
+def whole_modules(mw: float, module_mw: float) -> int:
+    """How many whole modules fit in `mw` (tolerant of round-off, e.g. 300 / 100)."""
+    return math.floor(mw / module_mw + 1e-9)
+
+
 def define_components(model: pyo.ConcreteModel, scenario) -> None:
     regions = scenario.regions.set_index("region_id")
     years = scenario.config.years
@@ -47,7 +52,7 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
         model.MODULAR_REGIONS,
         model.YEARS,
         within=pyo.NonNegativeIntegers,
-        bounds=lambda m, r, t: (0, math.floor(it_max[r] / module_mw[r] + 1e-9)),
+        bounds=lambda m, r, t: (0, whole_modules(it_max[r], module_mw[r])),
     )
     model.added_in_modules = pyo.Constraint(
         model.MODULAR_REGIONS,

@@ -32,6 +32,8 @@ from collections import defaultdict
 
 import pyomo.environ as pyo
 
+from formulations.sites import whole_modules
+
 
 def define_components(model: pyo.ConcreteModel, scenario) -> None:
     useful = _useful_capacity_mw(model, scenario)
@@ -95,7 +97,7 @@ def _later_zone_limits(scenario, years: list[int]) -> dict[tuple[str, int], floa
 
 
 def _floor(mw: float, step: float | None) -> float:
-    return mw if step is None or math.isinf(mw) else math.floor(mw / step + 1e-9) * step
+    return mw if step is None or math.isinf(mw) else whole_modules(mw, step) * step
 
 
 def _roundup(mw: float, step: float | None) -> float:
