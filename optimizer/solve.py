@@ -64,9 +64,10 @@ def solve(scenario: Scenario, *, tee: bool = False, start: Mapping[str, float] |
 
     solve_started = time.perf_counter()
     # An earlier plan (what-if, batch) is the start when given; otherwise the best plan near the LP.
+    options = highs_options(settings)
     warm_start = set_start(highs, model, start) if start else None
-    lp_start = not start and set_lp_neighbourhood_start(highs, time_limit_s=settings.time_limit_s, options=highs_options(settings), tee=tee)
-    results = highs.run(time_limit_s=_remaining(settings.time_limit_s, solve_started), options=highs_options(settings), tee=tee)
+    lp_start = not start and set_lp_neighbourhood_start(highs, time_limit_s=settings.time_limit_s, options=options, tee=tee)
+    results = highs.run(time_limit_s=_remaining(settings.time_limit_s, solve_started), options=options, tee=tee)
     solve_seconds = time.perf_counter() - solve_started
 
     status, message = _classify(results)

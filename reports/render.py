@@ -37,7 +37,7 @@ def write_reports(run_dir: str | Path, export: bool = True) -> list[Path]:
     read_run(run_dir)  # fail with a clear RunFolderError before rendering anything
     renderers = report_renderers() | (export_renderers(present_tables(run_dir)) if export else {})
     rendered = {name: render(run_dir) for name, render in renderers.items()}
-    return [_replace(run_dir / name, data) for name, data in rendered.items()]
+    return [write_atomically(run_dir / name, data) for name, data in rendered.items()]
 
 
 def write_comparison(run_dirs: list[str | Path], out_dir: str | Path) -> list[Path]:
@@ -45,10 +45,14 @@ def write_comparison(run_dirs: list[str | Path], out_dir: str | Path) -> list[Pa
     report = build_comparison([read_run(folder) for folder in run_dirs])
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    return [_replace(out / "compare.html", render_html(report)), _replace(out / "compare.pdf", render_pdf(report))]
+    return [
+        write_atomically(out / "compare.html", render_html(report)),
+        write_atomically(out / "compare.pdf", render_pdf(report)),
+    ]
 
 
-def _replace(path: Path, data: str | bytes) -> Path:
+def write_atomically(path: Path, data: str | bytes) -> Path:
+    """Write `path` through a temporary file in its folder, then rename: never half-written."""
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
     with os.fdopen(handle, "wb") as file:
         file.write(data.encode() if isinstance(data, str) else data)

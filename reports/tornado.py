@@ -17,7 +17,7 @@ from reports.content import Figure, Report, Section, Table, usd
 from reports.figures import OKABE_ITO, to_png
 from reports.html import render_html
 from reports.pdf import render_pdf
-from reports.render import _replace
+from reports.render import write_atomically
 from reports.run import RunFolderError
 
 COLUMNS = ["name", "edits", "status", "objective_usd", "change_usd", "within_gap"]
@@ -58,9 +58,9 @@ def write_tornado(store_file: str | Path, out_dir: str | Path, base: str = "base
     out.mkdir(parents=True, exist_ok=True)
     report = _report(table.head(top), base_objective, len(runs), store_file, base)
     return [
-        _replace(out / "tornado.csv", table.to_csv(index=False)),
-        _replace(out / "tornado.html", render_html(report)),
-        _replace(out / "tornado.pdf", render_pdf(report)),
+        write_atomically(out / "tornado.csv", table.to_csv(index=False)),
+        write_atomically(out / "tornado.html", render_html(report)),
+        write_atomically(out / "tornado.pdf", render_pdf(report)),
     ]
 
 
