@@ -69,7 +69,7 @@ def solve(
     scenario_dir: ScenarioDir,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the results (created if missing).")],
     time_limit_s: Annotated[
-        float | None, typer.Option("--time-limit", help="Seconds for HiGHS; overrides scenario.yaml.")
+        float | None, typer.Option("--time-limit", help="Wall-clock seconds for the solve, model build included; overrides scenario.yaml.")
     ] = None,
     mip_rel_gap: Annotated[float | None, typer.Option("--gap", help="Relative MIP gap; overrides scenario.yaml.")] = None,
     threads: Annotated[int | None, typer.Option(help="HiGHS threads; overrides scenario.yaml.")] = None,

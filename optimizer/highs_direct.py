@@ -5,6 +5,12 @@ Pyomo's persistent HiGHS interface translates one constraint at a time in Python
 LinearStandardFormCompiler walks the same model once into a sparse matrix, which highspy takes in
 a single `passModel`: the same model, handed off several times faster. Results come back in
 Pyomo's `Results` form, so status handling is the same as with Pyomo's interface.
+
+A run's time limit is a wall-clock deadline: HiGHS checks its own `time_limit` only on its run
+clock, which restarts when it completes a MIP start, so a run with a start could last twice the
+limit. Interrupt callbacks (every simplex and IPM iteration, every MIP limit check) stop HiGHS at
+the deadline, and the run then reports `maxTimeLimit` with its best solution and bound. Presolve
+calls no callback, so a run may still overshoot by the length of one presolve.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import io
 import math
 import sys
+import time
 
 import highspy
 import numpy as np
@@ -40,6 +47,9 @@ class HighsModel:
             self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
         self.log = ""  # every run's log, in order
+        self._deadline = math.inf  # perf_counter() value at which the current run is interrupted
+        for interrupt in (self.highs.cbSimplexInterrupt, self.highs.cbIpmInterrupt, self.highs.cbMipInterrupt):
+            interrupt.subscribe(self._stop_at_deadline)
         try:
             form = LinearStandardFormCompiler().write(model, mixed_form=True)
         except InfeasibleConstraintException as err:
@@ -60,6 +70,7 @@ class HighsModel:
         if self.infeasible_reason:
             return _infeasible(self.infeasible_reason)
         highs = self.highs
+        self._deadline = math.inf if time_limit_s is None else time.perf_counter() + time_limit_s
         log = io.StringIO()
         with capture_output(output=TeeStream(log, *([sys.stdout] if tee else [])), capture_fd=True):
             highs.setOptionValue("output_flag", True)
@@ -76,6 +87,10 @@ class HighsModel:
             highs.setOptionValue("output_flag", False)
         self.log += log.getvalue()
         return self._results(self.log)
+
+    def _stop_at_deadline(self, event) -> None:
+        # Set the flag both ways: HiGHS keeps it from an earlier interrupted run on this model.
+        event.interrupt(time.perf_counter() >= self._deadline)
 
     def load_solution(self) -> None:
         """Copy HiGHS's incumbent into the Pyomo variables."""
@@ -98,6 +113,8 @@ class HighsModel:
         results = Results()
         results.solver_log = log
         results.termination_condition = TERMINATION.get(status, TerminationCondition.unknown)
+        if status == highspy.HighsModelStatus.kInterrupt and time.perf_counter() >= self._deadline:
+            results.termination_condition = TerminationCondition.maxTimeLimit  # stopped by the deadline
         has_solution = info.primal_solution_status == 2  # 2 = feasible
         if status == highspy.HighsModelStatus.kOptimal:
             results.solution_status = SolutionStatus.optimal

@@ -63,11 +63,15 @@ def solve(scenario: Scenario, *, tee: bool = False, start: Mapping[str, float] |
     build_seconds = time.perf_counter() - started
 
     solve_started = time.perf_counter()
+    # The time limit counts from the start of this call: building the model uses it too.
+    limit = settings.time_limit_s
     # An earlier plan (what-if, batch) is the start when given; otherwise the best plan near the LP.
     options = highs_options(settings)
     warm_start = set_start(highs, model, start) if start else None
-    lp_start = not start and set_lp_neighbourhood_start(highs, time_limit_s=settings.time_limit_s, options=options, tee=tee)
-    results = highs.run(time_limit_s=_remaining(settings.time_limit_s, solve_started), options=options, tee=tee)
+    lp_start = not start and set_lp_neighbourhood_start(
+        highs, time_limit_s=_remaining(limit, started), options=options, tee=tee
+    )
+    results = highs.run(time_limit_s=_remaining(limit, started), options=options, tee=tee)
     solve_seconds = time.perf_counter() - solve_started
 
     status, message = _classify(results)

@@ -9,10 +9,13 @@ reach the same objective. The gridsite plan is also checked against the contract
 from __future__ import annotations
 
 import pytest
+from pyomo.contrib.solver.common.results import TerminationCondition
 
 from bench.baseline import solve_baseline
 from bench.generate import InstanceSpec, write_instance
+from formulations import build_model
 from optimizer import load_scenario, solve
+from optimizer.highs_direct import HighsModel
 from optimizer.solve import mip_gap
 
 CASES = [
@@ -67,3 +70,16 @@ def test_time_limit_returns_the_best_plan_with_its_proven_gap(tmp_path):
         assert summary["best_bound_usd"] <= summary["objective_usd"]
         assert result.costs["discounted_usd"].sum() == pytest.approx(summary["objective_usd"], rel=1e-6)
         _assert_plan_meets_the_contract(scenario, result)
+
+
+def test_deadline_stops_highs_even_when_its_own_clock_would_not(tmp_path):
+    """The wall-clock deadline interrupts HiGHS (here HiGHS's own time limit is set far beyond it),
+    and the run is reported as stopped by the time limit, with the best plan and bound so far."""
+    spec = InstanceSpec(150, 6, 15, None, seed=7, mip_rel_gap=0.0)
+    model = build_model(load_scenario(write_instance(spec, tmp_path / spec.name)))
+    highs = HighsModel(model)
+    results = highs.run(time_limit_s=0.5, options={"time_limit": 1e6, "mip_rel_gap": 0.0})
+    assert results.termination_condition == TerminationCondition.maxTimeLimit
+    assert "Interrupted by user" in results.solver_log
+    if results.incumbent_objective is not None:
+        assert results.objective_bound <= results.incumbent_objective
