@@ -15,7 +15,6 @@ from collections import defaultdict
 
 import pandas as pd
 import pyomo.environ as pyo
-from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from formulations.lead_times import first_build_year
 from formulations.objective import NO_REGION, add_cost
@@ -54,13 +53,13 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
         if not arcs_to[d, t] and penalty is None:
             # No region can serve d in year t: nothing to decide, or the scenario has no solution.
             return pyo.Constraint.Skip if need == 0 else pyo.Constraint.Infeasible
-        served = linear_sum(arcs_to[d, t])
+        served = pyo.quicksum(arcs_to[d, t])
         if penalty is not None:
             served = served + m.unserved_mw[d, t]
         return served == need
 
     model.meet_demand = pyo.Constraint(model.DEMANDS, model.YEARS, rule=meet_demand)
-    model.served_it_mw = pyo.Expression(model.REGIONS, model.YEARS, rule=lambda m, r, t: linear_sum(arcs_from[r, t]))
+    model.served_it_mw = pyo.Expression(model.REGIONS, model.YEARS, rule=lambda m, r, t: pyo.quicksum(arcs_from[r, t]))
     model.serve_within_capacity = pyo.Constraint(
         model.REGIONS,
         model.YEARS,
@@ -68,16 +67,10 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
     )
 
     for (r, t), priced in priced_from.items():
-        add_cost(model, "service", r, t, linear_sum(priced))
+        add_cost(model, "service", r, t, pyo.quicksum(c * var for c, var in priced))
     if penalty:
         for t in model.YEARS:
             add_cost(model, "unserved", NO_REGION, t, penalty * pyo.quicksum(model.unserved_mw[d, t] for d in model.DEMANDS))
-
-
-def linear_sum(terms: list) -> LinearExpression:
-    """The sum of `terms` (variables, or (coefficient, variable) pairs), built in one step:
-    at 400,000 service arcs several times faster than pyo.quicksum."""
-    return LinearExpression([MonomialTermExpression(t) if isinstance(t, tuple) else t for t in terms])
 
 
 def _service_arcs(scenario, usd: dict, mw: dict) -> list[tuple[str, str, int]]:
