@@ -1,6 +1,6 @@
 """The plain baseline: the contract's model written the obvious way in Pyomo.
 
-Every listed service pair in every year, no reductions, no strengthening, no MIP start; the
+Every listed service pair in every year, no reductions; the
 same HiGHS interface and settings as gridsite. It is written independently of `formulations/`
 so that it also cross-checks gridsite's optimum in the tests (see docs/formulation.md for the math).
 """

@@ -19,23 +19,19 @@ from formulations import (
     power_limits,
     service,
     sites,
-    strengthening,
     tariffs,
 )
 
 if TYPE_CHECKING:
     from optimizer.scenario import Scenario
 
-MODULES = (sites, lead_times, service, strengthening, interconnection, power_limits, tariffs, carbon, objective)
+MODULES = (sites, lead_times, service, interconnection, power_limits, tariffs, carbon, objective)
 
 
-def build_model(scenario: Scenario, *, strengthened: bool = True) -> pyo.ConcreteModel:
-    """Build the Pyomo model of a validated scenario. `strengthened=False` leaves out the tighter
-    bounds of `strengthening`, e.g. for duals: with them a zone limit can bind as a variable bound
-    instead of its own row, and its row dual no longer prices it."""
+def build_model(scenario: Scenario) -> pyo.ConcreteModel:
+    """Build the Pyomo model of a validated scenario."""
     model = pyo.ConcreteModel(name=scenario.name)
     model.cost_terms = {}  # (component, region, year, discounted) -> USD expression; see objective.add_cost
     for module in MODULES:
-        if strengthened or module is not strengthening:
-            module.define_components(model, scenario)
+        module.define_components(model, scenario)
     return model

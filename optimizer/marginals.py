@@ -1,8 +1,7 @@
 """What limits a plan, in USD of the objective (discounted to the first year).
 
 Power limits (`limits` table, zone and local pool limits): fix every site choice open[r] at the
-plan's value, relax module counts to continuous, and solve that LP (built without the strengthening
-bounds, which would take over the limit rows). The dual of a limit in year t is the change in total
+plan's value, relax module counts to continuous, and solve that LP. The dual of a limit in year t is the change in total
 cost per MW of extra limit; `marginal_value_usd_per_mw` is its negative, the saving
 one more MW of headroom would bring (0 for a limit that does not bind). Fixing only the site
 choices keeps the duals informative: with module counts fixed too, no capacity could move.
@@ -52,7 +51,7 @@ def power_limit_values(scenario: Scenario, result: SolveResult) -> pd.DataFrame:
     held = result.table("power_limits")
     if held.empty:
         return pd.DataFrame(columns=columns)
-    model = build_model(scenario, strengthened=False)
+    model = build_model(scenario)
     opened = opened_regions(result)
     for r in model.REGIONS:
         model.open[r].fix(int(r in opened))

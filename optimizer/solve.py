@@ -20,7 +20,7 @@ from formulations.objective import term_weight
 from optimizer.diagnose import explain_infeasibility
 from optimizer.highs_direct import HighsModel
 from optimizer.scenario import Scenario, SolverSettings
-from optimizer.warm_start import integer_values, set_lp_neighbourhood_start, set_start
+from optimizer.warm_start import integer_values, set_start
 
 SOLUTION_STATUSES = ("optimal", "feasible")
 COST_COLUMNS = ["component", "region_id", "year", "usd", "discounted_usd"]
@@ -63,15 +63,11 @@ def solve(scenario: Scenario, *, tee: bool = False, start: Mapping[str, float] |
     build_seconds = time.perf_counter() - started
 
     solve_started = time.perf_counter()
+    warm_start = set_start(highs, model, start) if start else None  # an earlier plan (what-if, batch)
     # The time limit counts from the start of this call: building the model uses it too.
-    limit = settings.time_limit_s
-    # An earlier plan (what-if, batch) is the start when given; otherwise the best plan near the LP.
-    options = highs_options(settings)
-    warm_start = set_start(highs, model, start) if start else None
-    lp_start = not start and set_lp_neighbourhood_start(
-        highs, time_limit_s=_remaining(limit, started), options=options, tee=tee
+    results = highs.run(
+        time_limit_s=_remaining(settings.time_limit_s, started), options=highs_options(settings), tee=tee
     )
-    results = highs.run(time_limit_s=_remaining(limit, started), options=options, tee=tee)
     solve_seconds = time.perf_counter() - solve_started
 
     status, message = _classify(results)
@@ -82,7 +78,7 @@ def solve(scenario: Scenario, *, tee: bool = False, start: Mapping[str, float] |
 
     summary = _summary(scenario, model, results, status, message, build_seconds, solve_seconds)
     summary |= {"edits": list(scenario.edits), "warm_start": warm_start, "input_warnings": list(scenario.warnings)}
-    summary["solver"]["mip_start"] = "earlier_plan" if start else "lp_neighbourhood" if lp_start else None
+    summary["solver"]["mip_start"] = "earlier_plan" if start else None
     tables = _tables(model, scenario) if status in SOLUTION_STATUSES else {}
     if tables:
         summary["costs_usd"] = tables["costs"].groupby("component", sort=False)["discounted_usd"].sum().to_dict()

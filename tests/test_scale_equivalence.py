@@ -1,8 +1,8 @@
-"""The reductions and strengthening in gridsite keep the contract's optimum.
+"""The reductions in gridsite (sparse service arcs, lead times as fixings) keep the contract's optimum.
 
 On seeded instances from `bench.generate` (with and without a latency radius, modules, with and
 without an unserved penalty), gridsite and the plain baseline model (`bench.baseline`, written
-independently, every listed pair, no strengthening) are both solved to a zero MIP gap and must
+independently, every listed pair, no reductions) are both solved to a zero MIP gap and must
 reach the same objective. The gridsite plan is also checked against the contract's constraints.
 """
 
@@ -37,9 +37,6 @@ def test_gridsite_and_plain_baseline_reach_the_same_optimum(tmp_path, spec):
     assert result.summary["status"] == "optimal"
     assert result.summary["objective_usd"] == pytest.approx(plain["objective_usd"], rel=1e-6)
     _assert_plan_meets_the_contract(scenario, result)
-    # The LP-neighbourhood plan was handed to HiGHS and HiGHS checked it against the full model.
-    assert result.summary["solver"]["mip_start"] == "lp_neighbourhood"
-    assert "MIP start solution is feasible" in result.solver_log
 
 
 def _assert_plan_meets_the_contract(scenario, result) -> None:
