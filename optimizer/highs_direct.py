@@ -10,7 +10,7 @@ A run's time limit is a wall-clock deadline: HiGHS checks its own `time_limit` o
 clock, which restarts when it completes a MIP start, so a run with a start could last twice the
 limit. Interrupt callbacks (every simplex and IPM iteration, every MIP limit check) stop HiGHS at
 the deadline, and the run then reports `maxTimeLimit` with its best solution and bound. Presolve
-calls no callback, so a run may still overshoot by the length of one presolve.
+and MIP setup call no callback, so a run may still overshoot by their length.
 """
 
 from __future__ import annotations
