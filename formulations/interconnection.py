@@ -117,6 +117,8 @@ def _region_power(model: pyo.ConcreteModel, paths: pd.DataFrame, paths_of: dict)
                 headroom[r, t] = contracted[r, t] = model.pue[r] * model.capacity_mw[r, t]
             continue
         rows = paths.loc[r]
+        firm = rows["firm_share"].to_dict()
+        utility = list(rows.index[rows["kind"] != "onsite"])
         model.power_draws[r] = [
             PowerDraw(
                 p,
@@ -129,8 +131,8 @@ def _region_power(model: pyo.ConcreteModel, paths: pd.DataFrame, paths_of: dict)
             for p, row in rows.iterrows()
         ]
         for t in model.YEARS:
-            headroom[r, t] = sum(row["firm_share"] * model.path_mw[r, p, t] for p, row in rows.iterrows())
-            contracted[r, t] = sum(model.path_mw[r, p, t] for p, row in rows.iterrows() if row["kind"] != "onsite")
+            headroom[r, t] = sum(share * model.path_mw[r, p, t] for p, share in firm.items())
+            contracted[r, t] = sum(model.path_mw[r, p, t] for p in utility)
     model.headroom_mw = pyo.Expression(model.REGIONS, model.YEARS, initialize=headroom)
     model.contracted_mw = pyo.Expression(model.REGIONS, model.YEARS, initialize=contracted)
 

@@ -59,8 +59,9 @@ class HighsModel:
         self.infeasible_reason = None
         self.columns = form.columns
         self.rows = [row.constraint for row in form.rows]  # a ranged constraint has two rows
-        self.is_mip = any(v.is_integer() for v in self.columns)  # binaries included
-        if self.highs.passModel(_as_highs_lp(form)) == highspy.HighsStatus.kError:
+        lp = _as_highs_lp(form)
+        self.is_mip = len(lp.integrality_) > 0  # set only when some column is integer (binaries included)
+        if self.highs.passModel(lp) == highspy.HighsStatus.kError:
             raise RuntimeError("HiGHS rejected the model passed to it")
 
     def run(self, *, time_limit_s: float | None, options: dict, tee: bool = False) -> Results:
