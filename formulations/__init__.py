@@ -32,6 +32,7 @@ def build_model(scenario: Scenario) -> pyo.ConcreteModel:
     """Build the Pyomo model of a validated scenario."""
     model = pyo.ConcreteModel(name=scenario.name)
     model.cost_terms = {}  # (component, region, year, discounted) -> USD expression; see objective.add_cost
+    model.array_blocks = {}  # name -> ArrayBlock (formulations/arrays.py), appended at the hand-off to HiGHS
     for module in MODULES:
         module.define_components(model, scenario)
     return model

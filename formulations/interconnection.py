@@ -133,8 +133,8 @@ def _region_power(model: pyo.ConcreteModel, paths: pd.DataFrame, paths_of: dict)
         for t in model.YEARS:
             headroom[r, t] = sum(share * model.path_mw[r, p, t] for p, share in firm.items())
             contracted[r, t] = sum(model.path_mw[r, p, t] for p in utility)
-    model.headroom_mw = pyo.Expression(model.REGIONS, model.YEARS, initialize=headroom)
-    model.contracted_mw = pyo.Expression(model.REGIONS, model.YEARS, initialize=contracted)
+    # Plain dicts of expressions: as Pyomo Expression components they cost a validated insert per entry.
+    model.headroom_mw, model.contracted_mw = headroom, contracted
 
 
 def _costs(model: pyo.ConcreteModel, paths: pd.DataFrame, mwh_per_mw: float) -> None:

@@ -3,6 +3,7 @@
     minimise  sum over terms (component, region, year) of w * cost,
               w = d_t = (1 + discount_rate)^-(t - first_year) for yearly terms, w = 1 for one-off terms
 Modules record terms with `add_cost`; results report each term, so costs.csv sums to the objective.
+Array blocks (formulations/arrays.py) carry yearly costs per column; their weights d_t are set here too.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
     config = scenario.config
     factor = {t: discount_factor(config.discount_rate, config.first_year, t) for t in model.YEARS}
     model.discount_factor = pyo.Param(model.YEARS, initialize=factor)
+    for block in model.array_blocks.values():
+        block.objective = block.columns["usd"].to_numpy(float) * block.columns["year"].map(factor).to_numpy(float)
     model.total_cost = pyo.Objective(
         expr=pyo.quicksum(
             (factor[t] if discounted else 1.0) * usd for (_, _, t, discounted), usd in model.cost_terms.items()

@@ -7,86 +7,93 @@ served_mw exists only on service arcs (d,r,t): an allowed pair, mw[d,t] > 0, and
 region r's first build year (before it capacity_mw[r,t] = 0). The arcs left out could only be 0,
 so this sparse index set keeps the model exact while dropping variables that matter at scale.
 Costs: usd_per_mw_year * served_mw and penalty * unserved_mw, each per year (discounted in objective).
+The arcs (served_mw and the two equalities) are an array block (formulations/arrays.py): there can be
+millions. served_it_mw[r,t], unserved_mw and the capacity rows are Pyomo components other modules use.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-
+import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
+import scipy.sparse
 
+from formulations.arrays import ArrayBlock
 from formulations.lead_times import first_build_year
 from formulations.objective import NO_REGION, add_cost
 from formulations.values import solved
 
 
 def define_components(model: pyo.ConcreteModel, scenario) -> None:
-    demand = scenario.demand_mw
-    mw = {(d, t): v for d, t, v in demand[["demand_id", "year", "mw"]].itertuples(index=False)}
-    model.DEMANDS = pyo.Set(initialize=sorted(demand["demand_id"].unique()), ordered=True)
-
-    if scenario.service_costs is None:
-        usd = {(d, r): 0.0 for d in model.DEMANDS for r in model.REGIONS}
-    else:
-        table = scenario.service_costs[["demand_id", "region_id", "usd_per_mw_year"]]
-        usd = {(d, r): c for d, r, c in table.itertuples(index=False)}
-    model.SERVICE_PAIRS = pyo.Set(initialize=list(usd), dimen=2, ordered=True)
-    model.SERVICE_ARCS = pyo.Set(initialize=_service_arcs(scenario, usd, mw), dimen=3, ordered=True)
-    model.served_mw = pyo.Var(model.SERVICE_ARCS, within=pyo.NonNegativeReals)
-
-    arcs_to = defaultdict(list)  # (d, t) -> served_mw reaching demand d in year t
-    arcs_from = defaultdict(list)  # (r, t) -> served_mw leaving region r in year t
-    priced_from = defaultdict(list)  # (r, t) -> (usd_per_mw_year, served_mw) with a cost
-    for (d, r, t), var in model.served_mw.items():
-        arcs_to[d, t].append(var)
-        arcs_from[r, t].append(var)
-        if usd[d, r]:
-            priced_from[r, t].append((usd[d, r], var))
+    model.DEMANDS = pyo.Set(initialize=sorted(scenario.demand_mw["demand_id"].unique()), ordered=True)
+    arcs = service_arcs(scenario)
+    reachable = set(zip(arcs["region_id"], arcs["year"]))
+    model.served_it_mw = pyo.Var(model.REGIONS, model.YEARS, within=pyo.NonNegativeReals)
+    for r, t in model.served_it_mw:
+        if (r, t) not in reachable:
+            model.served_it_mw[r, t].fix(0)  # no arc leaves r in year t
 
     penalty = scenario.config.unserved_penalty_usd_per_mw_year
     if penalty is not None:
         model.unserved_mw = pyo.Var(model.DEMANDS, model.YEARS, within=pyo.NonNegativeReals)
-
-    def meet_demand(m, d, t):
-        need = mw.get((d, t), 0.0)
-        if not arcs_to[d, t] and penalty is None:
-            # No region can serve d in year t: nothing to decide, or the scenario has no solution.
-            return pyo.Constraint.Skip if need == 0 else pyo.Constraint.Infeasible
-        served = pyo.quicksum(arcs_to[d, t])
-        if penalty is not None:
-            served = served + m.unserved_mw[d, t]
-        return served == need
-
-    model.meet_demand = pyo.Constraint(model.DEMANDS, model.YEARS, rule=meet_demand)
-    model.served_it_mw = pyo.Expression(model.REGIONS, model.YEARS, rule=lambda m, r, t: pyo.quicksum(arcs_from[r, t]))
-    model.serve_within_capacity = pyo.Constraint(
-        model.REGIONS,
-        model.YEARS,
-        rule=lambda m, r, t: m.served_it_mw[r, t] <= m.capacity_mw[r, t] if arcs_from[r, t] else pyo.Constraint.Skip,
-    )
-
-    for (r, t), priced in priced_from.items():
-        add_cost(model, "service", r, t, pyo.quicksum(c * var for c, var in priced))
-    if penalty:
-        for t in model.YEARS:
-            add_cost(model, "unserved", NO_REGION, t, penalty * pyo.quicksum(model.unserved_mw[d, t] for d in model.DEMANDS))
+        if penalty:
+            for t in model.YEARS:
+                total = pyo.quicksum(model.unserved_mw[d, t] for d in model.DEMANDS)
+                add_cost(model, "unserved", NO_REGION, t, penalty * total)
+    model.array_blocks["service"] = _arc_block(model, scenario, arcs)
 
 
-def _service_arcs(scenario, usd: dict, mw: dict) -> list[tuple[str, str, int]]:
-    """(d, r, t) for each allowed pair and year where demand d needs MW and region r can hold capacity."""
+def service_arcs(scenario) -> pd.DataFrame:
+    """(demand_id, region_id, year, usd_per_mw_year) for each allowed pair and year where the demand
+    centre needs MW and the region can already hold capacity."""
+    demand = scenario.demand_mw[["demand_id", "year", "mw"]]
+    demand = demand[demand["mw"] > 0]
+    if scenario.service_costs is None:
+        pairs = pd.MultiIndex.from_product([demand["demand_id"].unique(), scenario.regions["region_id"]])
+        pairs = pairs.to_frame(index=False, name=["demand_id", "region_id"]).assign(usd_per_mw_year=0.0)
+    else:
+        pairs = scenario.service_costs[["demand_id", "region_id", "usd_per_mw_year"]]
     first_year = scenario.config.first_year
-    lead = scenario.regions.set_index("region_id")["lead_time_years"].to_dict()
-    opens = {r: first_build_year(first_year, lead[r]) for r in lead}
-    return [(d, r, t) for t in scenario.config.years for d, r in usd if mw.get((d, t), 0.0) > 0 and t >= opens[r]]
+    lead = scenario.regions.set_index("region_id")["lead_time_years"]
+    opens = lead.map(lambda years: first_build_year(first_year, years))
+    arcs = demand.merge(pairs, on="demand_id")
+    arcs = arcs[arcs["year"] >= arcs["region_id"].map(opens)]
+    return arcs.sort_values(["year", "demand_id", "region_id"], kind="stable").reset_index(drop=True)
+
+
+def _arc_block(model: pyo.ConcreteModel, scenario, arcs: pd.DataFrame) -> ArrayBlock:
+    """served_mw per arc. Rows: meet each demand (d,t) with mw > 0; then for each (r,t) an arc leaves,
+    served_it_mw = the arcs leaving; then served_it_mw <= capacity_mw."""
+    demand = scenario.demand_mw[["demand_id", "year", "mw"]]
+    needs = demand[demand["mw"] > 0].reset_index(drop=True)
+    need_row = pd.Series(needs.index, index=pd.MultiIndex.from_frame(needs[["demand_id", "year"]]))
+    meet = need_row.reindex(pd.MultiIndex.from_frame(arcs[["demand_id", "year"]])).to_numpy()
+    leave_code, leave_keys = pd.factorize(pd.MultiIndex.from_frame(arcs[["region_id", "year"]]))
+    n_arcs, n_need, n_leave = len(arcs), len(needs), len(leave_keys)
+    arc = np.arange(n_arcs)
+    matrix = scipy.sparse.csr_matrix(  # the capacity rows hold no arc
+        (np.ones(2 * n_arcs), (np.concatenate([meet, n_need + leave_code]), np.concatenate([arc, arc]))),
+        shape=(n_need + 2 * n_leave, n_arcs),
+    )
+    coupling = []
+    for i, (r, t) in enumerate(leave_keys):
+        leave, capacity = n_need + i, n_need + n_leave + i
+        served_it = model.served_it_mw[r, t]
+        coupling += [(leave, served_it, -1.0), (capacity, served_it, 1.0), (capacity, model.capacity_mw[r, t], -1.0)]
+    if hasattr(model, "unserved_mw"):
+        coupling += [(i, model.unserved_mw[d, t], 1.0) for i, (d, t) in enumerate(need_row.index)]
+    mw, zeros = needs["mw"].to_numpy(float), np.zeros(n_leave)
+    lower = np.concatenate([mw, zeros, np.full(n_leave, -np.inf)])
+    upper = np.concatenate([mw, zeros, zeros])
+    columns = arcs.assign(lower=0.0, upper=np.inf, usd=arcs["usd_per_mw_year"], component="service")
+    return ArrayBlock(columns, lower, upper, matrix, coupling)
 
 
 def result_tables(model: pyo.ConcreteModel, scenario) -> dict[str, pd.DataFrame]:
     """service.csv and unserved.csv (non-zero rows); GPUs alongside MW where demand is stated in GPUs."""
-    service = pd.DataFrame(
-        [(d, r, t, solved(v)) for (d, r, t), v in model.served_mw.items() if solved(v) > 0],
-        columns=["demand_id", "region_id", "year", "mw"],
-    )
+    arcs = model.array_blocks["service"].solved_columns()
+    service = arcs.loc[arcs["value"] > 0, ["demand_id", "region_id", "year", "value"]].rename(columns={"value": "mw"})
+    service = service.sort_values(["demand_id", "region_id", "year"]).reset_index(drop=True)
     unserved_var = getattr(model, "unserved_mw", None)
     unserved = pd.DataFrame(
         [(d, t, solved(v)) for (d, t), v in (unserved_var.items() if unserved_var is not None else []) if solved(v) > 0],

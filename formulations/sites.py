@@ -42,8 +42,9 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
         return m.capacity_mw[r, t] == before + m.added_mw[r, t]
 
     model.capacity_accumulates = pyo.Constraint(model.REGIONS, model.YEARS, rule=accumulate)
+    max_mw = regions["max_mw"].to_dict()
     model.site_limit = pyo.Constraint(
-        model.REGIONS, rule=lambda m, r: m.pue[r] * m.capacity_mw[r, last] <= regions.at[r, "max_mw"] * m.open[r]
+        model.REGIONS, rule=lambda m, r: m.pue[r] * m.capacity_mw[r, last] <= max_mw[r] * m.open[r]
     )
 
     module_mw = regions["module_mw"].dropna().to_dict()
@@ -60,14 +61,15 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
         rule=lambda m, r, t: m.added_mw[r, t] == module_mw[r] * m.modules_added[r, t],
     )
 
-    for r, row in regions.iterrows():
-        if row["fixed_cost_usd"]:
-            add_cost(model, "fixed", r, first, row["fixed_cost_usd"] * model.open[r], discounted=False)
-        for t in model.YEARS:
-            if row["capex_usd_per_mw"]:
-                add_cost(model, "capex", r, t, row["capex_usd_per_mw"] * model.added_mw[r, t])
-            if row["opex_usd_per_mw_year"]:
-                add_cost(model, "opex", r, t, row["opex_usd_per_mw_year"] * model.capacity_mw[r, t])
+    costs = regions[["fixed_cost_usd", "capex_usd_per_mw", "opex_usd_per_mw_year"]].itertuples()
+    for r, fixed, capex, opex in costs:
+        if fixed:
+            add_cost(model, "fixed", r, first, fixed * model.open[r], discounted=False)
+        for t in years:
+            if capex:
+                add_cost(model, "capex", r, t, capex * model.added_mw[r, t])
+            if opex:
+                add_cost(model, "opex", r, t, opex * model.capacity_mw[r, t])
 
 
 def result_tables(model: pyo.ConcreteModel, scenario) -> dict[str, pd.DataFrame]:

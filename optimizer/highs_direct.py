@@ -22,7 +22,7 @@ import time
 
 import highspy
 import numpy as np
-import scipy.sparse  # noqa: F401 - Pyomo's compiler imports it lazily; load it here, not in the timed hand-off
+import scipy.sparse
 from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.common.tee import TeeStream, capture_output
 from pyomo.contrib.solver.common.results import Results, SolutionStatus, TerminationCondition
@@ -57,12 +57,43 @@ class HighsModel:
             self.infeasible_reason, self.columns, self.rows, self.is_mip = str(err), [], [], False
             return
         self.infeasible_reason = None
-        self.columns = form.columns
-        self.rows = [row.constraint for row in form.rows]  # a ranged constraint has two rows
-        lp = _as_highs_lp(form)
+        self.columns = list(form.columns)  # Pyomo variables, then the columns of each array block
+        self.rows = [row.constraint for row in form.rows]  # a ranged constraint has two rows; None: block row
+        arrays = _standard_form_arrays(form)
+        self.blocks = [(block, self._append_block(arrays, block)) for block in model.array_blocks.values()]
+        lp = _as_highs_lp(arrays)
         self.is_mip = len(lp.integrality_) > 0  # set only when some column is integer (binaries included)
         if self.highs.passModel(lp) == highspy.HighsStatus.kError:
             raise RuntimeError("HiGHS rejected the model passed to it")
+
+    def _append_block(self, arrays: dict, block) -> int:
+        """Append an array block's columns and rows; return the index of its first column."""
+        row_lower, row_upper = block.row_lower.astype(float), block.row_upper.astype(float)
+        free = [(row, var, coef) for row, var, coef in block.coupling if not var.fixed]
+        for row, var, coef in block.coupling:
+            if var.fixed:  # a constant: move it to the row's bounds
+                row_lower[row] -= coef * var.value
+                row_upper[row] -= coef * var.value
+        index = {id(var): column for column, var in enumerate(self.columns)}
+        missing = list({id(var): var for _, var, _ in free if id(var) not in index}.values())
+        if missing:  # in no Pyomo row or cost, so the compiler left them out
+            index |= {id(var): len(self.columns) + i for i, var in enumerate(missing)}
+            self.columns.extend(missing)
+            bounds = np.array([v.bounds for v in missing], dtype=float).reshape(-1, 2)  # None -> nan
+            _append_columns(arrays, bounds[:, 0], bounds[:, 1], np.zeros(len(missing)), np.array([v.is_integer() for v in missing]))
+        rows = [row for row, _, _ in free]
+        cols = [index[id(var)] for _, var, _ in free]
+        coefs = [coef for _, _, coef in free]
+        first, n_rows, columns = len(self.columns), len(row_lower), block.columns
+        coupling = scipy.sparse.csr_matrix((coefs, (rows, cols)), shape=(n_rows, first))
+        lower, upper = (columns[k].to_numpy(float) for k in ("lower", "upper"))
+        _append_columns(arrays, lower, upper, block.objective, np.zeros(len(columns), dtype=bool))
+        arrays["A"] = scipy.sparse.vstack([arrays["A"], scipy.sparse.hstack([coupling, block.matrix])], format="csr")
+        arrays["row_lower"] = np.concatenate([arrays["row_lower"], row_lower])
+        arrays["row_upper"] = np.concatenate([arrays["row_upper"], row_upper])
+        self.columns.extend([None] * len(columns))  # block columns have no Pyomo variable
+        self.rows.extend([None] * n_rows)
+        return first
 
     def run(self, *, time_limit_s: float | None, options: dict, tee: bool = False) -> Results:
         """Run HiGHS with `options` for at most `time_limit_s` seconds (None: no limit).
@@ -94,9 +125,13 @@ class HighsModel:
         event.interrupt(time.perf_counter() >= self._deadline)
 
     def load_solution(self) -> None:
-        """Copy HiGHS's incumbent into the Pyomo variables."""
-        for var, value in zip(self.columns, self.highs.getSolution().col_value):
-            var.set_value(value, skip_validation=True)
+        """Copy HiGHS's incumbent into the Pyomo variables and the array blocks' `values`."""
+        values = np.asarray(self.highs.getSolution().col_value)
+        for var, value in zip(self.columns, values):
+            if var is not None:
+                var.set_value(value, skip_validation=True)
+        for block, first in self.blocks:
+            block.values = values[first : first + len(block.columns)]
 
     def duals(self, constraints) -> dict:
         """Row duals of the last LP solve by constraint (HiGHS's sign: d objective / d right-hand side)."""
@@ -138,24 +173,46 @@ def _infeasible(reason: str) -> Results:
     return results
 
 
-def _as_highs_lp(form) -> highspy.HighsLp:
-    lp = highspy.HighsLp()
-    A = form.A.tocsc()
-    lp.num_col_, lp.num_row_ = len(form.columns), A.shape[0]
-    lp.col_cost_ = form.c.toarray().ravel() if form.c.shape[0] else np.zeros(lp.num_col_)
-    lp.offset_ = float(form.c_offset[0]) if len(form.c_offset) else 0.0
+def _standard_form_arrays(form) -> dict:
+    """The compiled model as arrays: costs, offset, matrix, column and row bounds, integrality."""
     lower, upper = np.array([v.bounds for v in form.columns], dtype=float).reshape(-1, 2).T  # None -> nan
-    lp.col_lower_ = np.nan_to_num(lower, nan=-highspy.kHighsInf)
-    lp.col_upper_ = np.nan_to_num(upper, nan=highspy.kHighsInf)
     kind = np.array([row.bound_type for row in form.rows])
     rhs = np.asarray(form.rhs, dtype=float)
-    lp.row_lower_ = np.where(kind <= 0, rhs, -highspy.kHighsInf)  # 0: equality, -1: lower bound
-    lp.row_upper_ = np.where(kind >= 0, rhs, highspy.kHighsInf)  # 1: upper bound
+    n_cols = len(form.columns)
+    return {
+        "cost": form.c.toarray().ravel() if form.c.shape[0] else np.zeros(n_cols),
+        "offset": float(form.c_offset[0]) if len(form.c_offset) else 0.0,
+        "A": form.A.tocsr(),
+        "col_lower": np.nan_to_num(lower, nan=-np.inf),
+        "col_upper": np.nan_to_num(upper, nan=np.inf),
+        "integer": np.array([v.is_integer() for v in form.columns], dtype=bool),  # binaries included
+        "row_lower": np.where(kind <= 0, rhs, -np.inf),  # 0: equality, -1: lower bound
+        "row_upper": np.where(kind >= 0, rhs, np.inf),  # 1: upper bound
+    }
+
+
+def _append_columns(arrays: dict, lower: np.ndarray, upper: np.ndarray, cost: np.ndarray, integer: np.ndarray) -> None:
+    """Widen the arrays by columns with these bounds (nan: none), costs and integrality (in no row yet)."""
+    arrays["col_lower"] = np.concatenate([arrays["col_lower"], np.nan_to_num(lower, nan=-np.inf)])
+    arrays["col_upper"] = np.concatenate([arrays["col_upper"], np.nan_to_num(upper, nan=np.inf)])
+    arrays["cost"] = np.concatenate([arrays["cost"], cost])
+    arrays["integer"] = np.concatenate([arrays["integer"], integer])
+    arrays["A"] = scipy.sparse.hstack([arrays["A"], scipy.sparse.csr_matrix((arrays["A"].shape[0], len(lower)))], format="csr")
+
+
+def _as_highs_lp(arrays: dict) -> highspy.HighsLp:
+    lp = highspy.HighsLp()
+    A = arrays["A"].tocsc()
+    lp.num_row_, lp.num_col_ = A.shape
+    lp.col_cost_ = arrays["cost"]
+    lp.offset_ = arrays["offset"]
+    lp.col_lower_, lp.col_upper_ = arrays["col_lower"], arrays["col_upper"]  # HiGHS's infinity is IEEE inf
+    lp.row_lower_, lp.row_upper_ = arrays["row_lower"], arrays["row_upper"]
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_ = A.indptr
     lp.a_matrix_.index_ = A.indices
     lp.a_matrix_.value_ = A.data
-    integer = [v.is_integer() for v in form.columns]  # binaries included
-    if any(integer):
-        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
+    if arrays["integer"].any():
+        kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+        lp.integrality_ = [kinds[i] for i in arrays["integer"].tolist()]
     return lp

@@ -151,11 +151,13 @@ def mip_gap(objective: float | None, bound: float | None) -> float | None:
 
 def _model_size(model) -> dict:
     variables = list(model.component_data_objects(pyo.Var))
+    blocks = model.array_blocks.values()
     return {
-        "variables": len(variables),
+        "variables": len(variables) + sum(len(b.columns) for b in blocks),
         "integer_variables": sum(1 for v in variables if v.is_integer() or v.is_binary()),
         "fixed_variables": sum(1 for v in variables if v.fixed),
-        "constraints": sum(1 for _ in model.component_data_objects(pyo.Constraint, active=True)),
+        "constraints": sum(1 for _ in model.component_data_objects(pyo.Constraint, active=True))
+        + sum(len(b.row_lower) for b in blocks),
     }
 
 
@@ -173,4 +175,12 @@ def _costs(model) -> pd.DataFrame:
     for (component, region, year, discounted), expr in model.cost_terms.items():
         usd = pyo.value(expr)
         rows.append((component, region, year, usd, usd * term_weight(model, year, discounted)))
-    return pd.DataFrame(rows, columns=COST_COLUMNS)
+    costs = pd.DataFrame(rows, columns=COST_COLUMNS)
+    for block in model.array_blocks.values():
+        priced = block.columns["usd"] != 0  # like add_cost: no term for a cost that is always 0
+        terms = block.columns[priced].assign(
+            usd=block.columns["usd"][priced] * block.values[priced], discounted_usd=block.objective[priced] * block.values[priced]
+        )
+        terms = terms.groupby(["component", "region_id", "year"], as_index=False, sort=False)[["usd", "discounted_usd"]].sum()
+        costs = pd.concat([costs, terms[COST_COLUMNS]], ignore_index=True) if len(terms) else costs
+    return costs
