@@ -43,3 +43,13 @@ class ArrayBlock:
         values = np.round(self.values, 6)
         return self.columns.assign(value=np.where(np.abs(values) < 1e-6, 0.0, values))
 
+    def cost_terms(self) -> pd.DataFrame:
+        """component, region_id, year, usd, discounted_usd summed per cost key, for keys with a priced
+        column (like objective.add_cost, which records no term that is always 0)."""
+        priced = self.columns["usd"].to_numpy(float) != 0
+        values = self.values[priced]
+        terms = self.columns.loc[priced, ["component", "region_id", "year"]].assign(
+            usd=self.columns["usd"].to_numpy(float)[priced] * values, discounted_usd=self.objective[priced] * values
+        )
+        terms = terms.groupby(["component", "region_id", "year"], as_index=False, sort=False, observed=True).sum()
+        return terms.astype({"region_id": str})  # regions may be keyed by category

@@ -27,7 +27,8 @@ from formulations.values import solved
 def define_components(model: pyo.ConcreteModel, scenario) -> None:
     model.DEMANDS = pyo.Set(initialize=sorted(scenario.demand_mw["demand_id"].unique()), ordered=True)
     arcs = service_arcs(scenario)
-    reachable = set(zip(arcs["region_id"], arcs["year"]))
+    regions = scenario.regions["region_id"].to_numpy()
+    reachable = {(regions[r], t) for r, t in arcs[["region", "year"]].drop_duplicates().itertuples(index=False)}
     model.served_it_mw = pyo.Var(model.REGIONS, model.YEARS, within=pyo.NonNegativeReals)
     for r, t in model.served_it_mw:
         if (r, t) not in reachable:
@@ -44,44 +45,60 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
 
 
 def service_arcs(scenario) -> pd.DataFrame:
-    """(demand_id, region_id, year, usd_per_mw_year) for each allowed pair and year where the demand
-    centre needs MW and the region can already hold capacity."""
-    demand = scenario.demand_mw[["demand_id", "year", "mw"]]
-    demand = demand[demand["mw"] > 0]
+    """One row per service arc: demand_id, region_id (both categorical), year, usd_per_mw_year, and the
+    arc's demand row (`need`, a row of demand_needs) and region code (`region`, a row of regions.csv).
+
+    Worked on integer codes: there can be millions of arcs, and string keys cost seconds per pass."""
+    needs = demand_needs(scenario)
+    regions = scenario.regions["region_id"].to_numpy()
+    demands = needs["demand_id"].unique()
     if scenario.service_costs is None:
-        pairs = pd.MultiIndex.from_product([demand["demand_id"].unique(), scenario.regions["region_id"]])
-        pairs = pairs.to_frame(index=False, name=["demand_id", "region_id"]).assign(usd_per_mw_year=0.0)
+        pairs = pd.DataFrame({"d": np.repeat(np.arange(len(demands)), len(regions)), "region": np.tile(np.arange(len(regions)), len(demands))})
+        pairs["usd_per_mw_year"] = 0.0
     else:
-        pairs = scenario.service_costs[["demand_id", "region_id", "usd_per_mw_year"]]
+        table = scenario.service_costs
+        pairs = pd.DataFrame({"d": pd.Index(demands).get_indexer(table["demand_id"])})  # -1: not in demands
+        pairs["region"] = pd.Index(regions).get_indexer(table["region_id"])
+        pairs["usd_per_mw_year"] = table["usd_per_mw_year"].to_numpy(float)
+        pairs = pairs[pairs["d"] >= 0]  # a pair whose demand centre needs no MW in any year serves nothing
+    need = pd.DataFrame({"d": pd.Index(demands).get_indexer(needs["demand_id"]), "year": needs["year"].to_numpy()})
+    arcs = need.rename_axis("need").reset_index().merge(pairs, on="d")
     first_year = scenario.config.first_year
-    lead = scenario.regions.set_index("region_id")["lead_time_years"]
-    opens = lead.map(lambda years: first_build_year(first_year, years))
-    arcs = demand.merge(pairs, on="demand_id")
-    arcs = arcs[arcs["year"] >= arcs["region_id"].map(opens)]
-    return arcs.sort_values(["year", "demand_id", "region_id"], kind="stable").reset_index(drop=True)
+    opens = np.array([first_build_year(first_year, years) for years in scenario.regions["lead_time_years"]])
+    arcs = arcs[arcs["year"].to_numpy() >= opens[arcs["region"].to_numpy()]]
+    arcs = arcs.iloc[np.lexsort((arcs["region"], arcs["d"], arcs["year"]))].reset_index(drop=True)
+    arcs["demand_id"] = pd.Categorical.from_codes(arcs.pop("d"), categories=demands)
+    arcs["region_id"] = pd.Categorical.from_codes(arcs["region"], categories=regions)
+    return arcs
+
+
+def demand_needs(scenario) -> pd.DataFrame:
+    """demand_id, year, mw for each demand centre and year that needs MW (the rows to meet)."""
+    demand = scenario.demand_mw[["demand_id", "year", "mw"]]
+    return demand[demand["mw"] > 0].reset_index(drop=True)
 
 
 def _arc_block(model: pyo.ConcreteModel, scenario, arcs: pd.DataFrame) -> ArrayBlock:
     """served_mw per arc. Rows: meet each demand (d,t) with mw > 0; then for each (r,t) an arc leaves,
     served_it_mw = the arcs leaving; then served_it_mw <= capacity_mw."""
-    demand = scenario.demand_mw[["demand_id", "year", "mw"]]
-    needs = demand[demand["mw"] > 0].reset_index(drop=True)
-    need_row = pd.Series(needs.index, index=pd.MultiIndex.from_frame(needs[["demand_id", "year"]]))
-    meet = need_row.reindex(pd.MultiIndex.from_frame(arcs[["demand_id", "year"]])).to_numpy()
-    leave_code, leave_keys = pd.factorize(pd.MultiIndex.from_frame(arcs[["region_id", "year"]]))
+    needs = demand_needs(scenario)
+    first_year, n_years = scenario.config.first_year, len(scenario.config.years)
+    leave_keys, leave_code = np.unique(arcs["region"].to_numpy() * n_years + (arcs["year"].to_numpy() - first_year), return_inverse=True)
     n_arcs, n_need, n_leave = len(arcs), len(needs), len(leave_keys)
     arc = np.arange(n_arcs)
     matrix = scipy.sparse.csr_matrix(  # the capacity rows hold no arc
-        (np.ones(2 * n_arcs), (np.concatenate([meet, n_need + leave_code]), np.concatenate([arc, arc]))),
+        (np.ones(2 * n_arcs), (np.concatenate([arcs["need"].to_numpy(), n_need + leave_code]), np.concatenate([arc, arc]))),
         shape=(n_need + 2 * n_leave, n_arcs),
     )
+    regions = scenario.regions["region_id"].to_numpy()
     coupling = []
-    for i, (r, t) in enumerate(leave_keys):
+    for i, key in enumerate(leave_keys.tolist()):
+        r, t = regions[key // n_years], first_year + key % n_years
         leave, capacity = n_need + i, n_need + n_leave + i
         served_it = model.served_it_mw[r, t]
         coupling += [(leave, served_it, -1.0), (capacity, served_it, 1.0), (capacity, model.capacity_mw[r, t], -1.0)]
     if hasattr(model, "unserved_mw"):
-        coupling += [(i, model.unserved_mw[d, t], 1.0) for i, (d, t) in enumerate(need_row.index)]
+        coupling += [(i, model.unserved_mw[d, t], 1.0) for i, (d, t) in enumerate(zip(needs["demand_id"], needs["year"]))]
     mw, zeros = needs["mw"].to_numpy(float), np.zeros(n_leave)
     lower = np.concatenate([mw, zeros, np.full(n_leave, -np.inf)])
     upper = np.concatenate([mw, zeros, zeros])
@@ -93,6 +110,7 @@ def result_tables(model: pyo.ConcreteModel, scenario) -> dict[str, pd.DataFrame]
     """service.csv and unserved.csv (non-zero rows); GPUs alongside MW where demand is stated in GPUs."""
     arcs = model.array_blocks["service"].solved_columns()
     service = arcs.loc[arcs["value"] > 0, ["demand_id", "region_id", "year", "value"]].rename(columns={"value": "mw"})
+    service = service.astype({"demand_id": str, "region_id": str})
     service = service.sort_values(["demand_id", "region_id", "year"]).reset_index(drop=True)
     unserved_var = getattr(model, "unserved_mw", None)
     unserved = pd.DataFrame(

@@ -61,10 +61,12 @@ class HighsModel:
         self.rows = [row.constraint for row in form.rows]  # a ranged constraint has two rows; None: block row
         arrays = _standard_form_arrays(form)
         self.blocks = [(block, self._append_block(arrays, block)) for block in model.array_blocks.values()]
-        lp = _as_highs_lp(arrays)
-        self.is_mip = len(lp.integrality_) > 0  # set only when some column is integer (binaries included)
-        if self.highs.passModel(lp) == highspy.HighsStatus.kError:
+        if self.highs.passModel(_as_highs_lp(arrays)) == highspy.HighsStatus.kError:
             raise RuntimeError("HiGHS rejected the model passed to it")
+        integer = np.flatnonzero(arrays["integer"]).astype(np.int32)  # binaries included
+        self.is_mip = len(integer) > 0
+        if self.is_mip:  # marked here, not in the HighsLp, whose integrality takes one Python object per column
+            self.highs.changeColsIntegrality(len(integer), integer, np.full(len(integer), int(highspy.HighsVarType.kInteger), dtype=np.uint8))
 
     def _append_block(self, arrays: dict, block) -> int:
         """Append an array block's columns and rows; return the index of its first column."""
@@ -212,7 +214,4 @@ def _as_highs_lp(arrays: dict) -> highspy.HighsLp:
     lp.a_matrix_.start_ = A.indptr
     lp.a_matrix_.index_ = A.indices
     lp.a_matrix_.value_ = A.data
-    if arrays["integer"].any():
-        kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
-        lp.integrality_ = [kinds[i] for i in arrays["integer"].tolist()]
     return lp

@@ -175,12 +175,6 @@ def _costs(model) -> pd.DataFrame:
     for (component, region, year, discounted), expr in model.cost_terms.items():
         usd = pyo.value(expr)
         rows.append((component, region, year, usd, usd * term_weight(model, year, discounted)))
-    costs = pd.DataFrame(rows, columns=COST_COLUMNS)
-    for block in model.array_blocks.values():
-        priced = block.columns["usd"] != 0  # like add_cost: no term for a cost that is always 0
-        terms = block.columns[priced].assign(
-            usd=block.columns["usd"][priced] * block.values[priced], discounted_usd=block.objective[priced] * block.values[priced]
-        )
-        terms = terms.groupby(["component", "region_id", "year"], as_index=False, sort=False)[["usd", "discounted_usd"]].sum()
-        costs = pd.concat([costs, terms[COST_COLUMNS]], ignore_index=True) if len(terms) else costs
+    tables = [pd.DataFrame(rows, columns=COST_COLUMNS)] + [block.cost_terms() for block in model.array_blocks.values()]
+    costs = pd.concat([t for t in tables if len(t)], ignore_index=True) if any(len(t) for t in tables) else tables[0]
     return costs
