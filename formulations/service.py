@@ -53,8 +53,8 @@ def service_arcs(scenario) -> pd.DataFrame:
     regions = scenario.regions["region_id"].to_numpy()
     demands = needs["demand_id"].unique()
     if scenario.service_costs is None:
-        pairs = pd.DataFrame({"d": np.repeat(np.arange(len(demands)), len(regions)), "region": np.tile(np.arange(len(regions)), len(demands))})
-        pairs["usd_per_mw_year"] = 0.0
+        d, region = np.meshgrid(np.arange(len(demands)), np.arange(len(regions)), indexing="ij")
+        pairs = pd.DataFrame({"d": d.ravel(), "region": region.ravel(), "usd_per_mw_year": 0.0})
     else:
         table = scenario.service_costs
         pairs = pd.DataFrame({"d": pd.Index(demands).get_indexer(table["demand_id"])})  # -1: not in demands
@@ -83,12 +83,13 @@ def _arc_block(model: pyo.ConcreteModel, scenario, arcs: pd.DataFrame) -> ArrayB
     served_it_mw = the arcs leaving; then served_it_mw <= capacity_mw."""
     needs = demand_needs(scenario)
     first_year, n_years = scenario.config.first_year, len(scenario.config.years)
-    leave_keys, leave_code = np.unique(arcs["region"].to_numpy() * n_years + (arcs["year"].to_numpy() - first_year), return_inverse=True)
+    region_year = arcs["region"].to_numpy() * n_years + (arcs["year"].to_numpy() - first_year)
+    leave_keys, leave_code = np.unique(region_year, return_inverse=True)
     n_arcs, n_need, n_leave = len(arcs), len(needs), len(leave_keys)
     arc = np.arange(n_arcs)
+    rows = np.concatenate([arcs["need"].to_numpy(), n_need + leave_code])
     matrix = scipy.sparse.csr_matrix(  # the capacity rows hold no arc
-        (np.ones(2 * n_arcs), (np.concatenate([arcs["need"].to_numpy(), n_need + leave_code]), np.concatenate([arc, arc]))),
-        shape=(n_need + 2 * n_leave, n_arcs),
+        (np.ones(2 * n_arcs), (rows, np.concatenate([arc, arc]))), shape=(n_need + 2 * n_leave, n_arcs)
     )
     regions = scenario.regions["region_id"].to_numpy()
     coupling = []
@@ -98,7 +99,8 @@ def _arc_block(model: pyo.ConcreteModel, scenario, arcs: pd.DataFrame) -> ArrayB
         served_it = model.served_it_mw[r, t]
         coupling += [(leave, served_it, -1.0), (capacity, served_it, 1.0), (capacity, model.capacity_mw[r, t], -1.0)]
     if hasattr(model, "unserved_mw"):
-        coupling += [(i, model.unserved_mw[d, t], 1.0) for i, (d, t) in enumerate(zip(needs["demand_id"], needs["year"]))]
+        needed = zip(needs["demand_id"], needs["year"])
+        coupling += [(i, model.unserved_mw[d, t], 1.0) for i, (d, t) in enumerate(needed)]
     mw, zeros = needs["mw"].to_numpy(float), np.zeros(n_leave)
     lower = np.concatenate([mw, zeros, np.full(n_leave, -np.inf)])
     upper = np.concatenate([mw, zeros, zeros])

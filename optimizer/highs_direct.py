@@ -3,30 +3,27 @@
 Pyomo's persistent HiGHS interface translates one constraint at a time in Python (see
 /work/shared/reference/perf_probe.md: about two thirds of Pyomo's cost at scale). Pyomo's own
 LinearStandardFormCompiler walks the same model once into a sparse matrix, which highspy takes in
-a single `passModel`: the same model, handed off several times faster. Results come back in
-Pyomo's `Results` form, so status handling is the same as with Pyomo's interface.
+a single `passModel`: the same model, handed off several times faster. Array blocks
+(formulations/arrays.py) are appended to the compiled arrays before the hand-off. Results come back
+in Pyomo's `Results` form, so status handling is the same as with Pyomo's interface.
 
-A run's time limit is a wall-clock deadline: HiGHS checks its own `time_limit` only on its run
-clock, which restarts when it completes a MIP start, so a run with a start could last twice the
-limit. Interrupt callbacks (every simplex and IPM iteration, every MIP limit check) stop HiGHS at
-the deadline, and the run then reports `maxTimeLimit` with its best solution and bound. Presolve
-and MIP setup call no callback, so a run may still overshoot by their length.
+A run's time limit is a hard wall-clock deadline (optimizer/highs_run.py).
 """
 
 from __future__ import annotations
 
-import io
 import math
-import sys
 import time
 
 import highspy
 import numpy as np
 import scipy.sparse
 from pyomo.common.errors import InfeasibleConstraintException
-from pyomo.common.tee import TeeStream, capture_output
+from pyomo.common.tee import capture_output
 from pyomo.contrib.solver.common.results import Results, SolutionStatus, TerminationCondition
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+from optimizer.highs_run import HighsRunner, Outcome, handback_margin
 
 # HiGHS model status -> Pyomo termination condition (the ones this model can reach).
 TERMINATION = {
@@ -47,9 +44,8 @@ class HighsModel:
             self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
         self.log = ""  # every run's log, in order
-        self._deadline = math.inf  # perf_counter() value at which the current run is interrupted
-        for interrupt in (self.highs.cbSimplexInterrupt, self.highs.cbIpmInterrupt, self.highs.cbMipInterrupt):
-            interrupt.subscribe(self._stop_at_deadline)
+        self.runner = HighsRunner(self.highs)
+        self.outcome: Outcome | None = None  # of the last run
         try:
             form = LinearStandardFormCompiler().write(model, mixed_form=True)
         except InfeasibleConstraintException as err:
@@ -65,8 +61,9 @@ class HighsModel:
             raise RuntimeError("HiGHS rejected the model passed to it")
         integer = np.flatnonzero(arrays["integer"]).astype(np.int32)  # binaries included
         self.is_mip = len(integer) > 0
-        if self.is_mip:  # marked here, not in the HighsLp, whose integrality takes one Python object per column
-            self.highs.changeColsIntegrality(len(integer), integer, np.full(len(integer), int(highspy.HighsVarType.kInteger), dtype=np.uint8))
+        if self.is_mip:  # marked here: the HighsLp's integrality takes one Python object per column
+            kinds = np.full(len(integer), int(highspy.HighsVarType.kInteger), dtype=np.uint8)
+            self.highs.changeColsIntegrality(len(integer), integer, kinds)
 
     def _append_block(self, arrays: dict, block) -> int:
         """Append an array block's columns and rows; return the index of its first column."""
@@ -82,7 +79,8 @@ class HighsModel:
             index |= {id(var): len(self.columns) + i for i, var in enumerate(missing)}
             self.columns.extend(missing)
             bounds = np.array([v.bounds for v in missing], dtype=float).reshape(-1, 2)  # None -> nan
-            _append_columns(arrays, bounds[:, 0], bounds[:, 1], np.zeros(len(missing)), np.array([v.is_integer() for v in missing]))
+            integer = np.array([v.is_integer() for v in missing])
+            _append_columns(arrays, bounds[:, 0], bounds[:, 1], np.zeros(len(missing)), integer)
         rows = [row for row, _, _ in free]
         cols = [index[id(var)] for _, var, _ in free]
         coefs = [coef for _, _, coef in free]
@@ -103,32 +101,30 @@ class HighsModel:
         The returned `solver_log` holds the logs of every run so far on this model, in order."""
         if self.infeasible_reason:
             return _infeasible(self.infeasible_reason)
+        started = time.perf_counter()
+        limited = time_limit_s is not None
+        own_limit = max(time_limit_s - handback_margin(time_limit_s), 0.0) if limited else math.inf
         highs = self.highs
-        self._deadline = math.inf if time_limit_s is None else time.perf_counter() + time_limit_s
-        log = io.StringIO()
-        with capture_output(output=TeeStream(log, *([sys.stdout] if tee else [])), capture_fd=True):
-            highs.setOptionValue("output_flag", True)
-            highs.setOptionValue("log_to_console", True)
-            highs.setOptionValue("time_limit", math.inf if time_limit_s is None else float(time_limit_s))
-            if "threads" in options:
-                # HiGHS keeps one thread scheduler per process, sized by the first run; a run asking for
-                # another thread count fails ("scheduler has already been initialized") unless it is reset.
-                # Runs in one process are sequential, so resetting here never disturbs another solve.
-                highspy.Highs.resetThreadScheduler(False)  # False: do not block on running workers
-            for key, value in options.items():
-                highs.setOptionValue(key, value)
-            highs.run()
-            highs.setOptionValue("output_flag", False)
-        self.log += log.getvalue()
-        return self._results(self.log)
-
-    def _stop_at_deadline(self, event) -> None:
-        # Set the flag both ways: HiGHS keeps it from an earlier interrupted run on this model.
-        event.interrupt(time.perf_counter() >= self._deadline)
+        highs.setOptionValue("output_flag", True)
+        highs.setOptionValue("log_to_console", False)  # the log comes through the logging callback
+        highs.setOptionValue("time_limit", own_limit)
+        if "threads" in options:
+            # HiGHS keeps one thread scheduler per process, sized by the first run; a run asking for
+            # another thread count fails ("scheduler has already been initialized") unless it is reset.
+            # Runs in one process are sequential, so resetting here never disturbs another solve.
+            highspy.Highs.resetThreadScheduler(False)  # False: do not block on running workers
+        for key, value in options.items():
+            highs.setOptionValue(key, value)
+        self.outcome = self.runner.run(
+            stop_at=started + own_limit, kill_at=started + time_limit_s if limited else None, tee=tee
+        )
+        highs.setOptionValue("output_flag", False)
+        self.log += self.outcome.log
+        return self._results(self.outcome, stopped_by_limit=time.perf_counter() >= started + own_limit)
 
     def load_solution(self) -> None:
-        """Copy HiGHS's incumbent into the Pyomo variables and the array blocks' `values`."""
-        values = np.asarray(self.highs.getSolution().col_value)
+        """Copy the last run's solution into the Pyomo variables and the array blocks' `values`."""
+        values = self.outcome.col_value
         for var, value in zip(self.columns, values):
             if var is not None:
                 var.set_value(value, skip_validation=True)
@@ -139,30 +135,28 @@ class HighsModel:
         """Row duals of the last LP solve by constraint (HiGHS's sign: d objective / d right-hand side)."""
         wanted = {id(c): c for c in constraints}
         duals = dict.fromkeys(wanted.values(), 0.0)
-        for constraint, dual in zip(self.rows, self.highs.getSolution().row_dual):
+        for constraint, dual in zip(self.rows, self.outcome.row_dual):
             if id(constraint) in wanted:
                 duals[constraint] += dual
         return duals
 
-    def _results(self, log: str) -> Results:
-        highs = self.highs
-        info = highs.getInfo()
-        status = highs.getModelStatus()
+    def _results(self, outcome: Outcome, stopped_by_limit: bool) -> Results:
         results = Results()
-        results.solver_log = log
-        results.termination_condition = TERMINATION.get(status, TerminationCondition.unknown)
-        if status == highspy.HighsModelStatus.kInterrupt and time.perf_counter() >= self._deadline:
-            results.termination_condition = TerminationCondition.maxTimeLimit  # stopped by the deadline
-        has_solution = info.primal_solution_status == 2  # 2 = feasible
+        results.solver_log = self.log
+        status = outcome.status
+        if status is None or (status == highspy.HighsModelStatus.kInterrupt and stopped_by_limit):
+            results.termination_condition = TerminationCondition.maxTimeLimit
+        else:
+            results.termination_condition = TERMINATION.get(status, TerminationCondition.unknown)
         if status == highspy.HighsModelStatus.kOptimal:
             results.solution_status = SolutionStatus.optimal
         else:
-            results.solution_status = SolutionStatus.feasible if has_solution else SolutionStatus.noSolution
-        results.incumbent_objective = info.objective_function_value if has_solution else None
+            results.solution_status = SolutionStatus.feasible if outcome.col_value is not None else SolutionStatus.noSolution
+        results.incumbent_objective = outcome.objective
         if self.is_mip:
-            results.objective_bound = info.mip_dual_bound if math.isfinite(info.mip_dual_bound) else None
+            results.objective_bound = outcome.bound
         else:
-            results.objective_bound = results.incumbent_objective if status == highspy.HighsModelStatus.kOptimal else None
+            results.objective_bound = outcome.objective if status == highspy.HighsModelStatus.kOptimal else None
         return results
 
 
