@@ -18,10 +18,13 @@ import pyomo.environ as pyo
 
 from formulations.lead_times import first_build_year
 from formulations.objective import add_cost
-from formulations.sites import whole_modules
+from formulations.stock import Stock, add_stock, fix_before
 from formulations.values import solved
 
 HOURS_PER_YEAR = 8760
+PATH_STOCK = Stock(
+    "path_mw", "path_added_mw", "path_modules_added", "MODULAR_PATHS", "path_accumulates", "path_in_modules"
+)
 
 
 @dataclass(frozen=True)
@@ -44,23 +47,13 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
     paths = _paths(scenario)
     first = scenario.config.first_year
     model.PATHS = pyo.Set(initialize=list(paths.index), dimen=2, ordered=True)
-    model.path_added_mw = pyo.Var(model.PATHS, model.YEARS, bounds=lambda m, r, p, t: (0, paths.at[(r, p), "max_mw"]))
-    model.path_mw = pyo.Var(model.PATHS, model.YEARS, bounds=lambda m, r, p, t: (0, paths.at[(r, p), "max_mw"]))
+    add_stock(model, PATH_STOCK, model.PATHS, paths["max_mw"].to_dict(), paths["module_mw"].dropna().to_dict())
+    opens = {key: first_build_year(first, years) for key, years in paths["lead_time_years"].items()}
+    fix_before(model, PATH_STOCK, opens)
     model.supply_mw = pyo.Var(model.PATHS, model.YEARS, within=pyo.NonNegativeReals)
-
-    def accumulate(m, r, p, t):
-        before = m.path_mw[r, p, t - 1] if t > first else 0
-        return m.path_mw[r, p, t] == before + m.path_added_mw[r, p, t]
-
-    model.path_accumulates = pyo.Constraint(model.PATHS, model.YEARS, rule=accumulate)
     model.supply_within_path = pyo.Constraint(
         model.PATHS, model.YEARS, rule=lambda m, r, p, t: m.supply_mw[r, p, t] <= m.path_mw[r, p, t]
     )
-    for (r, p), row in paths.iterrows():
-        for t in model.YEARS:
-            if t < first_build_year(first, row["lead_time_years"]):
-                model.path_added_mw[r, p, t].fix(0)
-    _modules(model, paths)
 
     paths_of = paths.reset_index().groupby("region_id")["path_id"].apply(list).to_dict()
     model.power_balance = pyo.Constraint(
@@ -80,28 +73,9 @@ def firm_shares(paths: pd.DataFrame) -> pd.Series:
 def _paths(scenario) -> pd.DataFrame:
     table = scenario.interconnection
     if table is None:
-        table = pd.DataFrame(columns=["region_id", "path_id", "kind", "max_mw", "module_mw", "firm_share"])
+        columns = ["region_id", "path_id", "kind", "max_mw", "module_mw", "firm_share", "lead_time_years"]
+        table = pd.DataFrame(columns=columns)
     return table.assign(firm_share=firm_shares(table)).set_index(["region_id", "path_id"])
-
-
-def _modules(model: pyo.ConcreteModel, paths: pd.DataFrame) -> None:
-    """Paths with a module size connect in whole blocks (e.g. a substation)."""
-    module = paths["module_mw"].dropna()
-    model.MODULAR_PATHS = pyo.Set(initialize=list(module.index), dimen=2, ordered=True)
-    model.path_modules_added = pyo.Var(
-        model.MODULAR_PATHS,
-        model.YEARS,
-        within=pyo.NonNegativeIntegers,
-        bounds=lambda m, r, p, t: (0, whole_modules(paths.at[(r, p), "max_mw"], module[(r, p)])),
-    )
-    model.path_in_modules = pyo.Constraint(
-        model.MODULAR_PATHS,
-        model.YEARS,
-        rule=lambda m, r, p, t: m.path_added_mw[r, p, t] == module[(r, p)] * m.path_modules_added[r, p, t],
-    )
-    for r, p, t in model.path_modules_added:
-        if model.path_added_mw[r, p, t].fixed:
-            model.path_modules_added[r, p, t].fix(0)
 
 
 def _region_power(model: pyo.ConcreteModel, paths: pd.DataFrame, paths_of: dict) -> None:

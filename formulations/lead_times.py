@@ -1,6 +1,6 @@
 """Lead times: a region adds no capacity before its interconnection arrives.
 
-    added_mw[r,t] = 0  for t < first_year + ceil(lead_time_years[r])
+    added_mw[r,t] = modules_added[r,t] = 0  for t < first_year + ceil(lead_time_years[r])
 Applied as variable fixings, so it adds no rows. A fractional lead time rounds up to whole years.
 """
 
@@ -9,6 +9,9 @@ from __future__ import annotations
 import math
 
 import pyomo.environ as pyo
+
+from formulations.sites import SITE_STOCK
+from formulations.stock import fix_before
 
 
 def first_build_year(first_year: int, lead_time_years: float) -> int:
@@ -19,10 +22,4 @@ def first_build_year(first_year: int, lead_time_years: float) -> int:
 def define_components(model: pyo.ConcreteModel, scenario) -> None:
     first_year = scenario.config.first_year
     lead = scenario.regions.set_index("region_id")["lead_time_years"]
-    for r in model.REGIONS:
-        opens = first_build_year(first_year, lead[r])
-        for t in model.YEARS:
-            if t < opens:
-                model.added_mw[r, t].fix(0)
-                if r in model.MODULAR_REGIONS:
-                    model.modules_added[r, t].fix(0)
+    fix_before(model, SITE_STOCK, {r: first_build_year(first_year, years) for r, years in lead.items()})

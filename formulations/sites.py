@@ -5,22 +5,21 @@
     added_mw[r,t] = module_mw[r] * modules_added[r,t], modules_added integer   (regions with a module size)
     Costs: fixed_cost_usd[r] * open[r] once (undiscounted); per year t, capex_usd_per_mw[r] * added_mw[r,t]
     and opex_usd_per_mw_year[r] * capacity_mw[r,t].
+Capacity, builds and modules are a stock (formulations/stock.py), like each interconnection path's MW.
 """
 
 from __future__ import annotations
-
-import math
 
 import pandas as pd
 import pyomo.environ as pyo
 
 from formulations.objective import add_cost
+from formulations.stock import Stock, add_stock
 from formulations.values import solved
 
-
-def whole_modules(mw: float, module_mw: float) -> int:
-    """How many whole modules fit in `mw` (tolerant of round-off, e.g. 300 / 100)."""
-    return math.floor(mw / module_mw + 1e-9)
+SITE_STOCK = Stock(
+    "capacity_mw", "added_mw", "modules_added", "MODULAR_REGIONS", "capacity_accumulates", "added_in_modules"
+)
 
 
 def define_components(model: pyo.ConcreteModel, scenario) -> None:
@@ -32,33 +31,12 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
     model.REGIONS = pyo.Set(initialize=list(regions.index), ordered=True)
     model.YEARS = pyo.Set(initialize=years, ordered=True)
     model.open = pyo.Var(model.REGIONS, within=pyo.Binary)
-    model.added_mw = pyo.Var(model.REGIONS, model.YEARS, bounds=lambda m, r, t: (0, it_max[r]))
-    model.capacity_mw = pyo.Var(model.REGIONS, model.YEARS, bounds=lambda m, r, t: (0, it_max[r]))
+    add_stock(model, SITE_STOCK, model.REGIONS, it_max, regions["module_mw"].dropna().to_dict())
 
     first, last = years[0], years[-1]
-
-    def accumulate(m, r, t):
-        before = m.capacity_mw[r, t - 1] if t > first else 0
-        return m.capacity_mw[r, t] == before + m.added_mw[r, t]
-
-    model.capacity_accumulates = pyo.Constraint(model.REGIONS, model.YEARS, rule=accumulate)
     max_mw = regions["max_mw"].to_dict()
     model.site_limit = pyo.Constraint(
         model.REGIONS, rule=lambda m, r: m.pue[r] * m.capacity_mw[r, last] <= max_mw[r] * m.open[r]
-    )
-
-    module_mw = regions["module_mw"].dropna().to_dict()
-    model.MODULAR_REGIONS = pyo.Set(initialize=list(module_mw), ordered=True)
-    model.modules_added = pyo.Var(
-        model.MODULAR_REGIONS,
-        model.YEARS,
-        within=pyo.NonNegativeIntegers,
-        bounds=lambda m, r, t: (0, whole_modules(it_max[r], module_mw[r])),
-    )
-    model.added_in_modules = pyo.Constraint(
-        model.MODULAR_REGIONS,
-        model.YEARS,
-        rule=lambda m, r, t: m.added_mw[r, t] == module_mw[r] * m.modules_added[r, t],
     )
 
     costs = regions[["fixed_cost_usd", "capex_usd_per_mw", "opex_usd_per_mw_year"]].itertuples()
