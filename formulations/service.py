@@ -7,8 +7,8 @@ served_mw exists only on service arcs (d,r,t): an allowed pair, mw[d,t] > 0, and
 region r's first build year (before it capacity_mw[r,t] = 0). The arcs left out could only be 0,
 so this sparse index set keeps the model exact while dropping variables that matter at scale.
 Costs: usd_per_mw_year * served_mw and penalty * unserved_mw, each per year (discounted in objective).
-The arcs (served_mw and the two equalities) are an array block (formulations/arrays.py): there can be
-millions. served_it_mw[r,t], unserved_mw and the capacity rows are Pyomo components other modules use.
+The arcs (served_mw) and all three rows above are an array block (formulations/arrays.py): there can
+be millions of arcs. served_it_mw[r,t] and unserved_mw are Pyomo variables other modules use.
 """
 
 from __future__ import annotations
@@ -112,8 +112,7 @@ def result_tables(model: pyo.ConcreteModel, scenario) -> dict[str, pd.DataFrame]
     """service.csv and unserved.csv (non-zero rows); GPUs alongside MW where demand is stated in GPUs."""
     arcs = model.array_blocks["service"].solved_columns()
     service = arcs.loc[arcs["value"] > 0, ["demand_id", "region_id", "year", "value"]].rename(columns={"value": "mw"})
-    service = service.astype({"demand_id": str, "region_id": str})
-    service = service.sort_values(["demand_id", "region_id", "year"]).reset_index(drop=True)
+    service = service.astype({"demand_id": str, "region_id": str}).reset_index(drop=True)  # arcs' order: by year
     unserved_var = getattr(model, "unserved_mw", None)
     unserved = pd.DataFrame(
         [(d, t, solved(v)) for (d, t), v in (unserved_var.items() if unserved_var is not None else []) if solved(v) > 0],

@@ -49,11 +49,11 @@ class HighsModel:
         try:
             form = LinearStandardFormCompiler().write(model, mixed_form=True)
         except InfeasibleConstraintException as err:
-            # A row with no variables left that cannot hold (e.g. demand no region can serve in time).
+            # A Pyomo row whose variables are all fixed and which cannot hold.
             self.infeasible_reason, self.columns, self.rows, self.is_mip = str(err), [], [], False
             return
         self.infeasible_reason = None
-        self.columns = list(form.columns)  # Pyomo variables, then the columns of each array block
+        self.columns = list(form.columns)  # Pyomo variables; per array block, any it adds, then its own columns
         self.rows = [row.constraint for row in form.rows]  # a ranged constraint has two rows; None: block row
         arrays = _standard_form_arrays(form)
         self.blocks = [(block, self._append_block(arrays, block)) for block in model.array_blocks.values()]
@@ -144,7 +144,9 @@ class HighsModel:
         results = Results()
         results.solver_log = self.log
         status = outcome.status
-        if status is None or (status == highspy.HighsModelStatus.kInterrupt and stopped_by_limit):
+        if outcome.error:
+            results.termination_condition = TerminationCondition.error
+        elif status is None or (status == highspy.HighsModelStatus.kInterrupt and stopped_by_limit):
             results.termination_condition = TerminationCondition.maxTimeLimit
         else:
             results.termination_condition = TERMINATION.get(status, TerminationCondition.unknown)

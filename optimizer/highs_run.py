@@ -1,4 +1,4 @@
-"""Run a loaded highspy.Highs until a wall-clock deadline, and never past it.
+"""Run a loaded highspy.Highs until a wall-clock deadline.
 
 HiGHS checks its own `time_limit` on a run clock that restarts when it completes a MIP start, and
 some of its phases call no callback and check no clock for seconds (presolve, MIP setup, an LP solve
@@ -6,8 +6,9 @@ inside the MIP: 3.6-4 s past a 60 s limit at 3,000 sites with every pair). So a 
 happens in a forked child process. The child stops itself a little early through interrupt callbacks
 (every simplex and IPM iteration, every MIP limit check) and sends its result back; meanwhile it sends
 its log, every improving plan and the proven bound as they come. If it is still running at the
-deadline, the parent stops it and keeps the best plan and bound it was sent. Without a deadline (or
-without fork), HiGHS runs in this process.
+deadline, the parent stops it, reads what it had already sent, and keeps the best plan and bound.
+If the child fails (e.g. runs out of memory), the plan and bound it sent are kept too. Without a
+deadline (or where the system cannot fork), HiGHS runs in this process, stopped by its callbacks only.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Outcome:
     col_value: np.ndarray | None
     row_dual: np.ndarray | None
     log: str = ""
+    error: str | None = None  # why the run failed, when it did
 
 
 def handback_margin(budget_s: float) -> float:
@@ -49,7 +51,8 @@ class HighsRunner:
     def __init__(self, highs: highspy.Highs) -> None:
         self.highs = highs
         self.stop_at = math.inf
-        self._emit = None  # (kind, payload) -> None, for the current run
+        self._held: list[str] = []  # log lines HiGHS writes between runs (e.g. about an option)
+        self._emit = lambda kind, payload: self._held.append(payload)  # replaced during each run
         self._stream = False  # whether plans and bounds are sent (only a child's are)
         self._bound_sent_at = -math.inf
         for interrupt in (highs.cbSimplexInterrupt, highs.cbIpmInterrupt, highs.cbMipInterrupt):
@@ -60,9 +63,13 @@ class HighsRunner:
     def run(self, *, stop_at: float, kill_at: float | None, tee: bool) -> Outcome:
         """Run HiGHS; with `kill_at`, in a child process that is stopped at that time if still running."""
         self.stop_at = stop_at
+        held, self._held = "".join(self._held), []
         if kill_at is None or not hasattr(os, "fork"):
-            return self._run_here(tee)
-        return self._run_in_child(kill_at, tee)
+            outcome = self._run_here(tee)
+        else:
+            outcome = self._run_in_child(kill_at, tee)
+        self._emit = lambda kind, payload: self._held.append(payload)
+        return replace(outcome, log=held + outcome.log)
 
     def _check(self, event) -> None:
         # Set the flag both ways: HiGHS keeps it from an earlier interrupted run on this model.
@@ -92,7 +99,12 @@ class HighsRunner:
 
     def _run_in_child(self, kill_at: float, tee: bool) -> Outcome:
         receive, send = Pipe(duplex=False)
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # no resources for a process: run here, stopped by the callbacks only
+            receive.close()
+            send.close()
+            return self._run_here(tee)
         if pid == 0:  # the child: run, report, and leave without running the parent's cleanup
             receive.close()
             self._emit, self._stream = lambda kind, payload: send.send((kind, payload)), True
@@ -105,41 +117,7 @@ class HighsRunner:
             finally:
                 os._exit(0)
         send.close()
-        return self._follow(pid, receive, kill_at, tee)
-
-    def _follow(self, pid: int, receive, kill_at: float, tee: bool) -> Outcome:
-        """Collect a child's messages until it is done or `kill_at` passes (then stop it)."""
-        lines, plan, bound, outcome = [], None, None, None
-        try:
-            while outcome is None:
-                left = kill_at - time.perf_counter()
-                if left <= 0 or not receive.poll(left):
-                    break
-                kind, payload = receive.recv()
-                if kind == "log":
-                    lines.append(payload)
-                    if tee:
-                        sys.stdout.write(payload)
-                elif kind == "plan":
-                    plan, bound = payload, _better(bound, payload[1])
-                elif kind == "bound":
-                    bound = _better(bound, payload)
-                elif kind == "done":
-                    outcome = payload
-                else:
-                    raise RuntimeError(f"HiGHS failed in its process: {payload}")
-        except EOFError:
-            raise RuntimeError("HiGHS's process ended without a result") from None
-        finally:
-            if outcome is None:
-                os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            receive.close()
-        if outcome is None:
-            lines.append("gridsite: HiGHS was still running at the deadline; stopped, best plan and bound kept\n")
-            objective, _, values = plan if plan else (None, None, None)
-            outcome = Outcome(None, objective, bound, values, None)
-        return replace(outcome, log="".join(lines))
+        return _follow(pid, receive, kill_at, tee)
 
     def _outcome(self) -> Outcome:
         highs = self.highs
@@ -153,6 +131,89 @@ class HighsRunner:
             np.array(solution.col_value) if has_solution else None,
             np.array(solution.row_dual) if solution.dual_valid else None,
         )
+
+
+def _follow(pid: int, receive, kill_at: float, tee: bool) -> Outcome:
+    """Read a child's messages until it is done or fails, or `kill_at` passes: then stop it and read
+    what it had already sent (its outcome may be among it)."""
+    inbox = _Inbox(tee)
+    stopped = False
+    try:
+        while inbox.waiting:
+            left = kill_at - time.perf_counter()
+            if left <= 0 or not receive.poll(left):
+                break
+            inbox.take(receive.recv())
+        if inbox.waiting:  # the deadline: stop the child, then read what it had already sent
+            stopped = _stop(pid)
+            while inbox.waiting and receive.poll(0):
+                inbox.take(receive.recv())
+    except (EOFError, OSError):  # the pipe closed: the child ended, or a message was cut by the stop
+        if not stopped and inbox.waiting:
+            inbox.error = "HiGHS's process ended without a result"
+    finally:
+        if inbox.waiting:
+            _stop(pid)
+        _reap(pid)
+        receive.close()
+    return inbox.outcome_or_best()
+
+
+class _Inbox:
+    """What a child process has sent so far: log lines, its best plan and bound, its outcome or error."""
+
+    def __init__(self, tee: bool) -> None:
+        self.tee = tee
+        self.lines: list[str] = []
+        self.plan = None  # (objective, bound, col_value) of the best plan so far
+        self.bound: float | None = None
+        self.outcome: Outcome | None = None
+        self.error: str | None = None
+
+    @property
+    def waiting(self) -> bool:
+        return self.outcome is None and self.error is None
+
+    def take(self, message: tuple) -> None:
+        kind, payload = message
+        if kind == "log":
+            self.lines.append(payload)
+            if self.tee:
+                sys.stdout.write(payload)
+        elif kind == "plan":
+            self.plan, self.bound = payload, _better(self.bound, payload[1])
+        elif kind == "bound":
+            self.bound = _better(self.bound, payload)
+        elif kind == "done":
+            self.outcome = payload
+        else:
+            self.error = f"HiGHS failed in its process: {payload}"
+
+    def outcome_or_best(self) -> Outcome:
+        """The child's outcome, or (stopped at the deadline, or failed) its best plan and bound."""
+        if self.outcome is not None:
+            return replace(self.outcome, log="".join(self.lines))
+        if self.error:
+            self.lines.append(f"gridsite: {self.error}; the best plan and bound it sent are kept\n")
+        else:
+            self.lines.append("gridsite: HiGHS was still running at the deadline; stopped, best plan and bound kept\n")
+        objective, _, values = self.plan if self.plan else (None, None, None)
+        return Outcome(None, objective, self.bound, values, None, log="".join(self.lines), error=self.error)
+
+
+def _stop(pid: int) -> bool:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:  # it has just ended by itself
+        pass
+    return True
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:  # already reaped (e.g. SIGCHLD set to be ignored)
+        pass
 
 
 def _better(bound: float | None, new: float) -> float | None:

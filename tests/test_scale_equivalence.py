@@ -15,7 +15,7 @@ from bench.baseline import solve_baseline
 from bench.generate import InstanceSpec, write_instance
 from formulations import build_model
 from optimizer import load_scenario, solve
-from optimizer import highs_direct
+from optimizer import highs_direct, highs_run
 from optimizer.highs_direct import HighsModel
 from optimizer.solve import mip_gap
 
@@ -97,5 +97,25 @@ def test_a_run_that_does_not_stop_itself_is_stopped_at_the_deadline(tmp_path, mo
     assert summary["status"] in ("feasible", "time_limit_no_solution")
     if summary["status"] == "feasible":
         assert summary["best_bound_usd"] is None or summary["best_bound_usd"] <= summary["objective_usd"]
+        assert result.costs["discounted_usd"].sum() == pytest.approx(summary["objective_usd"], rel=1e-6)
+        _assert_plan_meets_the_contract(scenario, result)
+
+
+def test_a_failure_in_highs_process_is_reported_with_the_plans_it_sent(tmp_path, monkeypatch):
+    """If the process HiGHS runs in fails (simulated: reading its result raises, as when memory runs
+    out), the solve reports the error instead of raising, and keeps any plan it had been sent."""
+
+    def fail(self):
+        raise MemoryError("simulated")
+
+    monkeypatch.setattr(highs_run.HighsRunner, "_outcome", fail)
+    spec = InstanceSpec(40, 4, 6, None, seed=8, time_limit_s=60)
+    scenario = load_scenario(write_instance(spec, tmp_path / spec.name))
+    result = solve(scenario)
+    summary = result.summary
+    assert summary["solver"]["termination"] == "error"
+    assert "HiGHS failed in its process: MemoryError('simulated')" in result.solver_log
+    assert summary["status"] in ("feasible", "error")
+    if summary["status"] == "feasible":
         assert result.costs["discounted_usd"].sum() == pytest.approx(summary["objective_usd"], rel=1e-6)
         _assert_plan_meets_the_contract(scenario, result)
