@@ -29,7 +29,7 @@ BOUND_EVERY_S = 0.5  # how often a child reports a changed bound
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a run ended with. `status` None: stopped by the parent at the deadline."""
+    """What a run ended with. `status` None: the run was stopped at the deadline, or failed (`error`)."""
 
     status: highspy.HighsModelStatus | None
     objective: float | None  # of the solution, when there is one
@@ -52,7 +52,7 @@ class HighsRunner:
         self.highs = highs
         self.stop_at = math.inf
         self._held: list[str] = []  # log lines HiGHS writes between runs (e.g. about an option)
-        self._emit = lambda kind, payload: self._held.append(payload)  # replaced during each run
+        self._emit = self._hold  # where callbacks send (kind, payload); replaced during each run
         self._stream = False  # whether plans and bounds are sent (only a child's are)
         self._bound_sent_at = -math.inf
         for interrupt in (highs.cbSimplexInterrupt, highs.cbIpmInterrupt, highs.cbMipInterrupt):
@@ -68,8 +68,11 @@ class HighsRunner:
             outcome = self._run_here(tee)
         else:
             outcome = self._run_in_child(kill_at, tee)
-        self._emit = lambda kind, payload: self._held.append(payload)
+        self._emit = self._hold
         return replace(outcome, log=held + outcome.log)
+
+    def _hold(self, kind: str, payload) -> None:
+        self._held.append(payload)  # between runs only log lines come
 
     def _check(self, event) -> None:
         # Set the flag both ways: HiGHS keeps it from an earlier interrupted run on this model.
