@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from optimizer.scenario import Scenario
 
 MODULES = (sites, lead_times, service, interconnection, power_limits, tariffs, carbon, objective)
+# Every result table a module can return (its RESULT_TABLES), in module order.
+RESULT_TABLES = tuple(name for module in MODULES for name in getattr(module, "RESULT_TABLES", ()))
 
 
 def build_model(scenario: Scenario) -> pyo.ConcreteModel:

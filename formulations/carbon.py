@@ -43,6 +43,9 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
         model.carbon_cap = pyo.Constraint(model.YEARS, rule=lambda m, t: sum(m.emissions_t[r, t] for r in m.REGIONS) <= cap)
 
 
+RESULT_TABLES = ("emissions",)  # the tables result_tables returns
+
+
 def result_tables(model: pyo.ConcreteModel, scenario) -> dict[str, pd.DataFrame]:
     """emissions.csv, when any emission rate is given."""
     if not applies(scenario):

@@ -125,6 +125,9 @@ def _costs(model: pyo.ConcreteModel, paths: pd.DataFrame, mwh_per_mw: float) -> 
                 add_cost(model, "curtailment", r, t, curtailed * mwh_per_mw * model.supply_mw[r, p, t])
 
 
+RESULT_TABLES = ("capacity_by_path",)  # the tables result_tables returns
+
+
 def result_tables(model: pyo.ConcreteModel, scenario) -> dict[str, pd.DataFrame]:
     """capacity_by_path.csv, when interconnection.csv is given."""
     if scenario.interconnection is None:

@@ -32,6 +32,9 @@ def _limits(model: pyo.ConcreteModel, table: pd.DataFrame | None, key: str, regi
     return index, constraint
 
 
+RESULT_TABLES = ("power_limits",)  # the tables result_tables returns
+
+
 def result_tables(model: pyo.ConcreteModel, scenario) -> dict[str, pd.DataFrame]:
     """power_limits.csv: every zone and pool limit with the firm grid MW the plan holds against it."""
     rows = [

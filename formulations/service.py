@@ -108,6 +108,9 @@ def _arc_block(model: pyo.ConcreteModel, scenario, arcs: pd.DataFrame) -> ArrayB
     return ArrayBlock(columns, lower, upper, matrix, coupling)
 
 
+RESULT_TABLES = ("service", "unserved")  # the tables result_tables returns
+
+
 def result_tables(model: pyo.ConcreteModel, scenario) -> dict[str, pd.DataFrame]:
     """service.csv and unserved.csv (non-zero rows); GPUs alongside MW where demand is stated in GPUs."""
     arcs = model.array_blocks["service"].solved_columns()

@@ -50,6 +50,9 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
                 add_cost(model, "opex", r, t, opex * model.capacity_mw[r, t])
 
 
+RESULT_TABLES = ("capacity",)  # the tables result_tables returns
+
+
 def result_tables(model: pyo.ConcreteModel, scenario) -> dict[str, pd.DataFrame]:
     """capacity.csv: IT MW added and in service per region and year; grid MW too where a PUE is set."""
     rows = [(r, t, solved(model.added_mw[r, t]), solved(model.capacity_mw[r, t])) for r in model.REGIONS for t in model.YEARS]

@@ -111,6 +111,9 @@ def _minimum_take_rule(model: pyo.ConcreteModel, tariff: pd.Series, region: str,
     return model.billed_mw[region, year] >= sum(floor) if floor else pyo.Constraint.Skip
 
 
+RESULT_TABLES = ("contracts", "upgrades")  # the tables result_tables returns
+
+
 def result_tables(model: pyo.ConcreteModel, scenario) -> dict[str, pd.DataFrame]:
     """contracts.csv (contracted, used and billed MW) and upgrades.csv (who pays), when the inputs call for them."""
     if not applies(scenario):

@@ -12,11 +12,10 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from formulations import RESULT_TABLES
 from optimizer.solve import ANALYSIS_TABLES, SolveResult
 
-TABLES = (
-    "capacity", "service", "unserved", "costs", "capacity_by_path", "contracts", "upgrades", "emissions", "power_limits",
-)
+TABLES = (*RESULT_TABLES, "costs")  # the model's result tables and the cost terms (optimizer.solve)
 EXPORTED_TABLES = (*TABLES, "sites", *ANALYSIS_TABLES)  # exported to results.xlsx and <name>.parquet
 # What-if files beside a variant's results (optimizer.whatif): removed with the rest when stale.
 START_FILE = "mip_start.json"

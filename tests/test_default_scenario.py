@@ -13,6 +13,7 @@ from conftest import REPO
 from formulations.lead_times import first_build_year
 from formulations.objective import discount_factor
 from optimizer import load_scenario
+from optimizer.outputs import TABLES
 
 
 VARIANTS = ("default", "pjm_causer_pays", "no_flexible_load", "gpu_gb200")
@@ -53,6 +54,13 @@ def test_default_has_the_promised_breadth(default_run):
     assert set(scenario.interconnection["kind"]) == {"queue", "flexible", "onsite", "colocation"}
     assert {"PJM", "ERCOT", "MISO", "SPP", "CAISO", "TVA", "Southeast", "West"} <= set(scenario.regions["zone_id"])
     assert scenario.config.years == list(range(2026, 2036))
+
+
+def test_every_result_table_is_declared_and_the_default_produces_them_all(default_run):
+    """outputs.TABLES (what is written and exported) comes from the modules' RESULT_TABLES: a table a
+    module returns without declaring it would be neither written nor removed when stale."""
+    _, result = default_run
+    assert set(result.tables) == set(TABLES)
 
 
 def test_default_solves_to_optimality(default_run):
