@@ -77,7 +77,7 @@ def run_batch(
 ) -> Tally:
     """Solve every run of `sweep` not yet in its store and record each as it finishes."""
     base = load_scenario(sweep.base).with_solver(threads=1)
-    stored = {} if force else store.stored_hashes(sweep.store)
+    stored = {} if force else store.stored_runs(sweep.store)  # name -> (input hash, status)
     tally = Tally()
     groups: dict[str, list[Run]] = {}  # input hash -> runs with those inputs, solved once
     scenarios: dict[str, Scenario] = {}
@@ -88,7 +88,9 @@ def run_batch(
             _record(sweep, [run], failed_result("invalid_input", str(err)), tally, console)
             continue
         digest = scenario.input_hash()
-        same = [name for name, stored_hash in stored.items() if stored_hash == digest]
+        same = [name for name, (stored_hash, _) in stored.items() if stored_hash == digest]
+        if same:
+            tally.failed += stored[same[0]][1] not in SOLUTION_STATUSES  # no solution then, none now
         if run.name in same:
             tally.skipped += 1
         elif same:
@@ -107,7 +109,7 @@ def _solve_groups(client, sweep, base_hash, groups, scenarios, stored, tally, co
     from distributed import wait
 
     futures = {}
-    start = next((store.start_of(sweep.store, n) for n, h in stored.items() if h == base_hash), None)
+    start = next((store.start_of(sweep.store, n) for n, (h, _) in stored.items() if h == base_hash), None)
     if base_hash in groups:  # solve the base first; its plan starts every variant
         base_future = client.submit(solve_inputs, scenarios[base_hash].files(), None, key=f"solve-{base_hash}")
         futures[base_future] = groups.pop(base_hash)

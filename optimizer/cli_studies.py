@@ -70,8 +70,9 @@ def batch(
 ) -> None:
     """Solve every run of a sweep in parallel on Dask (HiGHS threads=1 per solve) and record each,
     as it finishes, in the results store. Run it again after an interruption to finish the rest:
-    runs whose inputs are stored are skipped. Exit 0 when every run has a solution, 3 when some do
-    not (they are recorded with their status and message), 2 for an invalid sweep or base."""
+    runs whose inputs are stored are skipped. Exit 0 when every run has a solution (stored ones
+    included), 3 when some do not (they are recorded with their status and message), 2 for an
+    invalid sweep or base."""
     from optimizer.batch import run_batch
     from optimizer.sweep import read_sweep
 

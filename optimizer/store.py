@@ -126,14 +126,14 @@ def _all_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     return sorted(row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall())
 
 
-def stored_hashes(path: str | Path) -> dict[str, str]:
-    """name -> input hash of the recorded runs a re-run need not solve again: all but those that
-    ended in an error (a dead worker, a solver crash), which may not recur."""
+def stored_runs(path: str | Path) -> dict[str, tuple[str, str]]:
+    """name -> (input hash, status) of the recorded runs a re-run need not solve again: all but those
+    that ended in an error (a dead worker, a solver crash), which may not recur."""
     if not Path(path).exists():
         return {}
     with connect(path, read_only=True) as con:
-        rows = con.execute("SELECT name, input_hash FROM runs WHERE status <> 'error' AND input_hash IS NOT NULL")
-        return dict(rows.fetchall())
+        rows = con.execute("SELECT name, input_hash, status FROM runs WHERE status <> 'error' AND input_hash IS NOT NULL")
+        return {name: (digest, status) for name, digest, status in rows.fetchall()}
 
 
 def copy_run(path: str | Path, source: str, name: str, sweep: str, edits: list[str]) -> None:

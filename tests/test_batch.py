@@ -107,6 +107,7 @@ def test_batch_records_every_run_with_its_outcome(tmp_path):
 
     again = batch(sweep)
     assert "0 solved" in again.stdout and "7 already stored" in again.stdout
+    assert "2 without a solution" in again.stdout and again.returncode == 3  # tenfold (stored) and typo
     forced = batch(sweep, "--force")
     assert "6 solved" in forced.stdout
 
