@@ -144,8 +144,9 @@ def copy_run(path: str | Path, source: str, name: str, sweep: str, edits: list[s
         con.execute(
             "INSERT INTO runs SELECT ? AS name, ? AS sweep, input_hash, ? AS edits, status, "
             "'same inputs as run ' || name || '; its results are reused' AS message, objective_usd, best_bound_usd, "
-            "mip_gap, build_seconds, solve_seconds, warm_start, now() AS recorded_at, summary FROM runs WHERE name = ?",
-            [name, sweep, json.dumps(edits), source],
+            "mip_gap, build_seconds, solve_seconds, warm_start, now() AS recorded_at, "
+            "json_merge_patch(summary, ?)::VARCHAR AS summary FROM runs WHERE name = ?",  # its own edits, and whence
+            [name, sweep, json.dumps(edits), json.dumps({"edits": edits, "reused_from": source}), source],
         )
         for table in _result_tables(con):
             con.execute(f"INSERT INTO {table} SELECT * REPLACE (? AS run) FROM {table} WHERE run = ?", [name, source])

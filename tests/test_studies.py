@@ -174,6 +174,9 @@ def test_store_records_each_run_in_one_transaction(tiny, tmp_path, monkeypatch):
     alias = store.read_table(path, "runs", "alias").iloc[0]
     assert alias["objective_usd"] == pytest.approx(160) and "same inputs as run one" in alias["message"]
     assert len(store.read_table(path, "capacity", "alias")) == 4
+    summary = json.loads(alias["summary"])
+    assert summary["edits"] == ["x = 1"] and summary["reused_from"] == "one"
+    assert summary["objective_usd"] == pytest.approx(160)
     assert store.start_of(path, "alias") == result.integer_values
 
 
