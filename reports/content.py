@@ -109,6 +109,7 @@ def executive_summary(run: Run) -> list[str]:
         _largest(built, zones),
         _timeline(run),
         f"Capacity in service reaches {mw(by_year[last].sum())} in {last} against {mw(demand[last])} required.",
+        _gpus(run, last),
         _shortfall(run),
         _limits_sentence(run),
     ]
@@ -149,6 +150,14 @@ def _timeline(run: Run) -> str:
         for year, group in list(added.groupby("year"))[:3]
     ]
     return "Additions in the first years of building: " + "; ".join(parts) + "."
+
+
+def _gpus(run: Run, year: int) -> str:
+    gpus = run.gpus_by_year
+    if gpus is None:
+        return ""
+    served, demanded = gpus.at[year, "served"], gpus.at[year, "demanded"]
+    return f"Of the demand stated in GPUs, {served:,.0f} of {demanded:,.0f} GPUs are served in {year}."
 
 
 def _shortfall(run: Run) -> str:

@@ -53,6 +53,17 @@ class Run:
         return met.groupby("year")["mw"].sum().reindex(self.years, fill_value=0.0)
 
     @property
+    def gpus_by_year(self) -> pd.DataFrame | None:
+        """GPUs served and demanded per year, counting demand centres stated in GPUs (None if none is)."""
+        if "gpus" not in self.service:
+            return None
+        met = pd.concat([self.service[["year", "gpus"]], self.unserved.reindex(columns=["year", "gpus"])])
+        table = pd.DataFrame(
+            {"served": self.service.groupby("year")["gpus"].sum(), "demanded": met.groupby("year")["gpus"].sum()}
+        )
+        return table.reindex(self.years, fill_value=0.0)
+
+    @property
     def unserved_by_year(self) -> pd.Series:
         return self.unserved.groupby("year")["mw"].sum().reindex(self.years, fill_value=0.0)
 

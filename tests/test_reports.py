@@ -75,6 +75,17 @@ def test_executive_summary_names_the_shortfall_and_its_cause(run_dir):
     assert f"{waiting} of {len(regions)} regions cannot connect until after 2026" in html
 
 
+def test_executive_summary_gives_gpus_served_against_gpus_demanded(run_dir):
+    """The default states demand in GPUs: the summary's last-year counts are service.csv's GPUs and
+    those plus unserved.csv's."""
+    service, unserved = (pd.read_csv(run_dir / f"{name}.csv") for name in ("service", "unserved"))
+    last = service["year"].max()
+    served = service.loc[service["year"] == last, "gpus"].sum()
+    demanded = served + unserved.loc[unserved["year"] == last, "gpus"].sum()
+    assert served > 0
+    assert f"{served:,.0f} of {demanded:,.0f} GPUs are served in {last}" in (run_dir / "report.html").read_text()
+
+
 def test_limits_section_lists_the_binding_zone_limits(run_dir):
     limits = pd.read_csv(run_dir / "limits.csv")
     binding = limits[limits["binding"]]
