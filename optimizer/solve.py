@@ -175,6 +175,5 @@ def _costs(model) -> pd.DataFrame:
     for (component, region, year, discounted), expr in model.cost_terms.items():
         usd = pyo.value(expr)
         rows.append((component, region, year, usd, usd * term_weight(model, year, discounted)))
-    tables = [pd.DataFrame(rows, columns=COST_COLUMNS)] + [block.cost_terms() for block in model.array_blocks.values()]
-    costs = pd.concat([t for t in tables if len(t)], ignore_index=True) if any(len(t) for t in tables) else tables[0]
-    return costs
+    tables = [pd.DataFrame(rows, columns=COST_COLUMNS), *(block.cost_terms() for block in model.array_blocks.values())]
+    return pd.concat([t for t in tables if len(t)] or tables[:1], ignore_index=True)  # concat warns on empty tables
