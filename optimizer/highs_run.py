@@ -13,6 +13,7 @@ deadline (or where the system cannot fork), HiGHS runs in this process, stopped 
 
 from __future__ import annotations
 
+import ctypes
 import math
 import os
 import signal
@@ -25,6 +26,7 @@ import highspy
 import numpy as np
 
 BOUND_EVERY_S = 0.5  # how often a child reports a changed bound
+PR_SET_PDEATHSIG = 1  # Linux prctl option: signal this process when its parent dies
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ class HighsRunner:
 
     def _run_in_child(self, kill_at: float, tee: bool) -> Outcome:
         receive, send = Pipe(duplex=False)
+        parent = os.getpid()
         try:
             pid = os.fork()
         except OSError:  # no resources for a process: run here, stopped by the callbacks only
@@ -110,6 +113,7 @@ class HighsRunner:
             return self._run_here(tee)
         if pid == 0:  # the child: run, report, and leave without running the parent's cleanup
             receive.close()
+            _die_with(parent)
             self._emit, self._stream = lambda kind, payload: send.send((kind, payload)), True
             try:
                 highspy.Highs.resetThreadScheduler(False)  # the parent's HiGHS threads do not exist here
@@ -202,6 +206,17 @@ class _Inbox:
             self.lines.append("gridsite: HiGHS was still running at the deadline; stopped, best plan and bound kept\n")
         objective, _, values = self.plan if self.plan else (None, None, None)
         return Outcome(None, objective, self.bound, values, None, log="".join(self.lines), error=self.error)
+
+
+def _die_with(parent: int) -> None:
+    """In a child: be killed when the parent dies (e.g. a Dask worker is killed), not run on alone.
+    Linux's PR_SET_PDEATHSIG; elsewhere the child still ends at its own deadline."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (AttributeError, OSError):
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
 
 
 def _stop(pid: int) -> bool:

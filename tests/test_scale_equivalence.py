@@ -8,10 +8,16 @@ reach the same objective. The gridsite plan is also checked against the contract
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 from pyomo.contrib.solver.common.results import TerminationCondition
 
 from bench.baseline import solve_baseline
+from conftest import REPO
 from bench.generate import InstanceSpec, write_instance
 from formulations import build_model
 from optimizer import load_scenario, solve
@@ -119,3 +125,48 @@ def test_a_failure_in_highs_process_is_reported_with_the_plans_it_sent(tmp_path,
     if summary["status"] == "feasible":
         assert result.costs["discounted_usd"].sum() == pytest.approx(summary["objective_usd"], rel=1e-6)
         _assert_plan_meets_the_contract(scenario, result)
+
+
+SILENT_SOLVE = """
+import sys, time
+import highspy
+from optimizer import load_scenario, solve
+highspy.Highs.run = lambda self: time.sleep(60)  # a long phase that sends nothing, like a big presolve
+solve(load_scenario(sys.argv[1]))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_highs_process_does_not_outlive_a_killed_solve(tmp_path):
+    """A solve killed from outside (e.g. a Dask worker killed for memory) takes its HiGHS process with
+    it, even while HiGHS is in a phase that sends nothing (simulated), instead of leaving it to run to
+    the solve's deadline (60 s here; the test waits at most 30 s)."""
+    spec = InstanceSpec(20, 3, 4, None, seed=7, time_limit_s=60)
+    folder = write_instance(spec, tmp_path / spec.name)
+    solving = subprocess.Popen([sys.executable, "-c", SILENT_SOLVE, str(folder)], cwd=REPO)
+    child = _wait_for(lambda: _children(solving.pid), timeout_s=60)
+    assert child, "the solve started no HiGHS process"
+    solving.kill()
+    solving.wait()
+    assert _wait_for(lambda: not _alive(child[0]), timeout_s=30)
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def _alive(pid: int) -> bool:
+    """Running, not gone and not a zombie waiting to be reaped."""
+    status = Path(f"/proc/{pid}/status")
+    try:
+        return "\nState:\tZ" not in status.read_text()
+    except FileNotFoundError:
+        return False
+
+
+def _wait_for(check, timeout_s: float):
+    deadline = time.monotonic() + timeout_s
+    while not (result := check()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return result
