@@ -26,7 +26,8 @@ from formulations.values import solved
 
 def define_components(model: pyo.ConcreteModel, scenario) -> None:
     model.DEMANDS = pyo.Set(initialize=sorted(scenario.demand_mw["demand_id"].unique()), ordered=True)
-    arcs = service_arcs(scenario)
+    needs = demand_needs(scenario)
+    arcs = service_arcs(scenario, needs)
     regions = scenario.regions["region_id"].to_numpy()
     reachable = {(regions[r], t) for r, t in arcs[["region", "year"]].drop_duplicates().itertuples(index=False)}
     model.served_it_mw = pyo.Var(model.REGIONS, model.YEARS, within=pyo.NonNegativeReals)
@@ -41,15 +42,15 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
             for t in model.YEARS:
                 total = pyo.quicksum(model.unserved_mw[d, t] for d in model.DEMANDS)
                 add_cost(model, "unserved", NO_REGION, t, penalty * total)
-    model.array_blocks["service"] = _arc_block(model, scenario, arcs)
+    model.array_blocks["service"] = _arc_block(model, scenario, needs, arcs)
 
 
-def service_arcs(scenario) -> pd.DataFrame:
+def service_arcs(scenario, needs: pd.DataFrame) -> pd.DataFrame:
     """One row per service arc: demand_id, region_id (both categorical), year, usd_per_mw_year, and the
-    arc's demand row (`need`, a row of demand_needs) and region code (`region`, a row of regions.csv).
+    arc's demand row (`need`, a row of `needs`, see demand_needs) and region code (`region`, a row of
+    regions.csv).
 
     Worked on integer codes: there can be millions of arcs, and string keys cost seconds per pass."""
-    needs = demand_needs(scenario)
     regions = scenario.regions["region_id"].to_numpy()
     demands = needs["demand_id"].unique()
     if scenario.service_costs is None:
@@ -78,10 +79,9 @@ def demand_needs(scenario) -> pd.DataFrame:
     return demand[demand["mw"] > 0].reset_index(drop=True)
 
 
-def _arc_block(model: pyo.ConcreteModel, scenario, arcs: pd.DataFrame) -> ArrayBlock:
+def _arc_block(model: pyo.ConcreteModel, scenario, needs: pd.DataFrame, arcs: pd.DataFrame) -> ArrayBlock:
     """served_mw per arc. Rows: meet each demand (d,t) with mw > 0; then for each (r,t) an arc leaves,
     served_it_mw = the arcs leaving; then served_it_mw <= capacity_mw."""
-    needs = demand_needs(scenario)
     first_year, n_years = scenario.config.first_year, len(scenario.config.years)
     region_year = arcs["region"].to_numpy() * n_years + (arcs["year"].to_numpy() - first_year)
     leave_keys, leave_code = np.unique(region_year, return_inverse=True)
@@ -114,7 +114,8 @@ RESULT_TABLES = ("service", "unserved")  # the tables result_tables returns
 def result_tables(model: pyo.ConcreteModel, scenario) -> dict[str, pd.DataFrame]:
     """service.csv and unserved.csv (non-zero rows); GPUs alongside MW where demand is stated in GPUs."""
     arcs = model.array_blocks["service"].solved_columns()
-    service = arcs.loc[arcs["value"] > 0, ["demand_id", "region_id", "year", "value"]].rename(columns={"value": "mw"})
+    service = arcs.loc[arcs["value"] > 0, ["demand_id", "region_id", "year", "value"]]
+    service = service.rename(columns={"value": "mw"})
     service = service.astype({"demand_id": str, "region_id": str}).reset_index(drop=True)  # arcs' order: by year
     unserved_var = getattr(model, "unserved_mw", None)
     unserved = pd.DataFrame(

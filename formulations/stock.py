@@ -70,9 +70,8 @@ def fix_before(model: pyo.ConcreteModel, stock: Stock, first_build_year: Mapping
     """Fix what `stock` adds (MW and modules) to 0 in the years before each key's first build year."""
     added, count, modular = (getattr(model, name) for name in (stock.added, stock.count, stock.modular))
     for index, var in added.items():
-        *key, t = index
-        key = key[0] if len(key) == 1 else tuple(key)
-        if t < first_build_year[key]:
+        key = _key(index)
+        if index[-1] < first_build_year[key]:
             var.fix(0)
             if key in modular:
                 count[index].fix(0)

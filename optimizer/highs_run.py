@@ -91,16 +91,10 @@ class HighsRunner:
             self._emit("plan", (data.objective_function_value, data.mip_dual_bound, np.array(data.mip_solution)))
 
     def _run_here(self, tee: bool) -> Outcome:
-        lines = []
-
-        def collect(kind, payload):
-            lines.append(payload)
-            if tee:
-                sys.stdout.write(payload)
-
-        self._emit, self._stream = collect, False
+        inbox = _Inbox(tee)
+        self._emit, self._stream = lambda kind, payload: inbox.take((kind, payload)), False  # log lines only
         self.highs.run()
-        return replace(self._outcome(), log="".join(lines))
+        return replace(self._outcome(), log="".join(inbox.lines))
 
     def _run_in_child(self, kill_at: float, tee: bool) -> Outcome:
         receive, send = Pipe(duplex=False)

@@ -75,8 +75,9 @@ def _capacity_delta(capacity: pd.DataFrame) -> pd.DataFrame:
 def _online_vs_demand(runs: list[Run]) -> pd.DataFrame:
     table = mw_by_run(runs, LABELS).fillna(0.0).add_prefix("online_mw_")
     table["demand_mw"] = runs[1].demand_by_year
-    if all(run.gpus_by_year is not None for run in runs):
-        for run, label in zip(runs, LABELS):
-            table[f"gpus_served_{label}"] = run.gpus_by_year["served"]
-        table["gpus_demanded"] = runs[1].gpus_by_year["demanded"]
+    gpus = [run.gpus_by_year for run in runs]
+    if all(g is not None for g in gpus):
+        for g, label in zip(gpus, LABELS):
+            table[f"gpus_served_{label}"] = g["served"]
+        table["gpus_demanded"] = gpus[1]["demanded"]
     return table.fillna(0.0).rename_axis("year").reset_index()

@@ -61,6 +61,12 @@ def _assert_plan_meets_the_contract(scenario, result) -> None:
     assert set(zip(result.service["demand_id"], result.service["region_id"])) <= pairs
 
 
+def _assert_reported_plan_is_sound(scenario, result) -> None:
+    """A plan reported after an early stop: its costs sum to its objective and it meets the contract."""
+    assert result.costs["discounted_usd"].sum() == pytest.approx(result.summary["objective_usd"], rel=1e-6)
+    _assert_plan_meets_the_contract(scenario, result)
+
+
 def test_time_limit_returns_the_best_plan_with_its_proven_gap(tmp_path):
     """Stopped by the time limit, the best plan found is reported as feasible, with the gap HiGHS proved."""
     spec = InstanceSpec(150, 6, 15, None, seed=7, time_limit_s=1.0)
@@ -72,8 +78,7 @@ def test_time_limit_returns_the_best_plan_with_its_proven_gap(tmp_path):
     if summary["status"] == "feasible":
         assert summary["mip_gap"] == mip_gap(summary["objective_usd"], summary["best_bound_usd"])
         assert summary["best_bound_usd"] <= summary["objective_usd"]
-        assert result.costs["discounted_usd"].sum() == pytest.approx(summary["objective_usd"], rel=1e-6)
-        _assert_plan_meets_the_contract(scenario, result)
+        _assert_reported_plan_is_sound(scenario, result)
 
 
 def test_deadline_stops_highs_even_when_its_own_clock_would_not(tmp_path):
@@ -103,8 +108,7 @@ def test_a_run_that_does_not_stop_itself_is_stopped_at_the_deadline(tmp_path, mo
     assert summary["status"] in ("feasible", "time_limit_no_solution")
     if summary["status"] == "feasible":
         assert summary["best_bound_usd"] is None or summary["best_bound_usd"] <= summary["objective_usd"]
-        assert result.costs["discounted_usd"].sum() == pytest.approx(summary["objective_usd"], rel=1e-6)
-        _assert_plan_meets_the_contract(scenario, result)
+        _assert_reported_plan_is_sound(scenario, result)
 
 
 def test_a_failure_in_highs_process_is_reported_with_the_plans_it_sent(tmp_path, monkeypatch):
@@ -123,8 +127,7 @@ def test_a_failure_in_highs_process_is_reported_with_the_plans_it_sent(tmp_path,
     assert "HiGHS failed in its process: MemoryError('simulated')" in result.solver_log
     assert summary["status"] in ("feasible", "error")
     if summary["status"] == "feasible":
-        assert result.costs["discounted_usd"].sum() == pytest.approx(summary["objective_usd"], rel=1e-6)
-        _assert_plan_meets_the_contract(scenario, result)
+        _assert_reported_plan_is_sound(scenario, result)
 
 
 SILENT_SOLVE = """
