@@ -7,6 +7,9 @@ names earlier ones define (see docs/formulation.md for the full statement).
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import pyomo.environ as pyo
@@ -30,6 +33,23 @@ MODULES = (sites, lead_times, service, interconnection, power_limits, tariffs, c
 RESULT_TABLES = tuple(name for module in MODULES for name in getattr(module, "RESULT_TABLES", ()))
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector (as a `with` block or a decorator).
+
+    Building and compiling a model create hundreds of thousands of live objects, and the
+    collections they trigger free almost nothing: about a third of build time at 1,000 sites
+    (measured). Collection resumes afterwards, so the model is freed as before."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@gc_paused()
 def build_model(scenario: Scenario) -> pyo.ConcreteModel:
     """Build the Pyomo model of a validated scenario."""
     model = pyo.ConcreteModel(name=scenario.name)

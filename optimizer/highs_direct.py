@@ -23,6 +23,7 @@ from pyomo.common.tee import capture_output
 from pyomo.contrib.solver.common.results import Results, SolutionStatus, TerminationCondition
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from formulations import gc_paused
 from optimizer.highs_run import HighsRunner, Outcome, handback_margin
 
 # HiGHS model status -> Pyomo termination condition (the ones this model can reach).
@@ -39,6 +40,7 @@ TERMINATION = {
 class HighsModel:
     """A Pyomo model loaded into a highspy.Highs instance (columns in `self.columns` order)."""
 
+    @gc_paused()
     def __init__(self, model) -> None:
         with capture_output(capture_fd=True):  # HiGHS prints a banner when created
             self.highs = highspy.Highs()
