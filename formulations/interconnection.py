@@ -1,7 +1,7 @@
 """Interconnection paths: how and when each region's facility gets its power.
 
 Regions listed in interconnection.csv draw power through paths p (queue, flexible, onsite, colocation):
-    path_mw[r,p,t] = path_mw[r,p,t-1] + path_added_mw[r,p,t] <= max_mw[p];   path_added_mw = 0 before p's lead time
+    path_added_mw[r,p,t] = path_mw[r,p,t] - path_mw[r,p,t-1] >= 0;   path_mw <= max_mw[p];   path_mw = 0 before p's lead time
     supply_mw[r,p,t] <= path_mw[r,p,t];   sum_p supply_mw[r,p,t] = pue[r] * served_it_mw[r,t]
 A flexible path delivers (1 - curtailment_share) of its energy; headroom counts firm_share * path_mw (onsite: 0).
 Other regions draw pue[r] * served_it_mw[r,t] through one implicit grid connection of pue[r] * capacity_mw[r,t] (the core).
@@ -18,13 +18,11 @@ import pyomo.environ as pyo
 
 from formulations.lead_times import first_build_year
 from formulations.objective import add_cost
-from formulations.stock import Stock, add_stock, fix_before
+from formulations.stock import Stock, add_stock, added, fix_before
 from formulations.values import solved
 
 HOURS_PER_YEAR = 8760
-PATH_STOCK = Stock(
-    "path_mw", "path_added_mw", "path_modules_added", "MODULAR_PATHS", "path_accumulates", "path_in_modules"
-)
+PATH_STOCK = Stock("path_mw", "path_modules_added", "MODULAR_PATHS", "path_grows")
 
 
 @dataclass(frozen=True)
@@ -118,7 +116,7 @@ def _costs(model: pyo.ConcreteModel, paths: pd.DataFrame, mwh_per_mw: float) -> 
         curtailed = row["curtailment_share"] * row["curtailment_cost_usd_per_mwh"]
         for t in model.YEARS:
             if row["capex_usd_per_mw"]:
-                add_cost(model, component, r, t, row["capex_usd_per_mw"] * model.path_added_mw[r, p, t])
+                add_cost(model, component, r, t, row["capex_usd_per_mw"] * added(model, PATH_STOCK, (r, p, t)))
             if fuel:
                 add_cost(model, "onsite_generation", r, t, fuel * mwh_per_mw * model.supply_mw[r, p, t])
             if curtailed:
@@ -134,7 +132,7 @@ def result_tables(model: pyo.ConcreteModel, scenario) -> dict[str, pd.DataFrame]
         return {}
     kind = scenario.interconnection.set_index(["region_id", "path_id"])["kind"]
     rows = [
-        (r, p, kind[(r, p)], t, solved(model.path_added_mw[r, p, t]), solved(model.path_mw[r, p, t]), solved(model.supply_mw[r, p, t]))
+        (r, p, kind[(r, p)], t, solved(added(model, PATH_STOCK, (r, p, t))), solved(model.path_mw[r, p, t]), solved(model.supply_mw[r, p, t]))
         for r, p in model.PATHS
         for t in model.YEARS
     ]

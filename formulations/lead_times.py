@@ -1,6 +1,6 @@
 """Lead times: a region adds no capacity before its interconnection arrives.
 
-    added_mw[r,t] = modules_added[r,t] = 0  for t < first_year + ceil(lead_time_years[r])
+    capacity_mw[r,t] = modules_added[r,t] = 0  for t < first_year + ceil(lead_time_years[r])
 Applied as variable fixings, so it adds no rows. A fractional lead time rounds up to whole years.
 """
 

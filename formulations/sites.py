@@ -1,11 +1,12 @@
 """Sites and builds: where IT capacity can go, how it accumulates, and the grid power it needs.
 
-    capacity_mw[r,t] = capacity_mw[r,t-1] + added_mw[r,t]             (capacity_mw[r,first-1] = 0; IT MW)
+    added_mw[r,t] = capacity_mw[r,t] - capacity_mw[r,t-1] >= 0          (capacity_mw[r,first-1] = 0; IT MW)
     pue[r] * capacity_mw[r,last] <= max_mw[r] * open[r]               (grid MW; capacity never falls, so the last year suffices)
     added_mw[r,t] = module_mw[r] * modules_added[r,t], modules_added integer   (regions with a module size)
     Costs: fixed_cost_usd[r] * open[r] once (undiscounted); per year t, capex_usd_per_mw[r] * added_mw[r,t]
     and opex_usd_per_mw_year[r] * capacity_mw[r,t].
-Capacity, builds and modules are a stock (formulations/stock.py), like each interconnection path's MW.
+Capacity, builds and modules are a stock (formulations/stock.py), like each interconnection path's MW;
+added_mw is an expression of capacity_mw there.
 """
 
 from __future__ import annotations
@@ -14,12 +15,10 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from formulations.objective import add_cost
-from formulations.stock import Stock, add_stock
+from formulations.stock import Stock, add_stock, added
 from formulations.values import solved
 
-SITE_STOCK = Stock(
-    "capacity_mw", "added_mw", "modules_added", "MODULAR_REGIONS", "capacity_accumulates", "added_in_modules"
-)
+SITE_STOCK = Stock("capacity_mw", "modules_added", "MODULAR_REGIONS", "capacity_grows")
 
 
 def define_components(model: pyo.ConcreteModel, scenario) -> None:
@@ -45,7 +44,7 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
             add_cost(model, "fixed", r, first, fixed * model.open[r], discounted=False)
         for t in years:
             if capex:
-                add_cost(model, "capex", r, t, capex * model.added_mw[r, t])
+                add_cost(model, "capex", r, t, capex * added(model, SITE_STOCK, (r, t)))
             if opex:
                 add_cost(model, "opex", r, t, opex * model.capacity_mw[r, t])
 
@@ -55,7 +54,11 @@ RESULT_TABLES = ("capacity",)  # the tables result_tables returns
 
 def result_tables(model: pyo.ConcreteModel, scenario) -> dict[str, pd.DataFrame]:
     """capacity.csv: IT MW added and in service per region and year; grid MW too where a PUE is set."""
-    rows = [(r, t, solved(model.added_mw[r, t]), solved(model.capacity_mw[r, t])) for r in model.REGIONS for t in model.YEARS]
+    rows = [
+        (r, t, solved(added(model, SITE_STOCK, (r, t))), solved(model.capacity_mw[r, t]))
+        for r in model.REGIONS
+        for t in model.YEARS
+    ]
     capacity = pd.DataFrame(rows, columns=["region_id", "year", "added_mw", "capacity_mw"])
     if (scenario.regions["pue"] != 1).any():
         capacity["grid_mw"] = (capacity["capacity_mw"] * capacity["region_id"].map(model.pue)).round(6)
