@@ -17,7 +17,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from formulations.lead_times import first_build_year
-from formulations.objective import add_cost
+from formulations.objective import add_cost, scaled
 from formulations.stock import Stock, add_stock, added, fix_before
 from formulations.values import solved
 
@@ -116,7 +116,7 @@ def _costs(model: pyo.ConcreteModel, paths: pd.DataFrame, mwh_per_mw: float) -> 
         curtailed = row["curtailment_share"] * row["curtailment_cost_usd_per_mwh"]
         for t in model.YEARS:
             if row["capex_usd_per_mw"]:
-                add_cost(model, component, r, t, row["capex_usd_per_mw"] * added(model, PATH_STOCK, (r, p, t)))
+                add_cost(model, component, r, t, scaled(row["capex_usd_per_mw"], added(model, PATH_STOCK, (r, p, t))))
             if fuel:
                 add_cost(model, "onsite_generation", r, t, fuel * mwh_per_mw * model.supply_mw[r, p, t])
             if curtailed:

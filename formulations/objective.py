@@ -9,6 +9,7 @@ Array blocks (formulations/arrays.py) carry yearly costs per column; their weigh
 from __future__ import annotations
 
 import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression
 
 NO_REGION = ""  # region key of costs that belong to no region (e.g. unserved demand)
 
@@ -25,6 +26,16 @@ def add_cost(model: pyo.ConcreteModel, component: str, region: str, year: int, u
     model.cost_terms[key] = model.cost_terms[key] + usd if key in model.cost_terms else usd
 
 
+def scaled(factor: float, usd):
+    """factor * usd, with the factor folded into each term of a linear sum.
+
+    Pyomo keeps factor * (a + b) as a product node, which its compiler walks several times slower
+    than a flat sum (measured: about 1 s per 90k cost terms at 3,000 sites)."""
+    if isinstance(usd, LinearExpression):
+        return LinearExpression([factor * term for term in usd.args])
+    return factor * usd
+
+
 def term_weight(model: pyo.ConcreteModel, year: int, discounted: bool) -> float:
     return pyo.value(model.discount_factor[year]) if discounted else 1.0
 
@@ -37,6 +48,6 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
         block.objective = block.columns["usd"].to_numpy(float) * block.columns["year"].map(factor).to_numpy(float)
     model.total_cost = pyo.Objective(
         expr=pyo.quicksum(
-            (factor[t] if discounted else 1.0) * usd for (_, _, t, discounted), usd in model.cost_terms.items()
+            scaled(factor[t] if discounted else 1.0, usd) for (_, _, t, discounted), usd in model.cost_terms.items()
         )
     )

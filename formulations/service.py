@@ -20,7 +20,7 @@ import scipy.sparse
 
 from formulations.arrays import ArrayBlock
 from formulations.lead_times import first_build_year
-from formulations.objective import NO_REGION, add_cost
+from formulations.objective import NO_REGION, add_cost, scaled
 from formulations.values import solved
 
 
@@ -41,7 +41,7 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
         if penalty:
             for t in model.YEARS:
                 total = pyo.quicksum(model.unserved_mw[d, t] for d in model.DEMANDS)
-                add_cost(model, "unserved", NO_REGION, t, penalty * total)
+                add_cost(model, "unserved", NO_REGION, t, scaled(penalty, total))
     model.array_blocks["service"] = _arc_block(model, scenario, needs, arcs)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pandas as pd
 import pyomo.environ as pyo
 
-from formulations.objective import add_cost
+from formulations.objective import add_cost, scaled
 from formulations.stock import Stock, add_stock, added
 from formulations.values import solved
 
@@ -44,7 +44,7 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
             add_cost(model, "fixed", r, first, fixed * model.open[r], discounted=False)
         for t in years:
             if capex:
-                add_cost(model, "capex", r, t, capex * added(model, SITE_STOCK, (r, t)))
+                add_cost(model, "capex", r, t, scaled(capex, added(model, SITE_STOCK, (r, t))))
             if opex:
                 add_cost(model, "opex", r, t, opex * model.capacity_mw[r, t])
 

@@ -18,7 +18,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from formulations.interconnection import mwh_per_mw_year
-from formulations.objective import add_cost
+from formulations.objective import add_cost, scaled
 from formulations.values import solved
 
 TARIFF_DEFAULTS = {
@@ -85,7 +85,7 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
             add_cost(model, "demand_charge", r, t, rate[0] * model.used_mw[r, t] if rate[0] else 0)
             add_cost(model, "capacity_charge", r, t, rate[1] * model.used_mw[r, t] if rate[1] else 0)
             if r in bound_by_contract:
-                add_cost(model, "min_take_shortfall", r, t, sum(rate) * (model.billed_mw[r, t] - model.used_mw[r, t]))
+                add_cost(model, "min_take_shortfall", r, t, scaled(sum(rate), model.billed_mw[r, t] - model.used_mw[r, t]))
             share = tariff["data_center_upgrade_share"]
             if tariff["upgrade_cost_usd_per_mw"] and share:
                 add_cost(model, "upgrade", r, t, share * tariff["upgrade_cost_usd_per_mw"] * model.new_contract_mw[r, t])
