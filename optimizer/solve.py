@@ -15,7 +15,7 @@ import pyomo.environ as pyo
 from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
 
-from formulations import MODULES, build_model
+from formulations import MODULES, build_model, gc_paused
 from formulations.objective import term_weight
 from optimizer.diagnose import explain_infeasibility
 from optimizer.highs_direct import HighsModel
@@ -52,6 +52,7 @@ class SolveResult:
     costs = property(lambda self: self.table("costs"))
 
 
+@gc_paused()  # whole solve: the one collection afterwards also frees the model (see gc_paused)
 def solve(scenario: Scenario, *, tee: bool = False, start: Mapping[str, float] | None = None) -> SolveResult:
     """Build and solve the scenario with HiGHS; never raises for solver outcomes.
 
