@@ -1,4 +1,5 @@
-"""The reductions in gridsite (sparse service arcs, lead times as fixings) keep the contract's optimum.
+"""The reductions in gridsite (sparse service arcs, lead times as fixings, one row per stock and year,
+a flat objective) keep the contract's optimum.
 
 On seeded instances from `bench.generate` (with and without a latency radius, modules, with and
 without an unserved penalty), gridsite and the plain baseline model (`bench.baseline`, written
@@ -8,6 +9,7 @@ reach the same objective. The gridsite plan is also checked against the contract
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 import time
@@ -19,7 +21,7 @@ from pyomo.contrib.solver.common.results import TerminationCondition
 from bench.baseline import solve_baseline
 from conftest import REPO
 from bench.generate import InstanceSpec, write_instance
-from formulations import build_model
+from formulations import build_model, gc_paused
 from optimizer import load_scenario, solve
 from optimizer import highs_direct, highs_run
 from optimizer.highs_direct import HighsModel
@@ -173,3 +175,15 @@ def _wait_for(check, timeout_s: float):
     while not (result := check()) and time.monotonic() < deadline:
         time.sleep(0.1)
     return result
+
+
+def test_garbage_collection_resumes_after_a_solve_unless_the_caller_paused_it(tmp_path):
+    """A solve pauses Python's garbage collector and resumes it, also when an inner pause ends first."""
+    spec = InstanceSpec(10, 3, 3, None, seed=8)
+    scenario = load_scenario(write_instance(spec, tmp_path / spec.name))
+    assert gc.isenabled()
+    assert solve(scenario).has_solution and gc.isenabled()
+    with gc_paused():
+        solve(scenario)
+        assert not gc.isenabled()  # the caller's pause outlasts the solve's own
+    assert gc.isenabled()
