@@ -17,6 +17,8 @@ import pandas as pd
 import pyomo.environ as pyo
 import scipy.sparse
 
+from formulations.values import cleaned
+
 # Columns a block's `columns` table must have; other columns describe the element (e.g. demand_id).
 COLUMN_FIELDS = ("lower", "upper", "usd", "component", "region_id", "year")
 
@@ -40,8 +42,7 @@ class ArrayBlock:
 
     def solved_columns(self) -> pd.DataFrame:
         """The columns table with the solution as `value` (round-off below 1e-6 cleared)."""
-        values = np.round(self.values, 6)
-        return self.columns.assign(value=np.where(np.abs(values) < 1e-6, 0.0, values))
+        return self.columns.assign(value=cleaned(self.values))
 
     def cost_terms(self) -> pd.DataFrame:
         """component, region_id, year, usd, discounted_usd summed per cost key, for keys with a priced

@@ -18,8 +18,8 @@ import pyomo.environ as pyo
 
 from formulations.lead_times import first_build_year
 from formulations.objective import add_cost, scaled
-from formulations.stock import Stock, add_stock, added, fix_before
-from formulations.values import solved
+from formulations.stock import Stock, add_stock, added, fix_before, stock_table
+from formulations.values import cleaned
 
 HOURS_PER_YEAR = 8760
 PATH_STOCK = Stock("path_mw", "path_modules_added", "MODULAR_PATHS", "path_grows")
@@ -131,10 +131,7 @@ def result_tables(model: pyo.ConcreteModel, scenario) -> dict[str, pd.DataFrame]
     if scenario.interconnection is None:
         return {}
     kind = scenario.interconnection.set_index(["region_id", "path_id"])["kind"]
-    rows = [
-        (r, p, kind[(r, p)], t, solved(added(model, PATH_STOCK, (r, p, t))), solved(model.path_mw[r, p, t]), solved(model.supply_mw[r, p, t]))
-        for r, p in model.PATHS
-        for t in model.YEARS
-    ]
-    columns = ["region_id", "path_id", "kind", "year", "added_mw", "capacity_mw", "supply_mw"]
-    return {"capacity_by_path": pd.DataFrame(rows, columns=columns)}
+    table = stock_table(model, PATH_STOCK, ["region_id", "path_id"])
+    table.insert(2, "kind", [kind[key] for key in zip(table["region_id"], table["path_id"])])
+    supply = [model.supply_mw[r, p, t].value for r, p, t in zip(table["region_id"], table["path_id"], table["year"])]
+    return {"capacity_by_path": table.assign(supply_mw=cleaned(supply))}

@@ -36,10 +36,6 @@ def scaled(factor: float, usd):
     return factor * usd
 
 
-def term_weight(model: pyo.ConcreteModel, year: int, discounted: bool) -> float:
-    return pyo.value(model.discount_factor[year]) if discounted else 1.0
-
-
 def define_components(model: pyo.ConcreteModel, scenario) -> None:
     config = scenario.config
     factor = {t: discount_factor(config.discount_rate, config.first_year, t) for t in model.YEARS}

@@ -15,8 +15,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from formulations.objective import add_cost, scaled
-from formulations.stock import Stock, add_stock, added
-from formulations.values import solved
+from formulations.stock import Stock, add_stock, added, stock_table
 
 SITE_STOCK = Stock("capacity_mw", "modules_added", "MODULAR_REGIONS", "capacity_grows")
 
@@ -54,12 +53,7 @@ RESULT_TABLES = ("capacity",)  # the tables result_tables returns
 
 def result_tables(model: pyo.ConcreteModel, scenario) -> dict[str, pd.DataFrame]:
     """capacity.csv: IT MW added and in service per region and year; grid MW too where a PUE is set."""
-    rows = [
-        (r, t, solved(added(model, SITE_STOCK, (r, t))), solved(model.capacity_mw[r, t]))
-        for r in model.REGIONS
-        for t in model.YEARS
-    ]
-    capacity = pd.DataFrame(rows, columns=["region_id", "year", "added_mw", "capacity_mw"])
+    capacity = stock_table(model, SITE_STOCK, ["region_id"])
     if (scenario.regions["pue"] != 1).any():
         capacity["grid_mw"] = (capacity["capacity_mw"] * capacity["region_id"].map(model.pue)).round(6)
     return {"capacity": capacity}

@@ -14,7 +14,10 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import pandas as pd
 import pyomo.environ as pyo
+
+from formulations.values import cleaned
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,15 @@ def added(model: pyo.ConcreteModel, stock: Stock, index: tuple):
     """MW added to `stock` at index (key..., year): an expression of its levels."""
     level = getattr(model, stock.level)
     return level[index] - level[_before(index)] if index[-1] > model.YEARS.first() else level[index]
+
+
+def stock_table(model: pyo.ConcreteModel, stock: Stock, key_columns: list[str]) -> pd.DataFrame:
+    """Per key and year of a solved model: MW added and in service (`added_mw`, `capacity_mw`)."""
+    level = getattr(model, stock.level)
+    table = pd.DataFrame([(*index, var.value) for index, var in level.items()], columns=[*key_columns, "year", "mw"])
+    mw = table.pop("mw").fillna(0.0)
+    before = mw.groupby([table[c] for c in key_columns], sort=False).shift(fill_value=0.0)  # years ascend per key
+    return table.assign(added_mw=cleaned(mw - before), capacity_mw=cleaned(mw))
 
 
 def fix_before(model: pyo.ConcreteModel, stock: Stock, first_build_year: Mapping) -> None:

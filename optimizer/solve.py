@@ -16,7 +16,6 @@ from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondi
 from pyomo.contrib.solver.solvers.highs import Highs
 
 from formulations import MODULES, build_model, gc_paused
-from formulations.objective import term_weight
 from optimizer.diagnose import explain_infeasibility
 from optimizer.highs_direct import HighsModel
 from optimizer.scenario import Scenario, SolverSettings
@@ -172,9 +171,10 @@ def _tables(model, scenario: Scenario) -> dict[str, pd.DataFrame]:
 
 def _costs(model) -> pd.DataFrame:
     """Every recorded cost term: undiscounted and as weighted in the objective (one-off terms unweighted)."""
+    factor = {year: pyo.value(model.discount_factor[year]) for year in model.YEARS}
     rows = []
     for (component, region, year, discounted), expr in model.cost_terms.items():
         usd = pyo.value(expr)
-        rows.append((component, region, year, usd, usd * term_weight(model, year, discounted)))
+        rows.append((component, region, year, usd, usd * factor[year] if discounted else usd))
     tables = [pd.DataFrame(rows, columns=COST_COLUMNS), *(block.cost_terms() for block in model.array_blocks.values())]
     return pd.concat([t for t in tables if len(t)] or tables[:1], ignore_index=True)  # concat warns on empty tables
