@@ -39,9 +39,9 @@ def gc_paused() -> Iterator[None]:
 
     Building and compiling a model create hundreds of thousands of live objects, and the
     collections they trigger free almost nothing: about a third of build time at 1,000 sites
-    (measured). The objects made meanwhile are examined once, at the first collection after the
-    pause (about 0.5 s at 3,000 sites): so `optimizer.solve` pauses for the whole solve, and that
-    collection then also frees the model."""
+    (measured). The objects made meanwhile are examined by the first collections after the pause
+    (about 0.5 s at 3,000 sites), once per pause: `optimizer.solve` pauses over build and hand-off
+    together. With a time limit that work overlaps HiGHS, which then runs in a child process."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

@@ -11,7 +11,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from formulations.interconnection import mwh_per_mw_year
-from formulations.objective import add_cost
+from formulations.objective import add_cost, scaled
 from formulations.values import solved
 
 
@@ -38,7 +38,7 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
     if price:
         for r in model.REGIONS:
             for t in model.YEARS:
-                add_cost(model, "carbon", r, t, price * model.emissions_t[r, t])
+                add_cost(model, "carbon", r, t, scaled(price, model.emissions_t[r, t]))
     if cap is not None:
         model.carbon_cap = pyo.Constraint(model.YEARS, rule=lambda m, t: sum(m.emissions_t[r, t] for r in m.REGIONS) <= cap)
 

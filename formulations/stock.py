@@ -3,7 +3,8 @@
     added[k,t] = level[k,t] - level[k,t-1] >= 0                 (level[k,first-1] = 0; level in [0, upper[k]])
     added[k,t] = module_mw[k] * count[k,t], count integer       (keys with a module size; replaces the row above)
     level[k,t] = count[k,t] = 0 for t before k's first build year   (fixings: a lead time adds no rows)
-`added` is an expression, not a variable: one row per key and year, the fewest the math needs.
+`added` is an expression, not a variable: at most one row per key and year (none for added >= 0 in
+the first year, where the level's bound says it).
 Sites keep IT capacity per region this way (formulations/sites.py, lead_times.py), interconnection
 the MW of each path (formulations/interconnection.py). A key k is a region or a (region, path) pair.
 """

@@ -82,13 +82,13 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
                 price = tariff["energy_price_usd_per_mwh"] if price is None else price
                 if draw.utility and price:
                     add_cost(model, "energy", r, t, price * mwh_per_mw * draw.delivered_share * draw.mw[t])
-            add_cost(model, "demand_charge", r, t, rate[0] * model.used_mw[r, t] if rate[0] else 0)
-            add_cost(model, "capacity_charge", r, t, rate[1] * model.used_mw[r, t] if rate[1] else 0)
+            add_cost(model, "demand_charge", r, t, scaled(rate[0], model.used_mw[r, t]))
+            add_cost(model, "capacity_charge", r, t, scaled(rate[1], model.used_mw[r, t]))
             if r in bound_by_contract:
                 add_cost(model, "min_take_shortfall", r, t, scaled(sum(rate), model.billed_mw[r, t] - model.used_mw[r, t]))
             share = tariff["data_center_upgrade_share"]
             if tariff["upgrade_cost_usd_per_mw"] and share:
-                add_cost(model, "upgrade", r, t, share * tariff["upgrade_cost_usd_per_mw"] * model.new_contract_mw[r, t])
+                add_cost(model, "upgrade", r, t, scaled(share * tariff["upgrade_cost_usd_per_mw"], model.new_contract_mw[r, t]))
 
 
 def _tariffs(scenario, regions) -> pd.DataFrame:

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import numpy as np
 import pyomo.environ as pyo
 
-
-def cleaned(values: Iterable[float | None]) -> np.ndarray:
-    """Solution values cleaned of solver round-off (values are MW, t or USD; None, no value, is 0)."""
-    values = np.round(np.nan_to_num(np.asarray(list(values), dtype=float)), 6)
-    return np.where(np.abs(values) < 1e-6, 0.0, values)
+ROUND_OFF = 1e-6  # smaller values are solver round-off (values are MW, t or USD)
 
 
 def solved(component) -> float:
-    """Value of a variable or expression, cleaned like `cleaned`."""
-    return float(cleaned([pyo.value(component, exception=False)])[0])
+    """Value of a variable or expression, 0 below ROUND_OFF, else to 6 decimals (no value: 0)."""
+    value = pyo.value(component, exception=False) or 0.0
+    return 0.0 if abs(value) < ROUND_OFF else round(value, 6)
+
+
+def cleaned(values) -> np.ndarray:
+    """`solved` for an array (or list, or Series) of values."""
+    values = np.nan_to_num(np.asarray(values, dtype=float))  # None (no value) -> nan -> 0
+    return np.where(np.abs(values) < ROUND_OFF, 0.0, np.round(values, 6))
