@@ -28,8 +28,8 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
     model.DEMANDS = pyo.Set(initialize=sorted(scenario.demand_mw["demand_id"].unique()), ordered=True)
     needs = demand_needs(scenario)
     arcs = service_arcs(scenario, needs)
-    regions = scenario.regions["region_id"].to_numpy()
-    reachable = {(regions[r], t) for r, t in arcs[["region", "year"]].drop_duplicates().itertuples(index=False)}
+    leaving, leave_code = _leaving(scenario, arcs)
+    reachable = set(leaving)
     model.served_it_mw = pyo.Var(model.REGIONS, model.YEARS, within=pyo.NonNegativeReals)
     for r, t in model.served_it_mw:
         if (r, t) not in reachable:
@@ -42,7 +42,7 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
             for t in model.YEARS:
                 total = pyo.quicksum(model.unserved_mw[d, t] for d in model.DEMANDS)
                 add_cost(model, "unserved", NO_REGION, t, scaled(penalty, total))
-    model.array_blocks["service"] = _arc_block(model, scenario, needs, arcs)
+    model.array_blocks["service"] = _arc_block(model, needs, arcs, leaving, leave_code)
 
 
 def service_arcs(scenario, needs: pd.DataFrame) -> pd.DataFrame:
@@ -79,22 +79,26 @@ def demand_needs(scenario) -> pd.DataFrame:
     return demand[demand["mw"] > 0].reset_index(drop=True)
 
 
-def _arc_block(model: pyo.ConcreteModel, scenario, needs: pd.DataFrame, arcs: pd.DataFrame) -> ArrayBlock:
-    """served_mw per arc. Rows: meet each demand (d,t) with mw > 0; then for each (r,t) an arc leaves,
-    served_it_mw = the arcs leaving; then served_it_mw <= capacity_mw."""
+def _leaving(scenario, arcs: pd.DataFrame) -> tuple[list[tuple[str, int]], np.ndarray]:
+    """The (region, year) pairs some arc leaves, in order, and each arc's position among them."""
     first_year, n_years = scenario.config.first_year, len(scenario.config.years)
     region_year = arcs["region"].to_numpy() * n_years + (arcs["year"].to_numpy() - first_year)
-    leave_keys, leave_code = np.unique(region_year, return_inverse=True)
-    n_arcs, n_need, n_leave = len(arcs), len(needs), len(leave_keys)
+    keys, code = np.unique(region_year, return_inverse=True)
+    regions = scenario.regions["region_id"].to_numpy()
+    return [(regions[key // n_years], first_year + key % n_years) for key in keys.tolist()], code
+
+
+def _arc_block(model: pyo.ConcreteModel, needs: pd.DataFrame, arcs: pd.DataFrame, leaving, leave_code) -> ArrayBlock:
+    """served_mw per arc. Rows: meet each demand (d,t) with mw > 0; then for each (r,t) an arc leaves
+    (`leaving`, see _leaving), served_it_mw = the arcs leaving; then served_it_mw <= capacity_mw."""
+    n_arcs, n_need, n_leave = len(arcs), len(needs), len(leaving)
     arc = np.arange(n_arcs)
     rows = np.concatenate([arcs["need"].to_numpy(), n_need + leave_code])
     matrix = scipy.sparse.csr_matrix(  # the capacity rows hold no arc
         (np.ones(2 * n_arcs), (rows, np.concatenate([arc, arc]))), shape=(n_need + 2 * n_leave, n_arcs)
     )
-    regions = scenario.regions["region_id"].to_numpy()
     coupling = []
-    for i, key in enumerate(leave_keys.tolist()):
-        r, t = regions[key // n_years], first_year + key % n_years
+    for i, (r, t) in enumerate(leaving):
         leave, capacity = n_need + i, n_need + n_leave + i
         served_it = model.served_it_mw[r, t]
         coupling += [(leave, served_it, -1.0), (capacity, served_it, 1.0), (capacity, model.capacity_mw[r, t], -1.0)]
