@@ -49,19 +49,20 @@ class Run:
     def demand_by_year(self) -> pd.Series:
         """Required MW per year. Demand rows are equalities (served + unserved = demand), so the
         result tables give demand exactly without the inputs."""
-        met = pd.concat([self.service[["year", "mw"]], self.unserved[["year", "mw"]]])
-        return met.groupby("year")["mw"].sum().reindex(self.years, fill_value=0.0)
+        return self._demanded_by_year("mw")
 
     @property
     def gpus_by_year(self) -> pd.DataFrame | None:
         """GPUs served and demanded per year, counting demand centres stated in GPUs (None if none is)."""
         if "gpus" not in self.service:
             return None
-        met = pd.concat([self.service[["year", "gpus"]], self.unserved.reindex(columns=["year", "gpus"])])
-        table = pd.DataFrame(
-            {"served": self.service.groupby("year")["gpus"].sum(), "demanded": met.groupby("year")["gpus"].sum()}
-        )
-        return table.reindex(self.years, fill_value=0.0)
+        served = self.service.groupby("year")["gpus"].sum().reindex(self.years, fill_value=0.0)
+        return pd.DataFrame({"served": served, "demanded": self._demanded_by_year("gpus")})
+
+    def _demanded_by_year(self, column: str) -> pd.Series:
+        """Served plus unserved `column` (mw or gpus) per year: what the demand rows require."""
+        met = pd.concat([self.service[["year", column]], self.unserved.reindex(columns=["year", column])])
+        return met.groupby("year")[column].sum().reindex(self.years, fill_value=0.0)
 
     @property
     def unserved_by_year(self) -> pd.Series:
