@@ -146,7 +146,8 @@ def _follow(pid: int, receive, kill_at: float, tee: bool) -> Outcome:
                 break
             inbox.take(receive.recv())
         if inbox.waiting:  # the deadline: stop the child, then read what it had already sent
-            stopped = _stop(pid)
+            _stop(pid)
+            stopped = True
             while inbox.waiting and receive.poll(0):
                 inbox.take(receive.recv())
     except (EOFError, OSError):  # the pipe closed: the child ended, or a message was cut by the stop
@@ -213,12 +214,11 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-def _stop(pid: int) -> bool:
+def _stop(pid: int) -> None:
     try:
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:  # it has just ended by itself
         pass
-    return True
 
 
 def _reap(pid: int) -> None:
