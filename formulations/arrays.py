@@ -54,3 +54,14 @@ class ArrayBlock:
         )
         terms = terms.groupby(["component", "region_id", "year"], as_index=False, sort=False, observed=True).sum()
         return terms.astype({"region_id": str})  # regions may be keyed by category
+
+
+def rows_only(lower: list[float], upper: list[float], coupling: list[tuple[int, pyo.Var, float]]) -> ArrayBlock:
+    """A block of rows on Pyomo variables alone: `lower <= sum of coupling terms <= upper` per row."""
+    return ArrayBlock(
+        pd.DataFrame(columns=list(COLUMN_FIELDS)),
+        np.asarray(lower, dtype=float),
+        np.asarray(upper, dtype=float),
+        scipy.sparse.csr_matrix((len(lower), 0)),
+        coupling,
+    )
