@@ -16,9 +16,10 @@ from dataclasses import dataclass
 import pandas as pd
 import pyomo.environ as pyo
 
+from formulations.arrays import Prices
 from formulations.lead_times import first_build_year
-from formulations.objective import add_cost, scaled
-from formulations.stock import Stock, add_stock, added, fix_before, stock_table
+from formulations.objective import add_cost
+from formulations.stock import Stock, add_stock, additions, fix_before, stock_table
 from formulations.values import cleaned
 
 HOURS_PER_YEAR = 8760
@@ -110,17 +111,22 @@ def _region_power(model: pyo.ConcreteModel, paths: pd.DataFrame, paths_of: dict)
 
 
 def _costs(model: pyo.ConcreteModel, paths: pd.DataFrame, mwh_per_mw: float) -> None:
-    for (r, p), row in paths.iterrows():
+    """Capex on each path's MW added (an array block of costs on path_mw, as for sites), onsite fuel
+    and curtailment on its supply."""
+    prices = Prices()
+    for (r, p, t), terms in additions(model, model.path_mw):
+        row = paths.loc[(r, p)]
         component = "onsite_generation" if row["kind"] == "onsite" else "interconnection"
         fuel = row["energy_price_usd_per_mwh"] if row["kind"] == "onsite" and pd.notna(row["energy_price_usd_per_mwh"]) else 0.0
         curtailed = row["curtailment_share"] * row["curtailment_cost_usd_per_mwh"]
-        for t in model.YEARS:
-            if row["capex_usd_per_mw"]:
-                add_cost(model, component, r, t, scaled(row["capex_usd_per_mw"], added(model, PATH_STOCK, (r, p, t))))
-            if fuel:
-                add_cost(model, "onsite_generation", r, t, fuel * mwh_per_mw * model.supply_mw[r, p, t])
-            if curtailed:
-                add_cost(model, "curtailment", r, t, curtailed * mwh_per_mw * model.supply_mw[r, p, t])
+        if row["capex_usd_per_mw"]:
+            for var, coef in terms:
+                prices.add(var, row["capex_usd_per_mw"] * coef, component, r, t)
+        if fuel:
+            add_cost(model, "onsite_generation", r, t, fuel * mwh_per_mw * model.supply_mw[r, p, t])
+        if curtailed:
+            add_cost(model, "curtailment", r, t, curtailed * mwh_per_mw * model.supply_mw[r, p, t])
+    model.array_blocks["path_costs"] = prices.block()
 
 
 RESULT_TABLES = ("capacity_by_path",)  # the tables result_tables returns

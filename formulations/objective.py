@@ -3,11 +3,14 @@
     minimise  sum over terms (component, region, year) of w * cost,
               w = d_t = (1 + discount_rate)^-(t - first_year) for yearly terms, w = 1 for one-off terms
 Modules record terms with `add_cost`; results report each term, so costs.csv sums to the objective.
-Array blocks (formulations/arrays.py) carry yearly costs per column; their weights d_t are set here too.
+Array blocks (formulations/arrays.py) carry yearly costs per column and on Pyomo variables; their
+weights d_t are set here too.
 """
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
@@ -40,12 +43,18 @@ def scaled(factor: float, usd):
     return factor * usd
 
 
+def _discounted(table: pd.DataFrame, factor: dict) -> np.ndarray:
+    """A table's yearly `usd` per unit, weighted by its year's discount factor."""
+    return table["usd"].to_numpy(float) * table["year"].map(factor).to_numpy(float)
+
+
 def define_components(model: pyo.ConcreteModel, scenario) -> None:
     config = scenario.config
     factor = {t: discount_factor(config.discount_rate, config.first_year, t) for t in model.YEARS}
     model.discount_factor = pyo.Param(model.YEARS, initialize=factor)
     for block in model.array_blocks.values():
-        block.objective = block.columns["usd"].to_numpy(float) * block.columns["year"].map(factor).to_numpy(float)
+        block.objective = _discounted(block.columns, factor)
+        block.priced_objective = _discounted(block.priced, factor)
     model.total_cost = pyo.Objective(
         expr=pyo.quicksum(
             scaled(factor[t] if discounted else 1.0, usd) for (_, _, t, discounted), usd in model.cost_terms.items()

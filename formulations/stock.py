@@ -3,7 +3,7 @@
     added[k,t] = level[k,t] - level[k,t-1] >= 0                 (level[k,first-1] = 0; level in [0, upper[k]])
     added[k,t] = module_mw[k] * count[k,t], count integer       (keys with a module size; replaces the row above)
     level[k,t] = count[k,t] = 0 for t before k's first build year   (fixings: a lead time adds no rows)
-`added` is an expression, not a variable: at most one row per key and year (none for added >= 0 in
+`added` is not a variable but the difference of two levels (`additions`): at most one row per key and year (none for added >= 0 in
 the first year, where the level's bound says it), kept as an array block (formulations/arrays.py).
 Sites keep IT capacity per region this way (formulations/sites.py, lead_times.py), interconnection
 the MW of each path (formulations/interconnection.py). A key k is a region or a (region, path) pair.
@@ -12,7 +12,7 @@ the MW of each path (formulations/interconnection.py). A key k is a region or a 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -58,17 +58,14 @@ def _grows_rows(model: pyo.ConcreteModel, level: pyo.Var, count: pyo.Var, module
     """The rows `added >= 0` (none in the first year, where the level's bound says it) and
     `added = module_mw * count`, as an array block on the stock's Pyomo variables: as Pyomo rows they
     took about a fifth of build and hand-off at 1,000 sites (measured)."""
-    first = model.YEARS.first()
     lower, upper, coupling = [], [], []
-    for index, var in level.items():
+    for index, terms in additions(model, level):
         key = _key(index)
         modular = key in module_mw
-        if index[-1] == first and not modular:
+        if len(terms) == 1 and not modular:
             continue
         row = len(lower)
-        coupling.append((row, var, 1.0))
-        if index[-1] != first:
-            coupling.append((row, level[_before(index)], -1.0))
+        coupling += [(row, var, coef) for var, coef in terms]
         if modular:
             coupling.append((row, count[index], -module_mw[key]))
         lower.append(0.0)
@@ -76,10 +73,14 @@ def _grows_rows(model: pyo.ConcreteModel, level: pyo.Var, count: pyo.Var, module
     return rows_only(lower, upper, coupling)
 
 
-def added(model: pyo.ConcreteModel, stock: Stock, index: tuple):
-    """MW added to `stock` at index (key..., year): an expression of its levels."""
-    level = getattr(model, stock.level)
-    return level[index] - level[_before(index)] if index[-1] > model.YEARS.first() else level[index]
+def additions(model: pyo.ConcreteModel, level: pyo.Var) -> Iterator[tuple[tuple, list[tuple[pyo.Var, float]]]]:
+    """Per index (key..., year) of a stock's `level`, in order: the MW added there as (variable,
+    coefficient) terms, level[k,t] - level[k,t-1] (the level alone in the first year)."""
+    first = model.YEARS.first()
+    previous = None
+    for index, var in level.items():  # key by key, years ascending (YEARS is ordered)
+        yield index, [(var, 1.0)] if index[-1] == first else [(var, 1.0), (previous, -1.0)]
+        previous = var
 
 
 def stock_table(model: pyo.ConcreteModel, stock: Stock, key_columns: list[str]) -> pd.DataFrame:

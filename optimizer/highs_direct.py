@@ -58,7 +58,7 @@ class HighsModel:
         self.columns = list(form.columns)  # Pyomo variables; per array block, any it adds, then its own columns
         self.rows = [row.constraint for row in form.rows]  # a ranged constraint has two rows; None: block row
         arrays = _standard_form_arrays(form)
-        self.blocks = [(block, self._append_block(arrays, block)) for block in model.array_blocks.values()]
+        self.blocks = self._append_blocks(arrays, list(model.array_blocks.values()))
         if self.highs.passModel(_as_highs_lp(arrays)) == highspy.HighsStatus.kError:
             raise RuntimeError("HiGHS rejected the model passed to it")
         integer = np.flatnonzero(arrays["integer"]).astype(np.int32)  # binaries included
@@ -67,35 +67,65 @@ class HighsModel:
             kinds = np.full(len(integer), int(highspy.HighsVarType.kInteger), dtype=np.uint8)
             self.highs.changeColsIntegrality(len(integer), integer, kinds)
 
-    def _append_block(self, arrays: dict, block) -> int:
-        """Append an array block's columns and rows; return the index of its first column."""
-        row_lower, row_upper = block.row_lower.astype(float), block.row_upper.astype(float)
-        free = [(row, var, coef) for row, var, coef in block.coupling if not var.fixed]
-        for row, var, coef in block.coupling:
-            if var.fixed:  # a constant: move it to the row's bounds
-                row_lower[row] -= coef * var.value
-                row_upper[row] -= coef * var.value
+    def _append_blocks(self, arrays: dict, blocks: list) -> list[tuple]:
+        """Append the array blocks to the compiled arrays: the Pyomo variables they use that the
+        compiler left out (in no Pyomo row or cost), then each block's own columns, all their rows
+        (one matrix), and their costs on Pyomo variables. Returns (block, its first own column) each."""
         index = {id(var): column for column, var in enumerate(self.columns)}
-        missing = list({id(var): var for _, var, _ in free if id(var) not in index}.values())
-        if missing:  # in no Pyomo row or cost, so the compiler left them out
-            index |= {id(var): len(self.columns) + i for i, var in enumerate(missing)}
-            self.columns.extend(missing)
-            bounds = np.array([v.bounds for v in missing], dtype=float).reshape(-1, 2)  # None -> nan
-            integer = np.array([v.is_integer() for v in missing])
-            _append_columns(arrays, bounds[:, 0], bounds[:, 1], np.zeros(len(missing)), integer)
-        rows = [row for row, _, _ in free]
-        cols = [index[id(var)] for _, var, _ in free]
-        coefs = [coef for _, _, coef in free]
-        first, n_rows, columns = len(self.columns), len(row_lower), block.columns
-        coupling = scipy.sparse.csr_matrix((coefs, (rows, cols)), shape=(n_rows, first))
-        lower, upper = (columns[k].to_numpy(float) for k in ("lower", "upper"))
-        _append_columns(arrays, lower, upper, block.objective, np.zeros(len(columns), dtype=bool))
-        arrays["A"] = scipy.sparse.vstack([arrays["A"], scipy.sparse.hstack([coupling, block.matrix])], format="csr")
-        arrays["row_lower"] = np.concatenate([arrays["row_lower"], row_lower])
-        arrays["row_upper"] = np.concatenate([arrays["row_upper"], row_upper])
-        self.columns.extend([None] * len(columns))  # block columns have no Pyomo variable
-        self.rows.extend([None] * n_rows)
-        return first
+        left_out = []
+
+        def column(var) -> int:
+            col = index.get(id(var))
+            if col is None:
+                col = index[id(var)] = len(self.columns) + len(left_out)
+                left_out.append(var)
+            return col
+
+        n_compiled_rows = len(arrays["row_lower"])
+        rows, cols, coefs, row_lower, row_upper, cost_cols, cost_weights = [], [], [], [], [], [], []
+        for block in blocks:
+            first_row = n_compiled_rows + sum(len(lower) for lower in row_lower)
+            lower, upper = block.row_lower.astype(float), block.row_upper.astype(float)
+            for row, var, coef in block.coupling:
+                if var.fixed:  # a constant: move it to the row's bounds
+                    lower[row] -= coef * var.value
+                    upper[row] -= coef * var.value
+                else:
+                    rows.append(first_row + row)
+                    cols.append(column(var))
+                    coefs.append(coef)
+            for var, weight in zip(block.priced_vars, block.priced_objective):
+                if weight and var.fixed:  # a constant cost
+                    arrays["offset"] += weight * var.value
+                elif weight:
+                    cost_cols.append(column(var))
+                    cost_weights.append(weight)
+            row_lower.append(lower)
+            row_upper.append(upper)
+        self.columns.extend(left_out)
+        bounds = np.array([v.bounds for v in left_out], dtype=float).reshape(-1, 2)  # None -> nan
+        integer = np.array([v.is_integer() for v in left_out], dtype=bool)
+        _append_columns(arrays, bounds[:, 0], bounds[:, 1], np.zeros(len(left_out)), integer)
+        np.add.at(arrays["cost"], np.asarray(cost_cols, dtype=np.int64), np.asarray(cost_weights, dtype=float))
+        compiled = arrays["A"].tocoo()
+        pieces = [(compiled.row, compiled.col, compiled.data)]
+        pieces.append((np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64), np.asarray(coefs, dtype=float)))
+        placed, first_row = [], n_compiled_rows
+        for block, lower in zip(blocks, row_lower):
+            first, own = len(self.columns), block.columns
+            _append_columns(arrays, own["lower"].to_numpy(float), own["upper"].to_numpy(float), block.objective, np.zeros(len(own), dtype=bool))
+            self.columns.extend([None] * len(own))  # block columns have no Pyomo variable
+            matrix = block.matrix.tocoo()
+            pieces.append((matrix.row + first_row, matrix.col + first, matrix.data))
+            placed.append((block, first))
+            first_row += len(lower)
+        n_rows, n_cols = first_row, len(self.columns)
+        rows, cols, coefs = (np.concatenate(part) for part in zip(*pieces))
+        arrays["A"] = scipy.sparse.csc_matrix((coefs, (rows, cols)), shape=(n_rows, n_cols))  # HiGHS takes columns
+        arrays["row_lower"] = np.concatenate([arrays["row_lower"], *row_lower])
+        arrays["row_upper"] = np.concatenate([arrays["row_upper"], *row_upper])
+        self.rows.extend([None] * (n_rows - n_compiled_rows))
+        return placed
 
     def run(self, *, time_limit_s: float | None, options: dict, tee: bool = False) -> Results:
         """Run HiGHS with `options` for at most `time_limit_s` seconds (None: no limit).
@@ -182,7 +212,7 @@ def _standard_form_arrays(form) -> dict:
     return {
         "cost": form.c.toarray().ravel() if form.c.shape[0] else np.zeros(n_cols),
         "offset": float(form.c_offset[0]) if len(form.c_offset) else 0.0,
-        "A": form.A.tocsr(),
+        "A": form.A,
         "col_lower": np.nan_to_num(lower, nan=-np.inf),
         "col_upper": np.nan_to_num(upper, nan=np.inf),
         "integer": np.array([v.is_integer() for v in form.columns], dtype=bool),  # binaries included
@@ -192,12 +222,12 @@ def _standard_form_arrays(form) -> dict:
 
 
 def _append_columns(arrays: dict, lower: np.ndarray, upper: np.ndarray, cost: np.ndarray, integer: np.ndarray) -> None:
-    """Widen the arrays by columns with these bounds (nan: none), costs and integrality (in no row yet)."""
+    """Add columns with these bounds (nan: none), costs and integrality to the column arrays (the
+    matrix is widened once, in HighsModel._append_blocks)."""
     arrays["col_lower"] = np.concatenate([arrays["col_lower"], np.nan_to_num(lower, nan=-np.inf)])
     arrays["col_upper"] = np.concatenate([arrays["col_upper"], np.nan_to_num(upper, nan=np.inf)])
     arrays["cost"] = np.concatenate([arrays["cost"], cost])
     arrays["integer"] = np.concatenate([arrays["integer"], integer])
-    arrays["A"] = scipy.sparse.hstack([arrays["A"], scipy.sparse.csr_matrix((arrays["A"].shape[0], len(lower)))], format="csr")
 
 
 def _as_highs_lp(arrays: dict) -> highspy.HighsLp:

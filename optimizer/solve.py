@@ -177,4 +177,6 @@ def _costs(model) -> pd.DataFrame:
         usd = pyo.value(expr)
         rows.append((component, region, year, usd, usd * factor[year] if discounted else usd))
     tables = [pd.DataFrame(rows, columns=COST_COLUMNS), *(block.cost_terms() for block in model.array_blocks.values())]
-    return pd.concat([t for t in tables if len(t)] or tables[:1], ignore_index=True)  # concat warns on empty tables
+    costs = pd.concat([t for t in tables if len(t)] or tables[:1], ignore_index=True)  # concat warns on empty tables
+    # A key may have terms both here and in a block (an onsite path's capex and its fuel): one row each.
+    return costs.groupby(COST_COLUMNS[:3], as_index=False, sort=False).sum()

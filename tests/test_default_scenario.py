@@ -169,3 +169,5 @@ def test_default_objective_recomputed_from_result_tables(default_run):
     assert set(reported.index) <= set(expected)
     assert sum(expected.values()) == pytest.approx(result.summary["objective_usd"], rel=1e-6)
     assert reported.sum() == pytest.approx(result.summary["objective_usd"], rel=1e-9)
+    # One row per cost term, also where a key has terms in Pyomo and in an array block (onsite capex and fuel).
+    assert not result.costs.duplicated(["component", "region_id", "year"]).any()
