@@ -17,6 +17,7 @@ import time
 
 import highspy
 import numpy as np
+import pandas as pd
 import pyomo.environ as pyo
 import scipy.sparse
 from pyomo.common.errors import InfeasibleConstraintException
@@ -61,57 +62,42 @@ class HighsModel:
         arrays = _standard_form_arrays(form)
         self.blocks = self._append_blocks(arrays, list(model.array_blocks.values()))
         self._declaration_order(model, arrays)
-        if self.highs.passModel(_as_highs_lp(arrays)) == highspy.HighsStatus.kError:
+        if _pass_model(self.highs, arrays) == highspy.HighsStatus.kError:
             raise RuntimeError("HiGHS rejected the model passed to it")
-        integer = np.flatnonzero(arrays["integer"]).astype(np.int32)  # binaries included
-        self.is_mip = len(integer) > 0
-        if self.is_mip:  # marked here: the HighsLp's integrality takes one Python object per column
-            kinds = np.full(len(integer), int(highspy.HighsVarType.kInteger), dtype=np.uint8)
-            self.highs.changeColsIntegrality(len(integer), integer, kinds)
+        self.is_mip = bool(arrays["integer"].any())  # binaries included
 
     def _append_blocks(self, arrays: dict, blocks: list) -> list[tuple]:
         """Append the array blocks to the compiled arrays: the Pyomo variables they use that the
         compiler left out (in no Pyomo row or cost), then each block's own columns, all their rows
         (one matrix), and their costs on Pyomo variables. Returns (block, its first own column) each."""
-        index = {id(var): column for column, var in enumerate(self.columns)}
-        left_out = []
-
-        def column(var) -> int:
-            col = index.get(id(var))
-            if col is None:
-                col = index[id(var)] = len(self.columns) + len(left_out)
-                left_out.append(var)
-            return col
-
         n_compiled_rows = len(arrays["row_lower"])
-        rows, cols, coefs, row_lower, row_upper, cost_cols, cost_weights = [], [], [], [], [], [], []
+        row_lower, row_upper, coupled, priced = [], [], [], []
+        first_row = n_compiled_rows
         for block in blocks:
-            first_row = n_compiled_rows + sum(len(lower) for lower in row_lower)
             lower, upper = block.row_lower.astype(float), block.row_upper.astype(float)
-            for row, var, coef in block.coupling:
-                if var.fixed:  # a constant: move it to the row's bounds
-                    lower[row] -= coef * var.value
-                    upper[row] -= coef * var.value
-                else:
-                    rows.append(first_row + row)
-                    cols.append(column(var))
-                    coefs.append(coef)
-            for var, weight in zip(block.priced_vars, block.priced_objective):
-                if weight and var.fixed:  # a constant cost
-                    arrays["offset"] += weight * var.value
-                elif weight:
-                    cost_cols.append(column(var))
-                    cost_weights.append(weight)
+            rows, variables, coefs = _arrays_of(block.coupling)
+            free, constant = _split_fixed(variables, coefs)
+            np.subtract.at(lower, rows, constant)  # a fixed variable's term is a constant: into the bounds
+            np.subtract.at(upper, rows, constant)
+            coupled.append((rows[free] + first_row, [variables[i] for i in free], coefs[free]))
+            weights = np.asarray(block.priced_objective, dtype=float)
+            free, constant = _split_fixed(block.priced_vars, weights)
+            arrays["offset"] += constant.sum()
+            priced.append(([block.priced_vars[i] for i in free], weights[free]))
             row_lower.append(lower)
             row_upper.append(upper)
-        self.columns.extend(left_out)
-        bounds = np.array([v.bounds for v in left_out], dtype=float).reshape(-1, 2)  # None -> nan
-        integer = np.array([v.is_integer() for v in left_out], dtype=bool)
-        _append_columns(arrays, bounds[:, 0], bounds[:, 1], np.zeros(len(left_out)), integer)
-        np.add.at(arrays["cost"], np.asarray(cost_cols, dtype=np.int64), np.asarray(cost_weights, dtype=float))
+            first_row += len(lower)
+        cost_cols = self._columns_of(arrays, [var for variables, _ in priced for var in variables])
+        np.add.at(arrays["cost"], cost_cols, np.concatenate([np.empty(0), *(weights for _, weights in priced)]))
         compiled = arrays["A"].tocoo()
-        pieces = [(compiled.row, compiled.col, compiled.data)]
-        pieces.append((np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64), np.asarray(coefs, dtype=float)))
+        pieces = [
+            (compiled.row, compiled.col, compiled.data),
+            (
+                np.concatenate([np.empty(0, dtype=np.int64), *(rows for rows, _, _ in coupled)]),
+                self._columns_of(arrays, [var for _, variables, _ in coupled for var in variables]),
+                np.concatenate([np.empty(0), *(coefs for _, _, coefs in coupled)]),
+            ),
+        ]
         placed, first_row = [], n_compiled_rows
         for block, lower in zip(blocks, row_lower):
             first, own = len(self.columns), block.columns
@@ -129,14 +115,30 @@ class HighsModel:
         self.rows.extend([None] * (n_rows - n_compiled_rows))
         return placed
 
+    def _columns_of(self, arrays: dict, variables: list) -> np.ndarray:
+        """The column of each (free) Pyomo variable; those not yet among the columns (the compiler
+        leaves out a variable in no Pyomo row or cost) are appended as columns first."""
+        known = pd.Index(_ids(self.columns))
+        ids = _ids(variables)
+        cols = known.get_indexer(ids)
+        missing = np.flatnonzero(cols < 0)
+        _, first, inverse = np.unique(ids[missing], return_index=True, return_inverse=True)
+        left_out = [variables[i] for i in missing[first]]
+        cols[missing] = len(self.columns) + inverse
+        self.columns.extend(left_out)
+        bounds = np.array([var.bounds for var in left_out], dtype=float).reshape(-1, 2)  # None -> nan
+        integer = np.array([var.is_integer() for var in left_out], dtype=bool)
+        _append_columns(arrays, bounds[:, 0], bounds[:, 1], np.zeros(len(left_out)), integer)
+        return cols
+
     def _declaration_order(self, model, arrays: dict) -> None:
         """Put the Pyomo variables' columns in the model's declaration order (block columns stay after
         them), whichever rows are Pyomo's and which an array block's. HiGHS's search depends on column
         order: in order of first use, 1,000 sites with an 800 km radius took 40 and 58 s (seeds 1 and 2)
         against 4-5 s in declaration order (one run each)."""
         n_pyomo = self.blocks[0][1] if self.blocks else len(self.columns)
-        position = {id(var): i for i, var in enumerate(model.component_data_objects(pyo.Var))}
-        order = np.argsort([position[id(var)] for var in self.columns[:n_pyomo]], kind="stable")
+        declared = pd.Index(_ids(list(model.component_data_objects(pyo.Var))))
+        order = np.argsort(declared.get_indexer(_ids(self.columns[:n_pyomo])), kind="stable")
         perm = np.concatenate([order, np.arange(n_pyomo, len(self.columns))])
         for key in ("cost", "col_lower", "col_upper", "integer"):
             arrays[key] = arrays[key][perm]
@@ -237,6 +239,28 @@ def _standard_form_arrays(form) -> dict:
     }
 
 
+def _ids(variables: list) -> np.ndarray:
+    """Each Pyomo variable's identity, as an array to look up in bulk."""
+    return np.fromiter(map(id, variables), dtype=np.int64, count=len(variables))
+
+
+def _arrays_of(coupling: list) -> tuple[np.ndarray, list, np.ndarray]:
+    """A block's coupling terms as rows, variables, coefficients."""
+    if not coupling:
+        return np.empty(0, dtype=np.int64), [], np.empty(0)
+    rows, variables, coefs = zip(*coupling)
+    return np.asarray(rows, dtype=np.int64), list(variables), np.asarray(coefs, dtype=float)
+
+
+def _split_fixed(variables: list, coefs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of the free variables, and per term coef * value where the variable is fixed (else 0)."""
+    fixed = np.fromiter((var.fixed for var in variables), dtype=bool, count=len(variables))
+    constant = np.zeros(len(variables))
+    for i in np.flatnonzero(fixed):
+        constant[i] = coefs[i] * variables[i].value
+    return np.flatnonzero(~fixed), constant
+
+
 def _append_columns(arrays: dict, lower: np.ndarray, upper: np.ndarray, cost: np.ndarray, integer: np.ndarray) -> None:
     """Add columns with these bounds (nan: none), costs and integrality to the column arrays (the
     matrix is widened once, in HighsModel._append_blocks)."""
@@ -246,16 +270,24 @@ def _append_columns(arrays: dict, lower: np.ndarray, upper: np.ndarray, cost: np
     arrays["integer"] = np.concatenate([arrays["integer"], integer])
 
 
-def _as_highs_lp(arrays: dict) -> highspy.HighsLp:
-    lp = highspy.HighsLp()
+def _pass_model(highs: highspy.Highs, arrays: dict) -> highspy.HighsStatus:
+    """Pass the arrays to HiGHS in one call (column-wise matrix; HiGHS's infinity is IEEE inf)."""
     A = arrays["A"].tocsc()
-    lp.num_row_, lp.num_col_ = A.shape
-    lp.col_cost_ = arrays["cost"]
-    lp.offset_ = arrays["offset"]
-    lp.col_lower_, lp.col_upper_ = arrays["col_lower"], arrays["col_upper"]  # HiGHS's infinity is IEEE inf
-    lp.row_lower_, lp.row_upper_ = arrays["row_lower"], arrays["row_upper"]
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = A.indptr
-    lp.a_matrix_.index_ = A.indices
-    lp.a_matrix_.value_ = A.data
-    return lp
+    integrality = np.where(arrays["integer"], int(highspy.HighsVarType.kInteger), int(highspy.HighsVarType.kContinuous))
+    return highs.passModel(
+        A.shape[1],
+        A.shape[0],
+        A.nnz,
+        int(highspy.MatrixFormat.kColwise),
+        int(highspy.ObjSense.kMinimize),
+        arrays["offset"],
+        arrays["cost"],
+        arrays["col_lower"],
+        arrays["col_upper"],
+        arrays["row_lower"],
+        arrays["row_upper"],
+        A.indptr.astype(np.int32),
+        A.indices.astype(np.int32),
+        A.data,
+        integrality.astype(np.int32),
+    )
