@@ -25,7 +25,7 @@ from multiprocessing import Pipe
 import highspy
 import numpy as np
 
-BOUND_EVERY_S = 0.5  # how often a child reports a changed bound
+BOUND_EVERY_S = 0.5  # how often a child reports a raised bound (its first proven one at once)
 PR_SET_PDEATHSIG = 1  # Linux prctl option: signal this process when its parent dies
 
 
@@ -56,7 +56,7 @@ class HighsRunner:
         self._held: list[str] = []  # log lines HiGHS writes between runs (e.g. about an option)
         self._emit = self._hold  # where callbacks send (kind, payload); replaced during each run
         self._stream = False  # whether plans and bounds are sent (only a child's are)
-        self._bound_sent_at = -math.inf
+        self._bound_sent_at, self._bound_sent = -math.inf, -math.inf
         for interrupt in (highs.cbSimplexInterrupt, highs.cbIpmInterrupt, highs.cbMipInterrupt):
             interrupt.subscribe(self._check)
         highs.cbLogging.subscribe(lambda event: self._emit("log", event.message))
@@ -81,9 +81,12 @@ class HighsRunner:
         now = time.perf_counter()
         event.interrupt(now >= self.stop_at)
         if self._stream and event.callback_type == highspy.cb.HighsCallbackType.kCallbackMipInterrupt:
-            if now - self._bound_sent_at >= BOUND_EVERY_S:
-                self._bound_sent_at = now
-                self._emit("bound", event.data_out.mip_dual_bound)
+            bound = event.data_out.mip_dual_bound
+            # The first proven bound goes at once: a child stopped at the deadline may send nothing after it.
+            first = self._bound_sent == -math.inf
+            if bound > self._bound_sent and (first or now - self._bound_sent_at >= BOUND_EVERY_S):
+                self._bound_sent_at, self._bound_sent = now, bound
+                self._emit("bound", bound)
 
     def _improved(self, event) -> None:
         if self._stream:

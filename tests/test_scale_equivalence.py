@@ -10,11 +10,14 @@ reach the same objective. The gridsite plan is also checked against the contract
 from __future__ import annotations
 
 import gc
+import math
 import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
+import highspy
 import pytest
 from pyomo.contrib.solver.common.results import TerminationCondition
 
@@ -113,6 +116,21 @@ def test_a_run_that_does_not_stop_itself_is_stopped_at_the_deadline(tmp_path, mo
     spec = InstanceSpec(150, 6, 15, None, seed=7, mip_rel_gap=0.0, time_limit_s=1.5)
     result = _solve_cut_short(tmp_path, spec, "maxTimeLimit", "time_limit_no_solution")
     assert "still running at the deadline" in result.solver_log
+
+
+def test_a_child_sends_its_first_proven_bound_at_once_and_raised_bounds_at_intervals(monkeypatch):
+    """A child stopped at the deadline keeps only what it sent: its first proven bound (after the root
+    LP) must not wait for the next interval, and later bounds go only when raised, at most every
+    BOUND_EVERY_S seconds."""
+    runner = highs_run.HighsRunner(highspy.Highs())
+    sent = []
+    runner._emit, runner._stream = lambda kind, payload: sent.append((kind, payload)), True
+    clock = iter([0.0, 0.1, 0.2, 0.3, 0.1 + highs_run.BOUND_EVERY_S])
+    monkeypatch.setattr(highs_run, "time", SimpleNamespace(perf_counter=lambda: next(clock)))  # this module's clock only
+    mip = highspy.cb.HighsCallbackType.kCallbackMipInterrupt
+    for bound in (-math.inf, 10.0, 11.0, 11.0, 12.0):
+        runner._check(SimpleNamespace(callback_type=mip, data_out=SimpleNamespace(mip_dual_bound=bound), interrupt=bool))
+    assert sent == [("bound", 10.0), ("bound", 12.0)]
 
 
 def test_a_failure_in_highs_process_is_reported_with_the_plans_it_sent(tmp_path, monkeypatch):
