@@ -114,8 +114,9 @@ def _costs(model: pyo.ConcreteModel, paths: pd.DataFrame, mwh_per_mw: float) -> 
     """Capex on each path's MW added (an array block of costs on path_mw, as for sites), onsite fuel
     and curtailment on its supply."""
     prices = Prices()
+    rows = paths.to_dict("index")  # one lookup per path, not a pandas .loc per path and year
     for (r, p, t), terms in additions(model, model.path_mw):
-        row = paths.loc[(r, p)]
+        row = rows[r, p]
         component = "onsite_generation" if row["kind"] == "onsite" else "interconnection"
         fuel = row["energy_price_usd_per_mwh"] if row["kind"] == "onsite" and pd.notna(row["energy_price_usd_per_mwh"]) else 0.0
         curtailed = row["curtailment_share"] * row["curtailment_cost_usd_per_mwh"]

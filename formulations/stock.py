@@ -77,10 +77,15 @@ def additions(model: pyo.ConcreteModel, level: pyo.Var) -> Iterator[tuple[tuple,
     """Per index (key..., year) of a stock's `level`, in order: the MW added there as (variable,
     coefficient) terms, level[k,t] - level[k,t-1] (the level alone in the first year)."""
     first = model.YEARS.first()
-    previous = None
+    previous, previous_index = None, None
     for index, var in level.items():  # key by key, years ascending (YEARS is ordered)
-        yield index, [(var, 1.0)] if index[-1] == first else [(var, 1.0), (previous, -1.0)]
-        previous = var
+        if index[-1] == first:
+            yield index, [(var, 1.0)]
+        elif previous_index == _before(index):
+            yield index, [(var, 1.0), (previous, -1.0)]
+        else:
+            raise ValueError(f"{level.name}: {index} does not follow the year before it")
+        previous, previous_index = var, index
 
 
 def stock_table(model: pyo.ConcreteModel, stock: Stock, key_columns: list[str]) -> pd.DataFrame:

@@ -57,7 +57,7 @@ class HighsModel:
             self.infeasible_reason, self.columns, self.rows, self.is_mip = str(err), [], [], False
             return
         self.infeasible_reason = None
-        self.columns = list(form.columns)  # Pyomo variables; per array block, any it adds, then its own columns
+        self.columns = list(form.columns)  # at the end: every Pyomo variable (declaration order), then each block's own columns
         self.rows = [row.constraint for row in form.rows]  # a ranged constraint has two rows; None: block row
         arrays = _standard_form_arrays(form)
         self.blocks = self._append_blocks(arrays, list(model.array_blocks.values()))

@@ -16,6 +16,7 @@ from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondi
 from pyomo.contrib.solver.solvers.highs import Highs
 
 from formulations import MODULES, build_model, gc_paused
+from formulations.objective import COMPONENTS
 from optimizer.diagnose import explain_infeasibility
 from optimizer.highs_direct import HighsModel
 from optimizer.scenario import Scenario, SolverSettings
@@ -179,4 +180,6 @@ def _costs(model) -> pd.DataFrame:
     tables = [pd.DataFrame(rows, columns=COST_COLUMNS), *(block.cost_terms() for block in model.array_blocks.values())]
     costs = pd.concat([t for t in tables if len(t)] or tables[:1], ignore_index=True)  # concat warns on empty tables
     # A key may have terms both here and in a block (an onsite path's capex and its fuel): one row each.
-    return costs.groupby(COST_COLUMNS[:3], as_index=False, sort=False).sum()
+    costs = costs.groupby(COST_COLUMNS[:3], as_index=False, sort=False).sum()
+    rank = {component: i for i, component in enumerate(COMPONENTS)}
+    return costs.sort_values("component", key=lambda c: c.map(rank).fillna(len(rank)), kind="stable", ignore_index=True)

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import REPO
 from formulations.lead_times import first_build_year
-from formulations.objective import discount_factor
+from formulations.objective import COMPONENTS, discount_factor
 from optimizer import load_scenario
 from optimizer.outputs import TABLES
 
@@ -171,3 +171,6 @@ def test_default_objective_recomputed_from_result_tables(default_run):
     assert reported.sum() == pytest.approx(result.summary["objective_usd"], rel=1e-9)
     # One row per cost term, also where a key has terms in Pyomo and in an array block (onsite capex and fuel).
     assert not result.costs.duplicated(["component", "region_id", "year"]).any()
+    # Components come in the one order tables and reports use, and that order knows them all.
+    listed = list(result.costs["component"].drop_duplicates())
+    assert listed == [c for c in COMPONENTS if c in listed]
