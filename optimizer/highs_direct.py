@@ -87,14 +87,15 @@ class HighsModel:
             row_lower.append(lower)
             row_upper.append(upper)
             first_row += len(lower)
-        cost_cols = self._columns_of(arrays, [var for variables, _ in priced for var in variables])
-        np.add.at(arrays["cost"], cost_cols, np.concatenate([np.empty(0), *(weights for _, weights in priced)]))
+        coupled_vars = [var for _, variables, _ in coupled for var in variables]
+        cols = self._columns_of(arrays, coupled_vars + [var for variables, _ in priced for var in variables])
+        np.add.at(arrays["cost"], cols[len(coupled_vars) :], np.concatenate([np.empty(0), *(weights for _, weights in priced)]))
         compiled = arrays["A"].tocoo()
         pieces = [
             (compiled.row, compiled.col, compiled.data),
             (
                 np.concatenate([np.empty(0, dtype=np.int64), *(rows for rows, _, _ in coupled)]),
-                self._columns_of(arrays, [var for _, variables, _ in coupled for var in variables]),
+                cols[: len(coupled_vars)],
                 np.concatenate([np.empty(0), *(coefs for _, _, coefs in coupled)]),
             ),
         ]
