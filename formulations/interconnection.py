@@ -113,16 +113,17 @@ def _region_power(model: pyo.ConcreteModel, paths: pd.DataFrame, paths_of: dict)
 def _costs(model: pyo.ConcreteModel, paths: pd.DataFrame, mwh_per_mw: float) -> None:
     """Capex on each path's MW added (an array block of costs on path_mw, as for sites), onsite fuel
     and curtailment on its supply."""
-    prices = Prices()
-    rows = paths.to_dict("index")  # one lookup per path, not a pandas .loc per path and year
-    for (r, p, t), terms in additions(model, model.path_mw):
-        row = rows[r, p]
+    costs = {}  # per path, once: not per path and year
+    for key, row in paths.to_dict("index").items():
         component = "onsite_generation" if row["kind"] == "onsite" else "interconnection"
         fuel = row["energy_price_usd_per_mwh"] if row["kind"] == "onsite" and pd.notna(row["energy_price_usd_per_mwh"]) else 0.0
-        curtailed = row["curtailment_share"] * row["curtailment_cost_usd_per_mwh"]
-        if row["capex_usd_per_mw"]:
+        costs[key] = (component, row["capex_usd_per_mw"], fuel, row["curtailment_share"] * row["curtailment_cost_usd_per_mwh"])
+    prices = Prices()
+    for (r, p, t), terms in additions(model, model.path_mw):
+        component, capex, fuel, curtailed = costs[r, p]
+        if capex:
             for var, coef in terms:
-                prices.add(var, row["capex_usd_per_mw"] * coef, component, r, t)
+                prices.add(var, capex * coef, component, r, t)
         if fuel:
             add_cost(model, "onsite_generation", r, t, fuel * mwh_per_mw * model.supply_mw[r, p, t])
         if curtailed:
