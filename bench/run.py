@@ -1,5 +1,8 @@
 """Benchmark gridsite against the plain baseline on the same seeded instances.
 
+gridsite runs twice: solving the whole model (the default) and by Benders decomposition
+(`solver.method: benders`, method `gridsite-benders`).
+
     python -m bench.run                     # the 200 x 10 x 20 instances
     python -m bench.run --big               # also 1,000 x 15 x 30 and 3,000 x 15 x 50 (minutes each)
     python -m bench.run --only 1000x15x30 --methods gridsite
@@ -34,12 +37,14 @@ BIG = [
     InstanceSpec(1000, 15, 30, None, 1, time_limit_s=120),
     InstanceSpec(3000, 15, 50, 600.0, 1, time_limit_s=600),
 ]
-METHODS = ("gridsite", "baseline")
+METHODS = ("gridsite", "gridsite-benders", "baseline")  # gridsite-benders: solver.method = benders
 
 
 def run_one(method: str, folder: Path) -> dict:
     """Solve one instance with one method in this process; return the figures."""
     scenario = load_scenario(folder)
+    if method == "gridsite-benders":
+        scenario.config.solver.method = "benders"
     if method == "baseline":
         figures = solve_baseline(scenario)
     else:
@@ -88,7 +93,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--big", action="store_true", help="also run the 1,000- and 3,000-site instances")
     parser.add_argument("--only", help="run only instances of this size, e.g. 1000x15x30")
-    parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated: gridsite,baseline")
+    parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated: gridsite,gridsite-benders,baseline")
     parser.add_argument("--time-limit", type=float, help="override every instance's time limit (seconds)")
     parser.add_argument("--workdir", type=Path, help="where to write instances (default: a temporary folder)")
     parser.add_argument("--one", nargs=2, metavar=("METHOD", "FOLDER"), help=argparse.SUPPRESS)

@@ -26,6 +26,7 @@ from pyomo.contrib.solver.common.results import Results, SolutionStatus, Termina
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from formulations import gc_paused
+from optimizer import benders
 from optimizer.highs_run import HighsRunner, Outcome, handback_margin
 
 # HiGHS model status -> Pyomo termination condition (the ones this model can reach).
@@ -60,7 +61,12 @@ class HighsModel:
         self.columns = list(form.columns)  # at the end: every Pyomo variable (declaration order), then each block's own columns
         self.rows = [row.constraint for row in form.rows]  # a ranged constraint has two rows; None: block row
         arrays = _standard_form_arrays(form)
+        first_row = len(arrays["row_lower"])
         self.blocks = self._append_blocks(arrays, list(model.array_blocks.values()))
+        self.block_rows = {}  # block name -> its rows
+        for name, block in model.array_blocks.items():
+            self.block_rows[name] = np.arange(first_row, first_row + len(block.row_lower))
+            first_row += len(block.row_lower)
         self._declaration_order(model, arrays)
         if _pass_model(self.highs, arrays) == highspy.HighsStatus.kError:
             raise RuntimeError("HiGHS rejected the model passed to it")
@@ -146,8 +152,10 @@ class HighsModel:
         arrays["A"] = arrays["A"][:, perm]
         self.columns = [self.columns[i] for i in perm]
 
-    def run(self, *, time_limit_s: float | None, options: dict, tee: bool = False) -> Results:
-        """Run HiGHS with `options` for at most `time_limit_s` seconds (None: no limit).
+    def run(self, *, time_limit_s: float | None, options: dict, tee: bool = False, method: str = "direct") -> Results:
+        """Run HiGHS with `options` for at most `time_limit_s` seconds (None: no limit), on the whole
+        model (`direct`) or by Benders decomposition (`benders`, optimizer/benders.py; where the model
+        does not allow it, the whole model is solved and the log says why).
 
         The returned `solver_log` holds the logs of every run so far on this model, in order."""
         if self.infeasible_reason:
@@ -166,12 +174,29 @@ class HighsModel:
             highspy.Highs.resetThreadScheduler(False)  # False: do not block on running workers
         for key, value in options.items():
             highs.setOptionValue(key, value)
-        self.outcome = self.runner.run(
-            stop_at=started + own_limit, kill_at=started + time_limit_s if limited else None, tee=tee
-        )
+        self.outcome = self._benders(options, started + own_limit, tee) if method == "benders" else None
+        if self.outcome is None:
+            self.outcome = self.runner.run(
+                stop_at=started + own_limit, kill_at=started + time_limit_s if limited else None, tee=tee
+            )
         highs.setOptionValue("output_flag", False)
         self.log += self.outcome.log
         return self._results(self.outcome, stopped_by_limit=time.perf_counter() >= started + own_limit)
+
+    def _benders(self, options: dict, stop_at: float, tee: bool) -> Outcome | None:
+        """The outcome of a Benders solve, or None (logged) where the model does not allow one."""
+        try:
+            outcome = benders.solve(
+                self.highs.getLp(), self.block_rows.get("service", np.empty(0, dtype=int)),
+                gap=options.get("mip_rel_gap", 1e-4), threads=options.get("threads", 1), stop_at=stop_at,
+            )
+        except benders.NotDecomposable as err:
+            note = f"gridsite: no Benders decomposition ({err}); the whole model is solved\n"
+            self.log += note  # the whole model's run log follows it
+            outcome = None
+        if tee:
+            print(note if outcome is None else outcome.log, end="")
+        return outcome
 
     def load_solution(self) -> None:
         """Copy the last run's solution into the Pyomo variables and the array blocks' `values`."""

@@ -38,6 +38,7 @@ class SolverSettings(BaseModel):
     mip_rel_gap: float = Field(0.001, ge=0)
     time_limit_s: float | None = Field(None, gt=0)
     threads: int = Field(1, ge=1)
+    method: Literal["direct", "benders"] = "direct"
 
 
 class ScenarioConfig(BaseModel):

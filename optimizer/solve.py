@@ -67,7 +67,10 @@ def solve(scenario: Scenario, *, tee: bool = False, start: Mapping[str, float] |
     warm_start = set_start(highs, model, start) if start else None  # an earlier plan (what-if, batch)
     # The time limit counts from the start of this call: building the model uses it too.
     results = highs.run(
-        time_limit_s=_remaining(settings.time_limit_s, started), options=highs_options(settings), tee=tee
+        time_limit_s=_remaining(settings.time_limit_s, started),
+        options=highs_options(settings),
+        tee=tee,
+        method=settings.method,
     )
     solve_seconds = time.perf_counter() - solve_started
 
@@ -132,6 +135,7 @@ def _summary(scenario, model, results, status, message, build_seconds, solve_sec
             "mip_rel_gap": settings.mip_rel_gap,
             "time_limit_s": settings.time_limit_s,
             "threads": settings.threads,
+            "method": settings.method,
         },
         "model_size": _model_size(model),
         "versions": {pkg: version(pkg) for pkg in ("gridsite", "pyomo", "highspy", "pandas")}

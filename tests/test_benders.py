@@ -1,0 +1,87 @@
+"""`solver.method: benders` (optimizer/benders.py) reaches the whole model's optimum, proves its gap
+with a valid bound, and solves the whole model where the decomposition does not apply."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_scale_equivalence import _assert_plan_meets_the_contract
+
+from bench.generate import InstanceSpec, write_instance
+from conftest import REPO
+from formulations import build_model
+from optimizer import benders, load_scenario, solve
+from optimizer.highs_direct import HighsModel
+
+CASES = [
+    InstanceSpec(14, 3, 4, None, seed=1, mip_rel_gap=0.0),
+    InstanceSpec(14, 3, 4, 900.0, seed=2, mip_rel_gap=0.0),
+    InstanceSpec(16, 4, 5, None, seed=4, mip_rel_gap=0.0, modular_share=1.0),
+    InstanceSpec(18, 4, 6, 700.0, seed=6, mip_rel_gap=0.0, penalty_usd_per_mw_year=2_000_000.0),
+    InstanceSpec(30, 5, 8, None, seed=7, mip_rel_gap=0.0),
+]
+
+
+def _solved(scenario, method: str):
+    scenario.config.solver.method = method
+    return solve(scenario)
+
+
+@pytest.mark.parametrize("spec", CASES, ids=lambda s: s.name)
+def test_benders_reaches_the_whole_models_optimum(tmp_path, spec):
+    scenario = load_scenario(write_instance(spec, tmp_path / spec.name))
+    whole = _solved(scenario, "direct")
+    split = _solved(scenario, "benders")
+    assert "gridsite Benders" in split.solver_log and split.summary["solver"]["method"] == "benders"
+    assert split.summary["status"] == "optimal"
+    assert split.summary["objective_usd"] == pytest.approx(whole.summary["objective_usd"], rel=1e-6)
+    assert split.summary["best_bound_usd"] <= whole.summary["objective_usd"] * (1 + 1e-9)  # a valid bound
+    assert split.costs["discounted_usd"].sum() == pytest.approx(split.summary["objective_usd"], rel=1e-9)
+    _assert_plan_meets_the_contract(scenario, split)
+
+
+def test_benders_stops_at_the_requested_gap_with_a_bound_below_the_optimum(tmp_path):
+    spec = InstanceSpec(40, 5, 8, None, seed=8, mip_rel_gap=0.002)
+    scenario = load_scenario(write_instance(spec, tmp_path / spec.name))
+    split = _solved(scenario, "benders").summary
+    scenario.config.solver.mip_rel_gap = 0.0
+    optimum = _solved(scenario, "direct").summary["objective_usd"]
+    assert split["status"] == "optimal" and split["mip_gap"] <= 0.002
+    assert split["best_bound_usd"] <= optimum * (1 + 1e-9) <= split["objective_usd"] * (1 + 1e-9)
+
+
+def test_the_service_subproblems_are_one_per_year_and_hold_every_arc_and_no_integer(tmp_path):
+    spec = InstanceSpec(14, 3, 4, None, seed=2)  # every pair: each year's arcs are connected
+    model = build_model(load_scenario(write_instance(spec, tmp_path / spec.name)))
+    highs = HighsModel(model)
+    split = benders.Benders(highs.highs.getLp(), highs.block_rows["service"], threads=1)
+    assert len(split.subs) == spec.years
+    service = model.array_blocks["service"]
+    first = next(first for block, first in highs.blocks if block is service)
+    arcs = np.arange(first, first + len(service.columns))
+    assert np.isin(arcs, split.sub_cols).all()
+    for sub in split.subs:  # each subproblem's arcs are of one year
+        years = service.columns["year"].to_numpy()[sub.cols[np.isin(sub.cols, arcs)] - first]
+        assert len(set(years)) == 1
+    integer = np.asarray(highs.highs.getLp().integrality_, dtype=int)
+    assert not integer[split.sub_cols].any()
+
+
+@pytest.mark.parametrize(
+    "folder, why",
+    [
+        ("default", "a service row bounded on both sides holds a master column"),  # paths use served MW
+        ("no_penalty", "ended"),  # without an unserved penalty a plan can leave demand with no solution
+    ],
+)
+def test_where_benders_does_not_apply_the_whole_model_is_solved(tmp_path, folder, why):
+    if folder == "default":
+        scenario = load_scenario(REPO / "data" / "default")
+    else:
+        spec = InstanceSpec(14, 3, 4, 900.0, seed=3, mip_rel_gap=0.0, penalty_usd_per_mw_year=None)
+        scenario = load_scenario(write_instance(spec, tmp_path / spec.name))
+    split = _solved(scenario, "benders")
+    whole = _solved(scenario, "direct")
+    assert "no Benders decomposition" in split.solver_log and why in split.solver_log
+    assert split.summary["status"] == whole.summary["status"] == "optimal"
+    assert split.summary["objective_usd"] == pytest.approx(whole.summary["objective_usd"], rel=1e-6)
