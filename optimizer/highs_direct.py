@@ -27,7 +27,7 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from formulations import gc_paused
 from optimizer import benders
-from optimizer.highs_run import HighsRunner, Outcome, handback_margin
+from optimizer.highs_run import HighsRunner, Outcome, handback_margin, pass_model
 
 # HiGHS model status -> Pyomo termination condition (the ones this model can reach).
 TERMINATION = {
@@ -68,7 +68,7 @@ class HighsModel:
             self.block_rows[name] = np.arange(first_row, first_row + len(block.row_lower))
             first_row += len(block.row_lower)
         self._declaration_order(model, arrays)
-        if _pass_model(self.highs, arrays) == highspy.HighsStatus.kError:
+        if pass_model(self.highs, arrays) == highspy.HighsStatus.kError:
             raise RuntimeError("HiGHS rejected the model passed to it")
         self.is_mip = bool(arrays["integer"].any())  # binaries included
 
@@ -294,26 +294,3 @@ def _append_columns(arrays: dict, lower: np.ndarray, upper: np.ndarray, cost: np
     arrays["col_upper"] = np.concatenate([arrays["col_upper"], np.nan_to_num(upper, nan=np.inf)])
     arrays["cost"] = np.concatenate([arrays["cost"], cost])
     arrays["integer"] = np.concatenate([arrays["integer"], integer])
-
-
-def _pass_model(highs: highspy.Highs, arrays: dict) -> highspy.HighsStatus:
-    """Pass the arrays to HiGHS in one call (column-wise matrix; HiGHS's infinity is IEEE inf)."""
-    A = arrays["A"].tocsc()
-    integrality = np.where(arrays["integer"], int(highspy.HighsVarType.kInteger), int(highspy.HighsVarType.kContinuous))
-    return highs.passModel(
-        A.shape[1],
-        A.shape[0],
-        A.nnz,
-        int(highspy.MatrixFormat.kColwise),
-        int(highspy.ObjSense.kMinimize),
-        arrays["offset"],
-        arrays["cost"],
-        arrays["col_lower"],
-        arrays["col_upper"],
-        arrays["row_lower"],
-        arrays["row_upper"],
-        A.indptr.astype(np.int32),
-        A.indices.astype(np.int32),
-        A.data,
-        integrality.astype(np.int32),
-    )

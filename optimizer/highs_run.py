@@ -1,4 +1,4 @@
-"""Run a loaded highspy.Highs until a wall-clock deadline.
+"""Load arrays into a highspy.Highs (`pass_model`) and run it until a wall-clock deadline.
 
 HiGHS checks its own `time_limit` on a run clock that restarts when it completes a MIP start, and
 some of its phases call no callback and check no clock for seconds (presolve, MIP setup, an LP solve
@@ -236,3 +236,26 @@ def _better(bound: float | None, new: float) -> float | None:
     if not math.isfinite(new):
         return bound
     return new if bound is None else max(bound, new)
+
+
+def pass_model(highs: highspy.Highs, arrays: dict) -> highspy.HighsStatus:
+    """Pass the arrays to HiGHS in one call (column-wise matrix; HiGHS's infinity is IEEE inf)."""
+    A = arrays["A"].tocsc()
+    integrality = np.where(arrays["integer"], int(highspy.HighsVarType.kInteger), int(highspy.HighsVarType.kContinuous))
+    return highs.passModel(
+        A.shape[1],
+        A.shape[0],
+        A.nnz,
+        int(highspy.MatrixFormat.kColwise),
+        int(highspy.ObjSense.kMinimize),
+        arrays["offset"],
+        arrays["cost"],
+        arrays["col_lower"],
+        arrays["col_upper"],
+        arrays["row_lower"],
+        arrays["row_upper"],
+        A.indptr.astype(np.int32),
+        A.indices.astype(np.int32),
+        A.data,
+        integrality.astype(np.int32),
+    )
