@@ -22,10 +22,11 @@ import numpy as np
 import scipy.sparse
 from scipy.sparse.csgraph import connected_components
 
-from optimizer.highs_run import Outcome, pass_model
+from optimizer.highs_run import HighsRunner, Outcome, pass_model
 
 LP_TOLERANCE = 1e-6  # relative: the Kelley phase ends when the master LP is this close to the model's LP
 LP_ROUNDS = 200  # at most this many Kelley rounds
+LP_TIME_SHARE = 0.5  # under a time limit, the Kelley phase ends after this share of it
 MASTER_GAP_SHARE = 0.75  # the master MIP's gap, as a share of the requested one: room for the cuts' error
 MIN_MASTER_GAP = 1e-6  # below this the master is solved to a zero gap
 MIP_ROUNDS = 50  # at most this many master MIP solves
@@ -53,12 +54,12 @@ class Subproblem:
         self.lower, self.upper = arrays["row_lower"], arrays["row_upper"]
         pass_model(self.highs, arrays | {"offset": 0.0})
 
-    def solve(self, x: np.ndarray, stop_at: float) -> tuple[float, np.ndarray, np.ndarray]:
-        """phi(x); its gradient at x (every column, 0 off the linking ones); and y."""
+    def solve(self, x: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """phi(x); its gradient at x (every column, 0 off the linking ones); and y. Run to its end, with
+        no time limit: a plan needs every subproblem, and each is one warm-started LP."""
         shift = self.linking @ x
         index = np.arange(len(self.rows), dtype=np.int32)
         self.highs.changeRowsBounds(len(index), index, self.lower - shift, self.upper - shift)
-        self.highs.setOptionValue("time_limit", max(stop_at - time.perf_counter(), 0.0))
         self.highs.run()
         status = self.highs.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
@@ -99,15 +100,16 @@ class Benders:
         self.integer = np.concatenate([master["integer"], np.zeros(len(self.subs), dtype=bool)])
         pass_model(self.master, _with_thetas(master, len(self.subs)) | {"offset": self.offset, "integer": self.integer})
         self.integer_now = True
+        self.runner = HighsRunner(self.master)
         self.scale = 1.0  # USD per unit of theta (set_scale)
 
-    def evaluate(self, master_x: np.ndarray, stop_at: float) -> tuple[Plan, list]:
+    def evaluate(self, master_x: np.ndarray) -> tuple[Plan, list]:
         """The whole plan for a master solution, and per subproblem the cut at it (k, gradient, phi)."""
         z = np.zeros(self.n)
         z[self.master_cols] = master_x[: len(self.master_cols)]
         x, cuts = z.copy(), []
         for k, sub in enumerate(self.subs):
-            value, gradient, z[sub.cols] = sub.solve(x, stop_at)
+            value, gradient, z[sub.cols] = sub.solve(x)
             cuts.append((k, gradient, value))
         return Plan(float(self.cost @ z) + self.offset, z), cuts
 
@@ -133,30 +135,21 @@ class Benders:
         thetas = np.arange(len(self.master_cols), len(self.master_cols) + len(self.subs), dtype=np.int32)
         self.master.changeColsCost(len(thetas), thetas, np.full(len(thetas), self.scale))
 
-    def run_master(self, *, integer: bool, gap: float, stop_at: float, start: Plan | None) -> tuple:
-        """Solve the master (its LP relaxation unless `integer`): its solution and proven bound, each
-        None when it has none."""
+    def run_master(self, *, integer: bool, gap: float, stop_at: float, kill_at: float | None, start: Plan | None) -> Outcome:
+        """Solve the master, or its LP relaxation, until `stop_at`; a MIP run with `kill_at` runs in a
+        child process stopped then (optimizer/highs_run.py), and its log goes to the solve's log."""
         master = self.master
         if integer != self.integer_now:
             n = len(self.integer)
             master.changeColsIntegrality(n, np.arange(n, dtype=np.int32), (self.integer & integer).astype(np.int32))
             self.integer_now = integer
         master.setOptionValue("mip_rel_gap", gap)
-        master.setOptionValue("time_limit", max(stop_at - time.perf_counter(), 0.0))
+        master.setOptionValue("output_flag", integer)
         if start is not None:
             solution = highspy.HighsSolution()
             solution.col_value = list(self._master_point(start))
             master.setSolution(solution)
-        master.run()
-        info = master.getInfo()
-        if info.primal_solution_status != 2:  # 2: feasible
-            return None, None
-        if integer:
-            bound = info.mip_dual_bound
-        else:  # an LP stopped early proves nothing
-            optimal = master.getModelStatus() == highspy.HighsModelStatus.kOptimal
-            bound = info.objective_function_value if optimal else -math.inf
-        return np.asarray(master.getSolution().col_value), bound if math.isfinite(bound) else None
+        return self.runner.run(stop_at=stop_at, kill_at=kill_at if integer else None, tee=False)
 
     def _master_point(self, plan: Plan) -> np.ndarray:
         """A plan as a master solution: its master columns, and each theta its subproblem's cost."""
@@ -164,9 +157,10 @@ class Benders:
         return np.concatenate([plan.z[self.master_cols], thetas])
 
 
-def solve(lp: highspy.HighsLp, service_rows: np.ndarray, *, gap: float, threads: int, stop_at: float) -> Outcome:
-    """Solve the model in `lp` by Benders decomposition on its `service_rows` to the relative `gap`,
-    stopping at `stop_at` (a time.perf_counter() value). Raises NotDecomposable where it does not apply."""
+def solve(lp: highspy.HighsLp, service_rows: np.ndarray, *, gap: float, threads: int, stop_at: float, kill_at: float | None) -> Outcome:
+    """Solve the model in `lp` by Benders decomposition on its `service_rows` to the relative `gap`.
+    Master runs stop at `stop_at` and, with `kill_at` (a time limit), in a child process stopped then;
+    both are time.perf_counter() values. Raises NotDecomposable where the decomposition does not apply."""
     started = time.perf_counter()
     benders = Benders(lp, service_rows, threads)
     log = _Log(started)
@@ -174,32 +168,34 @@ def solve(lp: highspy.HighsLp, service_rows: np.ndarray, *, gap: float, threads:
         f"gridsite Benders: master {len(benders.master_cols)} columns, "
         f"{len(benders.subs)} service subproblems with {len(benders.sub_cols)} columns"
     )
+    lp_stop_at = started + LP_TIME_SHARE * (stop_at - started)  # leave time for plans
     for round_ in range(LP_ROUNDS):  # Kelley: the master LP up to the model's LP
-        x, lp_bound = benders.run_master(integer=False, gap=gap, stop_at=stop_at, start=None)
-        if x is None:
+        run = benders.run_master(integer=False, gap=gap, stop_at=lp_stop_at, kill_at=None, start=None)
+        if run.status != highspy.HighsModelStatus.kOptimal:  # stopped early: an LP proves nothing
             break
-        fractional, cuts = benders.evaluate(x, stop_at)  # not a plan: an upper end of the model's LP
+        fractional, cuts = benders.evaluate(run.col_value)  # not a plan: an upper end of the model's LP
         if round_ == 0:
             benders.set_scale(cuts)
-        log.bound(lp_bound)
-        log.line(f"LP round {round_}: bound {lp_bound:.6e}, fractional plan {fractional.cost:.6e}")
-        converged = lp_bound is not None and fractional.cost - lp_bound <= LP_TOLERANCE * abs(fractional.cost)
-        if converged or not benders.add_cuts(cuts, x, fractional) or time.perf_counter() >= stop_at:
+        log.bound(run.objective)
+        log.line(f"LP round {round_}: bound {run.objective:.6e}, fractional plan {fractional.cost:.6e}")
+        converged = fractional.cost - run.objective <= LP_TOLERANCE * abs(fractional.cost)
+        if converged or not benders.add_cuts(cuts, run.col_value, fractional) or time.perf_counter() >= lp_stop_at:
             break
     master_gap, done = MASTER_GAP_SHARE * gap, False
     for _ in range(MIP_ROUNDS):
         if time.perf_counter() >= stop_at:
             break
-        x, master_bound = benders.run_master(integer=True, gap=master_gap, stop_at=stop_at, start=log.best)
-        if x is None:
+        run = benders.run_master(integer=True, gap=master_gap, stop_at=stop_at, kill_at=kill_at, start=log.best)
+        log.lines.append(run.log)
+        log.bound(run.bound)
+        if run.col_value is None:
             break
-        plan, cuts = benders.evaluate(x, stop_at)
-        log.bound(master_bound)
+        plan, cuts = benders.evaluate(run.col_value)
         log.plan(plan)
         done = log.gap() <= gap
         if done:
             break
-        if benders.add_cuts(cuts, x, plan):
+        if benders.add_cuts(cuts, run.col_value, plan):
             continue
         # The cuts are exact at this plan: only the master's own gap is left. Halve it, down to 0,
         # where the plan is the master's optimum and so the model's (to HiGHS's tolerances).
@@ -313,5 +309,6 @@ def _parts(matrix: scipy.sparse.spmatrix) -> tuple[np.ndarray, np.ndarray]:
 def _quiet_highs(threads: int) -> highspy.Highs:
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("log_to_console", False)  # a log, when on, comes through the logging callback
     highs.setOptionValue("threads", threads)
     return highs

@@ -174,21 +174,22 @@ class HighsModel:
             highspy.Highs.resetThreadScheduler(False)  # False: do not block on running workers
         for key, value in options.items():
             highs.setOptionValue(key, value)
-        self.outcome = self._benders(options, started + own_limit, tee) if method == "benders" else None
+        kill_at = started + time_limit_s if limited else None
+        self.outcome = self._benders(options, started + own_limit, kill_at, tee) if method == "benders" else None
         if self.outcome is None:
             self.outcome = self.runner.run(
-                stop_at=started + own_limit, kill_at=started + time_limit_s if limited else None, tee=tee
+                stop_at=started + own_limit, kill_at=kill_at, tee=tee
             )
         highs.setOptionValue("output_flag", False)
         self.log += self.outcome.log
         return self._results(self.outcome, stopped_by_limit=time.perf_counter() >= started + own_limit)
 
-    def _benders(self, options: dict, stop_at: float, tee: bool) -> Outcome | None:
+    def _benders(self, options: dict, stop_at: float, kill_at: float | None, tee: bool) -> Outcome | None:
         """The outcome of a Benders solve, or None (logged) where the model does not allow one."""
         try:
             outcome = benders.solve(
                 self.highs.getLp(), self.block_rows.get("service", np.empty(0, dtype=int)),
-                gap=options.get("mip_rel_gap", 1e-4), threads=options.get("threads", 1), stop_at=stop_at,
+                gap=options.get("mip_rel_gap", 1e-4), threads=options.get("threads", 1), stop_at=stop_at, kill_at=kill_at,
             )
         except benders.NotDecomposable as err:
             note = f"gridsite: no Benders decomposition ({err}); the whole model is solved\n"
