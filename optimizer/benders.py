@@ -171,8 +171,8 @@ def solve(lp: highspy.HighsLp, service_rows: np.ndarray, *, gap: float, threads:
     lp_stop_at = started + LP_TIME_SHARE * (stop_at - started)  # leave time for plans
     for round_ in range(LP_ROUNDS):  # Kelley: the master LP up to the model's LP
         run = benders.run_master(integer=False, gap=gap, stop_at=lp_stop_at, kill_at=None, start=None)
-        if run.status != highspy.HighsModelStatus.kOptimal:  # stopped early: an LP proves nothing
-            break
+        if run.status != highspy.HighsModelStatus.kOptimal or run.col_value is None:  # stopped early, or
+            break  # HiGHS found its optimum infeasible once unscaled: an LP proves nothing then
         fractional, cuts = benders.evaluate(run.col_value)  # not a plan: an upper end of the model's LP
         if round_ == 0:
             benders.set_scale(cuts)

@@ -51,6 +51,7 @@ class HighsModel:
         self.log = ""  # every run's log, in order
         self.runner = HighsRunner(self.highs)
         self.outcome: Outcome | None = None  # of the last run
+        self.method: str | None = None  # what solved the last run: "direct" or "benders"
         try:
             form = LinearStandardFormCompiler().write(model, mixed_form=True)
         except InfeasibleConstraintException as err:
@@ -176,6 +177,7 @@ class HighsModel:
             highs.setOptionValue(key, value)
         kill_at = started + time_limit_s if limited else None
         self.outcome = self._benders(options, started + own_limit, kill_at, tee) if method == "benders" else None
+        self.method = "benders" if self.outcome is not None else "direct"  # the method that solved it
         if self.outcome is None:
             self.outcome = self.runner.run(
                 stop_at=started + own_limit, kill_at=kill_at, tee=tee

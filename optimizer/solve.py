@@ -81,6 +81,7 @@ def solve(scenario: Scenario, *, tee: bool = False, start: Mapping[str, float] |
         message = explain_infeasibility(scenario)
 
     summary = _summary(scenario, model, results, status, message, build_seconds, solve_seconds)
+    summary["solver"]["method"] = highs.method  # benders may fall back to direct; None: no run
     summary |= {"edits": list(scenario.edits), "warm_start": warm_start, "input_warnings": list(scenario.warnings)}
     summary["solver"]["mip_start"] = "earlier_plan" if start else None
     tables = _tables(model, scenario) if status in SOLUTION_STATUSES else {}
@@ -135,7 +136,6 @@ def _summary(scenario, model, results, status, message, build_seconds, solve_sec
             "mip_rel_gap": settings.mip_rel_gap,
             "time_limit_s": settings.time_limit_s,
             "threads": settings.threads,
-            "method": settings.method,
         },
         "model_size": _model_size(model),
         "versions": {pkg: version(pkg) for pkg in ("gridsite", "pyomo", "highspy", "pandas")}

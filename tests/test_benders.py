@@ -98,5 +98,6 @@ def test_where_benders_does_not_apply_the_whole_model_is_solved(tmp_path, folder
     split = _solved(scenario, "benders")
     whole = _solved(scenario, "direct")
     assert "no Benders decomposition" in split.solver_log and why in split.solver_log
+    assert split.summary["solver"]["method"] == whole.summary["solver"]["method"] == "direct"
     assert split.summary["status"] == whole.summary["status"] == "optimal"
     assert split.summary["objective_usd"] == pytest.approx(whole.summary["objective_usd"], rel=1e-6)
