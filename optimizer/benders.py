@@ -3,12 +3,13 @@
     sub k:   phi_k(x) = min c_k y   s.t.  L_k - B_k x <= A_k y <= U_k - B_k x,  y in bounds   (no integers)
     master:  min c x + sum_k theta_k   s.t. every other row,  theta_k >= phi_k(xb) + g_k (x - xb)
 A subproblem is one connected part of the service rows and the continuous columns found only there
-(per year: arcs, served and unserved MW); x are all other columns, g_k = -B_k' duals_k. Each cut
-under-estimates phi_k (LP duality), so the master's bound bounds the whole model, and a master plan x
-with its subproblems' y is a plan of the whole model at cost c x + sum_k phi_k(x). Cuts are first added
-at the master's LP optimum until it equals the model's LP (Kelley), then at each master MIP plan until
-plan and bound are within the MIP gap. Subproblems must have a solution for every plan (an unserved
-penalty); `NotDecomposable` otherwise, and the caller solves the whole model instead.
+(per year, or finer with a latency radius: arcs, served and unserved MW); x are all other columns,
+g_k = -B_k' duals_k. Each cut under-estimates phi_k (LP duality), so the master's bound bounds the
+whole model, and a master plan x with its subproblems' y is a plan of the whole model at cost
+c x + sum_k phi_k(x). Cuts are first added at the master's LP optimum until it equals the model's LP
+(Kelley), then at each master MIP plan until plan and bound are within the MIP gap. Every plan must
+leave each subproblem a solution (an unserved penalty takes any demand): `NotDecomposable`
+otherwise, and the caller solves the whole model instead.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ MIN_MASTER_GAP = 1e-6  # below this the master is solved to a zero gap
 MIP_ROUNDS = 50  # at most this many master MIP solves
 CUT_TOLERANCE = 1e-9  # relative: a subproblem cost this close to its theta adds no cut
 THETA_UNITS = 1e4  # theta is scaled so that the first plan's largest subproblem cost is about this
+OPTIMAL = highspy.HighsModelStatus.kOptimal
 
 
 class NotDecomposable(Exception):
@@ -44,29 +46,44 @@ class Plan:
     z: np.ndarray  # every column of the model
 
 
+@dataclass
+class Cut:
+    """theta_k >= value + gradient (x[columns] - at), in USD; `columns` are master positions."""
+
+    k: int
+    columns: np.ndarray
+    gradient: np.ndarray
+    value: float
+    at: np.ndarray
+
+
 class Subproblem:
     """One connected part of the service LP, solved again for each plan x (HiGHS warm-starts it)."""
 
     def __init__(self, model: dict, rows: np.ndarray, cols: np.ndarray, linking: scipy.sparse.csr_matrix, threads: int) -> None:
-        self.rows, self.cols, self.linking = rows, cols, linking  # linking: these rows x all columns
+        self.cols = cols
+        self.linked = np.unique(linking.indices)  # the master columns in these rows
+        self.linking = linking[:, self.linked]  # rows x those columns
         self.highs = _quiet_highs(threads)
         arrays = _part(model, rows, cols)
         self.lower, self.upper = arrays["row_lower"], arrays["row_upper"]
         pass_model(self.highs, arrays | {"offset": 0.0})
 
-    def solve(self, x: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        """phi(x); its gradient at x (every column, 0 off the linking ones); and y. Run to its end, with
-        no time limit: a plan needs every subproblem, and each is one warm-started LP."""
-        shift = self.linking @ x
-        index = np.arange(len(self.rows), dtype=np.int32)
+    def solve(self, k: int, x: np.ndarray) -> tuple[Cut, np.ndarray]:
+        """The cut at master columns x, and y. Run to its end, with no time limit: a plan needs every
+        subproblem, and each is one warm-started LP (the master leaves time for them)."""
+        at = x[self.linked]
+        shift = self.linking @ at
+        index = np.arange(len(self.lower), dtype=np.int32)
         self.highs.changeRowsBounds(len(index), index, self.lower - shift, self.upper - shift)
         self.highs.run()
         status = self.highs.getModelStatus()
-        if status != highspy.HighsModelStatus.kOptimal:
+        if status != OPTIMAL:
             raise NotDecomposable(f"a service subproblem ended {status.name} for a plan")
         solution = self.highs.getSolution()
-        duals = np.asarray(solution.row_dual)  # HiGHS's sign: d phi / d row bound
-        return self.highs.getInfo().objective_function_value, -(self.linking.T @ duals), np.asarray(solution.col_value)
+        gradient = -(self.linking.T @ np.asarray(solution.row_dual))  # HiGHS's row dual: d phi / d row bound
+        value = self.highs.getInfo().objective_function_value
+        return Cut(k, self.linked, gradient, value, at), np.asarray(solution.col_value)
 
 
 class Benders:
@@ -84,17 +101,17 @@ class Benders:
             raise NotDecomposable("a subproblem could cost less than 0 (a negative cost or lower bound)")
         in_sub &= A[:, self.sub_cols].getnnz(axis=1) > 0  # a service row without such columns stays in the master
         sub_rows = np.flatnonzero(in_sub)
-        linking = _without_columns(A[sub_rows], self.sub_cols)
-        both_sides = np.isfinite(model["row_lower"][sub_rows]) & np.isfinite(model["row_upper"][sub_rows])
-        if (both_sides & (linking.getnnz(axis=1) > 0)).any():
-            # e.g. served MW the master fixes because a power path also uses it: a plan may leave no solution
-            raise NotDecomposable("a service row bounded on both sides holds a master column")
+        self.master_cols = np.setdiff1d(np.arange(self.n), self.sub_cols)
+        linking = A[sub_rows][:, self.master_cols].tocsr()
+        if not _always_solvable(model, sub_rows, self.sub_cols, linking, self.master_cols):
+            raise NotDecomposable(
+                "a plan could leave a service row without a solution (no unserved penalty, or served MW that a power path fixes)"
+            )
         row_part, col_part = _parts(A[sub_rows][:, self.sub_cols])
         self.subs = [
             Subproblem(model, sub_rows[row_part == k], self.sub_cols[col_part == k], linking[row_part == k], threads)
             for k in np.unique(col_part)
         ]
-        self.master_cols = np.setdiff1d(np.arange(self.n), self.sub_cols)
         self.master = _quiet_highs(threads)
         master = _part(model, np.flatnonzero(~in_sub), self.master_cols)
         self.integer = np.concatenate([master["integer"], np.zeros(len(self.subs), dtype=bool)])
@@ -103,53 +120,59 @@ class Benders:
         self.runner = HighsRunner(self.master)
         self.scale = 1.0  # USD per unit of theta (set_scale)
 
-    def evaluate(self, master_x: np.ndarray) -> tuple[Plan, list]:
-        """The whole plan for a master solution, and per subproblem the cut at it (k, gradient, phi)."""
-        z = np.zeros(self.n)
-        z[self.master_cols] = master_x[: len(self.master_cols)]
-        x, cuts = z.copy(), []
+    def evaluate(self, master_x: np.ndarray) -> tuple[Plan, list[Cut]]:
+        """The whole plan for a master solution, and the cut of each subproblem at it."""
+        x = master_x[: len(self.master_cols)]
+        z, cuts = np.zeros(self.n), []
+        z[self.master_cols] = x
         for k, sub in enumerate(self.subs):
-            value, gradient, z[sub.cols] = sub.solve(x)
-            cuts.append((k, gradient, value))
+            cut, z[sub.cols] = sub.solve(k, x)
+            cuts.append(cut)
         return Plan(float(self.cost @ z) + self.offset, z), cuts
 
-    def add_cuts(self, cuts: list, master_x: np.ndarray, plan: Plan) -> int:
+    def add_cuts(self, cuts: list[Cut], master_x: np.ndarray) -> int:
         """Add the cuts whose theta the master solution under-states; how many were added."""
         n_master, added = len(self.master_cols), 0
-        for k, gradient, value in cuts:
-            if value - master_x[n_master + k] * self.scale <= CUT_TOLERANCE * max(abs(value), 1.0):
+        for cut in cuts:
+            if cut.value - master_x[n_master + cut.k] * self.scale <= CUT_TOLERANCE * max(abs(cut.value), 1.0):
                 continue
-            g = gradient[self.master_cols]
-            nz = np.flatnonzero(g)
-            rhs = (value - g[nz] @ plan.z[self.master_cols][nz]) / self.scale
-            index = np.append(nz, n_master + k).astype(np.int32)
-            self.master.addRow(rhs, np.inf, len(index), index, np.append(-g[nz] / self.scale, 1.0))
+            rhs = (cut.value - cut.gradient @ cut.at) / self.scale
+            index = np.append(cut.columns, n_master + cut.k).astype(np.int32)
+            self.master.addRow(rhs, np.inf, len(index), index, np.append(-cut.gradient / self.scale, 1.0))
             added += 1
         return added
 
-    def set_scale(self, cuts: list) -> None:
+    def set_scale(self, cuts: list[Cut]) -> None:
         """Measure theta in units that keep the cuts' numbers moderate: HiGHS's feasibility tolerance
-        is absolute, and cuts in USD (right-hand sides near 1e10) failed it."""
-        largest = max(value for _, _, value in cuts)
+        is absolute, and cuts in USD (right-hand sides near 1e10) failed it. Called before any cut."""
+        largest = max(cut.value for cut in cuts)
         self.scale = 10.0 ** math.floor(math.log10(largest / THETA_UNITS)) if largest > THETA_UNITS else 1.0
         thetas = np.arange(len(self.master_cols), len(self.master_cols) + len(self.subs), dtype=np.int32)
         self.master.changeColsCost(len(thetas), thetas, np.full(len(thetas), self.scale))
 
-    def run_master(self, *, integer: bool, gap: float, stop_at: float, kill_at: float | None, start: Plan | None) -> Outcome:
-        """Solve the master, or its LP relaxation, until `stop_at`; a MIP run with `kill_at` runs in a
-        child process stopped then (optimizer/highs_run.py), and its log goes to the solve's log."""
-        master = self.master
-        if integer != self.integer_now:
-            n = len(self.integer)
-            master.changeColsIntegrality(n, np.arange(n, dtype=np.int32), (self.integer & integer).astype(np.int32))
-            self.integer_now = integer
-        master.setOptionValue("mip_rel_gap", gap)
-        master.setOptionValue("output_flag", integer)
+    def run_lp(self, stop_at: float) -> Outcome:
+        """Solve the master's LP relaxation (in this process, stopped at `stop_at`)."""
+        self._set_integer(False)
+        self.master.setOptionValue("output_flag", False)
+        return self.runner.run(stop_at=stop_at, kill_at=None, tee=False)
+
+    def run_mip(self, *, gap: float, stop_at: float, kill_at: float | None, start: Plan | None) -> Outcome:
+        """Solve the master MIP until `stop_at`; with `kill_at` (a time limit) in a child process stopped
+        then (optimizer/highs_run.py). Its log goes to the solve's log."""
+        self._set_integer(True)
+        self.master.setOptionValue("mip_rel_gap", gap)
+        self.master.setOptionValue("output_flag", True)
         if start is not None:
             solution = highspy.HighsSolution()
             solution.col_value = list(self._master_point(start))
-            master.setSolution(solution)
-        return self.runner.run(stop_at=stop_at, kill_at=kill_at if integer else None, tee=False)
+            self.master.setSolution(solution)
+        return self.runner.run(stop_at=stop_at, kill_at=kill_at, tee=False)
+
+    def _set_integer(self, integer: bool) -> None:
+        if integer != self.integer_now:
+            n = len(self.integer)
+            self.master.changeColsIntegrality(n, np.arange(n, dtype=np.int32), (self.integer & integer).astype(np.int32))
+            self.integer_now = integer
 
     def _master_point(self, plan: Plan) -> np.ndarray:
         """A plan as a master solution: its master columns, and each theta its subproblem's cost."""
@@ -161,86 +184,137 @@ def solve(lp: highspy.HighsLp, service_rows: np.ndarray, *, gap: float, threads:
     """Solve the model in `lp` by Benders decomposition on its `service_rows` to the relative `gap`.
     Master runs stop at `stop_at` and, with `kill_at` (a time limit), in a child process stopped then;
     both are time.perf_counter() values. Raises NotDecomposable where the decomposition does not apply."""
-    started = time.perf_counter()
+    progress = _Progress(time.perf_counter())
     benders = Benders(lp, service_rows, threads)
-    log = _Log(started)
-    log.line(
+    progress.line(
         f"gridsite Benders: master {len(benders.master_cols)} columns, "
         f"{len(benders.subs)} service subproblems with {len(benders.sub_cols)} columns"
     )
-    lp_stop_at = started + LP_TIME_SHARE * (stop_at - started)  # leave time for plans
-    for round_ in range(LP_ROUNDS):  # Kelley: the master LP up to the model's LP
-        run = benders.run_master(integer=False, gap=gap, stop_at=lp_stop_at, kill_at=None, start=None)
-        if run.status != highspy.HighsModelStatus.kOptimal or run.col_value is None:  # stopped early, or
-            break  # HiGHS found its optimum infeasible once unscaled: an LP proves nothing then
-        fractional, cuts = benders.evaluate(run.col_value)  # not a plan: an upper end of the model's LP
-        if round_ == 0:
-            benders.set_scale(cuts)
-        log.bound(run.objective)
-        log.line(f"LP round {round_}: bound {run.objective:.6e}, fractional plan {fractional.cost:.6e}")
-        converged = fractional.cost - run.objective <= LP_TOLERANCE * abs(fractional.cost)
-        if converged or not benders.add_cuts(cuts, run.col_value, fractional) or time.perf_counter() >= lp_stop_at:
-            break
-    master_gap, done = MASTER_GAP_SHARE * gap, False
-    for _ in range(MIP_ROUNDS):
-        if time.perf_counter() >= stop_at:
-            break
-        run = benders.run_master(integer=True, gap=master_gap, stop_at=stop_at, kill_at=kill_at, start=log.best)
-        log.lines.append(run.log)
-        log.bound(run.bound)
-        if run.col_value is None:
-            break
-        plan, cuts = benders.evaluate(run.col_value)
-        log.plan(plan)
-        done = log.gap() <= gap
-        if done:
-            break
-        if benders.add_cuts(cuts, run.col_value, plan):
-            continue
-        # The cuts are exact at this plan: only the master's own gap is left. Halve it, down to 0,
-        # where the plan is the master's optimum and so the model's (to HiGHS's tolerances).
-        done = master_gap == 0.0
-        if done:
-            break
-        master_gap = master_gap / 2 if master_gap > MIN_MASTER_GAP else 0.0
-    best = log.best
+    try:
+        status = _kelley(benders, progress, progress.started + LP_TIME_SHARE * (stop_at - progress.started))
+        if status != highspy.HighsModelStatus.kInfeasible:
+            status = _mip_rounds(benders, progress, gap, stop_at, kill_at)
+    except NotDecomposable as err:  # numerical trouble in a subproblem: keep the best plan, if any
+        if progress.best is None:
+            raise
+        progress.line(f"stopped: {err}")
+        status = highspy.HighsModelStatus.kInterrupt
+    best = progress.best
     return Outcome(
-        highspy.HighsModelStatus.kOptimal if done else highspy.HighsModelStatus.kInterrupt,
+        status,
         best.cost if best else None,
-        log.best_bound if math.isfinite(log.best_bound) else None,
+        progress.bound if math.isfinite(progress.bound) else None,
         best.z if best else None,
         None,
-        log="".join(log.lines),
+        log="".join(progress.lines),
     )
 
 
-class _Log:
+def _kelley(benders: Benders, progress: _Progress, stop_at: float) -> highspy.HighsModelStatus:
+    """Cuts at the master LP's optimum until it is the model's LP (or `stop_at`); kInfeasible if the
+    master LP, a relaxation of the model, has no solution, else kNotset."""
+    for round_ in range(LP_ROUNDS):
+        run = benders.run_lp(stop_at)
+        if run.status == highspy.HighsModelStatus.kInfeasible:
+            progress.line("the master LP has no solution: nor has the model")
+            return run.status
+        if run.status != OPTIMAL or run.col_value is None:  # stopped early, or HiGHS found its
+            break  # optimum infeasible once unscaled: an LP proves nothing then
+        fractional, cuts = benders.evaluate(run.col_value)  # not a plan: an upper end of the model's LP
+        if round_ == 0:
+            benders.set_scale(cuts)
+        progress.bound_by(run.objective)
+        progress.line(f"LP round {round_}: bound {run.objective:.6e}, fractional plan {fractional.cost:.6e}")
+        if fractional.cost - run.objective <= LP_TOLERANCE * abs(fractional.cost):
+            break
+        if not benders.add_cuts(cuts, run.col_value) or time.perf_counter() >= stop_at:
+            break
+    return highspy.HighsModelStatus.kNotset
+
+
+def _mip_rounds(benders: Benders, progress: _Progress, gap: float, stop_at: float, kill_at: float | None) -> highspy.HighsModelStatus:
+    """Master MIP plans and their cuts until plan and bound are within `gap`: kOptimal then, kInfeasible
+    if the master has no plan, else (time, rounds) kInterrupt."""
+    master_gap, evaluating = MASTER_GAP_SHARE * gap, 0.0  # the longest subproblem pass so far (s)
+    for _ in range(MIP_ROUNDS):
+        if time.perf_counter() >= stop_at - evaluating:
+            return highspy.HighsModelStatus.kInterrupt
+        run = benders.run_mip(  # stopped early enough to evaluate its plan before the deadline
+            gap=master_gap,
+            stop_at=stop_at - evaluating,
+            kill_at=None if kill_at is None else kill_at - evaluating,
+            start=progress.best,
+        )
+        progress.lines.append(run.log)
+        progress.bound_by(run.bound)
+        if run.status == highspy.HighsModelStatus.kInfeasible:
+            return run.status
+        if run.col_value is None:
+            return highspy.HighsModelStatus.kInterrupt
+        started = time.perf_counter()
+        plan, cuts = benders.evaluate(run.col_value)
+        evaluating = max(evaluating, time.perf_counter() - started)
+        progress.plan(plan)
+        if progress.gap() <= gap:
+            return OPTIMAL
+        if benders.add_cuts(cuts, run.col_value):
+            continue
+        if run.status != OPTIMAL:  # stopped at its deadline with a plan its cuts already price
+            return highspy.HighsModelStatus.kInterrupt
+        if master_gap == 0.0:  # exact cuts at the master's optimum: the model's optimum (to HiGHS's tolerances)
+            return OPTIMAL
+        master_gap = master_gap / 2 if master_gap > MIN_MASTER_GAP else 0.0  # only the master's own gap is left
+    progress.line(f"stopped after {MIP_ROUNDS} master MIP rounds")
+    return highspy.HighsModelStatus.kInterrupt
+
+
+class _Progress:
     """The best plan and bound so far, and the log lines that report them."""
 
     def __init__(self, started: float) -> None:
         self.started, self.lines = started, []
         self.best: Plan | None = None
-        self.best_bound = -math.inf
+        self.bound = -math.inf
 
     def line(self, text: str) -> None:
         self.lines.append(f"{text}  ({time.perf_counter() - self.started:.2f} s)\n")
 
-    def bound(self, bound: float | None) -> None:
-        if bound is not None:
-            self.best_bound = max(self.best_bound, bound)
+    def bound_by(self, bound: float | None) -> None:
+        if bound is not None and math.isfinite(bound):
+            self.bound = max(self.bound, bound)
 
     def plan(self, plan: Plan) -> None:
         if self.best is None or plan.cost < self.best.cost:
             self.best = plan
         self.line(
-            f"master MIP: bound {self.best_bound:.6e}, plan {plan.cost:.6e}, best {self.best.cost:.6e}, "
+            f"master MIP: bound {self.bound:.6e}, plan {plan.cost:.6e}, best {self.best.cost:.6e}, "
             f"gap {self.gap():.4%}"
         )
 
     def gap(self) -> float:
-        if self.best is None or not math.isfinite(self.best_bound):
+        if self.best is None or not math.isfinite(self.bound):
             return math.inf
-        return (self.best.cost - self.best_bound) / max(abs(self.best.cost), 1e-9)
+        return (self.best.cost - self.bound) / max(abs(self.best.cost), 1e-9)
+
+
+def _always_solvable(model: dict, rows: np.ndarray, sub_cols: np.ndarray, linking, master_cols: np.ndarray) -> bool:
+    """Whether every subproblem has a solution for every master x within its bounds: its columns at 0
+    except slacks (a column in one row only, from 0 up without limit) meet each row. E.g. an unserved
+    column takes a demand row's MW, and served <= capacity holds with nothing served."""
+    if (model["col_lower"][sub_cols] > 0).any():
+        return False
+    lower, upper = model["row_lower"][rows], model["row_upper"][rows]
+    x_lower, x_upper = model["col_lower"][master_cols], model["col_upper"][master_cols]
+    positive, negative = linking.maximum(0).tocsr(), linking.minimum(0).tocsr()
+    for part in (positive, negative):
+        part.eliminate_zeros()  # no 0 * inf
+    least = positive @ x_lower + negative @ x_upper  # B x over the master's bounds: from least to most
+    most = positive @ x_upper + negative @ x_lower
+    sub = model["A"][rows][:, sub_cols].tocsc()
+    slack = (sub.getnnz(axis=0) == 1) & np.isinf(model["col_upper"][sub_cols])
+    raised = (sub[:, slack] > 0).getnnz(axis=1) > 0  # a slack can add any amount to the row
+    lowered = (sub[:, slack] < 0).getnnz(axis=1) > 0
+    return bool((((lower <= least) | raised) & ((upper >= most) | lowered)).all())
 
 
 def _model_arrays(lp: highspy.HighsLp) -> dict:
@@ -287,15 +361,6 @@ def _only_in(A: scipy.sparse.csc_matrix, in_rows: np.ndarray, integer: np.ndarra
     """The continuous columns with entries, all of them in the rows marked by `in_rows`."""
     inside = A[in_rows].getnnz(axis=0)
     return np.flatnonzero((inside > 0) & (inside == A.getnnz(axis=0)) & ~integer)
-
-
-def _without_columns(rows: scipy.sparse.spmatrix, cols: np.ndarray) -> scipy.sparse.csr_matrix:
-    """`rows` with the entries in `cols` removed (the same shape)."""
-    keep = np.ones(rows.shape[1])
-    keep[cols] = 0.0
-    kept = (rows @ scipy.sparse.diags(keep)).tocsr()
-    kept.eliminate_zeros()
-    return kept
 
 
 def _parts(matrix: scipy.sparse.spmatrix) -> tuple[np.ndarray, np.ndarray]:

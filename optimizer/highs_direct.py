@@ -62,21 +62,19 @@ class HighsModel:
         self.columns = list(form.columns)  # at the end: every Pyomo variable (declaration order), then each block's own columns
         self.rows = [row.constraint for row in form.rows]  # a ranged constraint has two rows; None: block row
         arrays = _standard_form_arrays(form)
-        first_row = len(arrays["row_lower"])
-        self.blocks = self._append_blocks(arrays, list(model.array_blocks.values()))
-        self.block_rows = {}  # block name -> its rows
-        for name, block in model.array_blocks.items():
-            self.block_rows[name] = np.arange(first_row, first_row + len(block.row_lower))
-            first_row += len(block.row_lower)
+        self.block_rows: dict[str, np.ndarray] = {}  # block name -> its rows (set by _append_blocks)
+        self.blocks = self._append_blocks(arrays, model.array_blocks)
         self._declaration_order(model, arrays)
         if pass_model(self.highs, arrays) == highspy.HighsStatus.kError:
             raise RuntimeError("HiGHS rejected the model passed to it")
         self.is_mip = bool(arrays["integer"].any())  # binaries included
 
-    def _append_blocks(self, arrays: dict, blocks: list) -> list[tuple]:
+    def _append_blocks(self, arrays: dict, named_blocks: dict) -> list[tuple]:
         """Append the array blocks to the compiled arrays: the Pyomo variables they use that the
         compiler left out (in no Pyomo row or cost), then each block's own columns, all their rows
-        (one matrix), and their costs on Pyomo variables. Returns (block, its first own column) each."""
+        (one matrix), and their costs on Pyomo variables. Returns (block, its first own column) each,
+        and records each block's rows by name in `block_rows`."""
+        blocks = list(named_blocks.values())
         n_compiled_rows = len(arrays["row_lower"])
         row_lower, row_upper, coupled, priced = [], [], [], []
         first_row = n_compiled_rows
@@ -107,7 +105,8 @@ class HighsModel:
             ),
         ]
         placed, first_row = [], n_compiled_rows
-        for block, lower in zip(blocks, row_lower):
+        for name, block, lower in zip(named_blocks, blocks, row_lower):
+            self.block_rows[name] = np.arange(first_row, first_row + len(lower))
             first, own = len(self.columns), block.columns
             _append_columns(arrays, own["lower"].to_numpy(float), own["upper"].to_numpy(float), block.objective, np.zeros(len(own), dtype=bool))
             self.columns.extend([None] * len(own))  # block columns have no Pyomo variable
@@ -177,28 +176,32 @@ class HighsModel:
             highs.setOptionValue(key, value)
         kill_at = started + time_limit_s if limited else None
         self.outcome = self._benders(options, started + own_limit, kill_at, tee) if method == "benders" else None
-        self.method = "benders" if self.outcome is not None else "direct"  # the method that solved it
+        self.method = "direct" if self.outcome is None else "benders"
         if self.outcome is None:
-            self.outcome = self.runner.run(
-                stop_at=started + own_limit, kill_at=kill_at, tee=tee
-            )
+            self.outcome = self.runner.run(stop_at=started + own_limit, kill_at=kill_at, tee=tee)
         highs.setOptionValue("output_flag", False)
         self.log += self.outcome.log
         return self._results(self.outcome, stopped_by_limit=time.perf_counter() >= started + own_limit)
 
     def _benders(self, options: dict, stop_at: float, kill_at: float | None, tee: bool) -> Outcome | None:
-        """The outcome of a Benders solve, or None (logged) where the model does not allow one."""
+        """The outcome of a Benders solve, or None (and a note in the log) where the model does not allow one."""
         try:
             outcome = benders.solve(
-                self.highs.getLp(), self.block_rows.get("service", np.empty(0, dtype=int)),
-                gap=options.get("mip_rel_gap", 1e-4), threads=options.get("threads", 1), stop_at=stop_at, kill_at=kill_at,
+                self.highs.getLp(),
+                self.block_rows.get("service", np.empty(0, dtype=int)),
+                gap=options.get("mip_rel_gap", 1e-4),
+                threads=options.get("threads", 1),
+                stop_at=stop_at,
+                kill_at=kill_at,
             )
         except benders.NotDecomposable as err:
             note = f"gridsite: no Benders decomposition ({err}); the whole model is solved\n"
             self.log += note  # the whole model's run log follows it
-            outcome = None
+            if tee:
+                print(note, end="")
+            return None
         if tee:
-            print(note if outcome is None else outcome.log, end="")
+            print(outcome.log, end="")
         return outcome
 
     def load_solution(self) -> None:

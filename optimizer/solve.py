@@ -83,7 +83,7 @@ def solve(scenario: Scenario, *, tee: bool = False, start: Mapping[str, float] |
     summary = _summary(scenario, model, results, status, message, build_seconds, solve_seconds)
     summary["solver"]["method"] = highs.method  # benders may fall back to direct; None: no run
     summary |= {"edits": list(scenario.edits), "warm_start": warm_start, "input_warnings": list(scenario.warnings)}
-    summary["solver"]["mip_start"] = "earlier_plan" if start else None
+    summary["solver"]["mip_start"] = "earlier_plan" if start and highs.method != "benders" else None  # benders: unused
     tables = _tables(model, scenario) if status in SOLUTION_STATUSES else {}
     if tables:
         summary["costs_usd"] = tables["costs"].groupby("component", sort=False)["discounted_usd"].sum().to_dict()

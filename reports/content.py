@@ -254,7 +254,7 @@ def provenance_table(run: Run) -> Table:
         "MIP gap": f"{_gap(summary['mip_gap'])} (requested {solver['mip_rel_gap']:.3%})",
         "build / solve time (s)": f"{summary['build_seconds']:.2f} / {summary['solve_seconds']:.2f}",
         "solver": f"{solver['name']} {solver['version']}, {solver['threads']} thread(s), "
-                  f"{'Benders decomposition, ' if solver.get('method') == 'benders' else ''}"  # runs before it: direct
+                  f"{'Benders decomposition, ' if solver.get('method') == 'benders' else ''}"  # summaries written before solver.method existed: direct
                   f"time limit {solver['time_limit_s']} s, termination {solver['termination']}",
         "model size": ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in summary["model_size"].items()),
         "versions": ", ".join(f"{k} {v}" for k, v in summary["versions"].items()),

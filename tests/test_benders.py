@@ -56,7 +56,9 @@ def test_benders_cut_short_by_a_time_limit_reports_a_sound_plan_and_a_valid_boun
     split = _solved(scenario, "benders")
     summary = split.summary
     assert summary["status"] in ("feasible", "time_limit_no_solution", "optimal")  # optimal: a fast machine
-    if summary["status"] != "optimal":
+    if summary["status"] == "optimal":
+        assert summary["mip_gap"] <= 1e-6  # proven, not just stopped
+    else:
         assert summary["solver"]["termination"] == "maxTimeLimit"
     if summary["status"] != "time_limit_no_solution":
         _assert_reported_plan_is_sound(scenario, split)
@@ -65,11 +67,15 @@ def test_benders_cut_short_by_a_time_limit_reports_a_sound_plan_and_a_valid_boun
         assert summary["best_bound_usd"] <= whole["objective_usd"] * (1 + 1e-9) <= summary["objective_usd"] * (1 + 2e-9)
 
 
-def test_the_service_subproblems_are_one_per_year_and_hold_every_arc_and_no_integer(tmp_path):
-    spec = InstanceSpec(14, 3, 4, None, seed=2)  # every pair: each year's arcs are connected
+def _split(tmp_path, spec: InstanceSpec):
     model = build_model(load_scenario(write_instance(spec, tmp_path / spec.name)))
     highs = HighsModel(model)
-    split = benders.Benders(highs.highs.getLp(), highs.block_rows["service"], threads=1)
+    return model, highs, benders.Benders(highs.highs.getLp(), highs.block_rows["service"], threads=1)
+
+
+def test_the_service_subproblems_are_one_per_year_and_hold_every_arc_and_no_integer(tmp_path):
+    spec = InstanceSpec(14, 3, 4, None, seed=2)  # every pair: each year's arcs are connected
+    model, highs, split = _split(tmp_path, spec)
     assert len(split.subs) == spec.years
     service = model.array_blocks["service"]
     first = next(first for block, first in highs.blocks if block is service)
@@ -82,11 +88,51 @@ def test_the_service_subproblems_are_one_per_year_and_hold_every_arc_and_no_inte
     assert not integer[split.sub_cols].any()
 
 
+def test_a_short_latency_radius_splits_a_year_into_several_subproblems(tmp_path):
+    spec = InstanceSpec(30, 3, 8, 400.0, seed=5, mip_rel_gap=0.0)
+    _, _, split = _split(tmp_path, spec)
+    assert len(split.subs) > spec.years
+    scenario = load_scenario(tmp_path / spec.name)
+    assert _solved(scenario, "benders").summary["objective_usd"] == pytest.approx(
+        _solved(scenario, "direct").summary["objective_usd"], rel=1e-6
+    )
+
+
+def test_every_cut_under_estimates_its_subproblem_and_touches_it_at_its_plan(tmp_path):
+    _, _, split = _split(tmp_path, InstanceSpec(20, 3, 5, None, seed=11))
+    lp = split.master.getLp()
+    lower, upper = np.asarray(lp.col_lower_), np.minimum(np.asarray(lp.col_upper_), 600.0)  # thetas: any value
+    rng = np.random.default_rng(0)
+    points = [lower + (upper - lower) * rng.random(len(lower)) for _ in range(6)]
+    for x in points:
+        _, cuts = split.evaluate(x)
+        for y in points:
+            _, at_y = split.evaluate(y)
+            for cut, other in zip(cuts, at_y):
+                estimate = cut.value + cut.gradient @ (y[cut.columns] - cut.at)
+                assert estimate <= other.value * (1 + 1e-9) + 1e-6
+        assert all(cut.value == pytest.approx(again.value) for cut, again in zip(cuts, split.evaluate(x)[1]))
+
+
+def test_an_infeasible_model_is_reported_infeasible(tmp_path):
+    spec = InstanceSpec(14, 3, 4, None, seed=1)
+    scenario = load_scenario(write_instance(spec, tmp_path / spec.name))
+    model = build_model(scenario)
+    zone, year, limit = scenario.zone_limits.iloc[0][["zone_id", "year", "limit_mw"]]
+    regions = scenario.regions.set_index("region_id")
+    region = next(r for r in regions.index if regions.at[r, "zone_id"] == zone and not model.capacity_mw[r, year].fixed)
+    model.capacity_mw[region, year].setlb(limit + 1.0)  # one site above its zone's limit: no plan
+    highs = HighsModel(model)
+    results = highs.run(time_limit_s=None, options={"threads": 1, "mip_rel_gap": 0.0}, method="benders")
+    assert highs.method == "benders" and "the master LP has no solution" in highs.log
+    assert results.termination_condition.name == "provenInfeasible"
+
+
 @pytest.mark.parametrize(
     "folder, why",
     [
-        ("default", "a service row bounded on both sides holds a master column"),  # paths use served MW
-        ("no_penalty", "ended"),  # without an unserved penalty a plan can leave demand with no solution
+        ("default", "a plan could leave a service row without a solution"),  # paths fix served MW
+        ("no_penalty", "a plan could leave a service row without a solution"),  # no unserved column
     ],
 )
 def test_where_benders_does_not_apply_the_whole_model_is_solved(tmp_path, folder, why):
