@@ -185,6 +185,7 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
         "objective": "-" if objective is None else f"${objective:,.0f}",
         "MIP gap": "-" if gap is None else f"{gap:.4%}",
         "build / solve": f"{summary['build_seconds']:.2f} s / {summary['solve_seconds']:.2f} s",
+        "solved by": "Benders decomposition" if summary["solver"].get("method") == "benders" else "HiGHS, whole model",
         "results": str(out_dir),
     }
     for key, value in rows.items():
