@@ -119,15 +119,18 @@ class Benders:
         self.integer_now = True
         self.runner = HighsRunner(self.master)
         self.scale = 1.0  # USD per unit of theta (set_scale)
+        self.longest_evaluation = 0.0  # seconds: the longest pass over the subproblems so far
 
     def evaluate(self, master_x: np.ndarray) -> tuple[Plan, list[Cut]]:
         """The whole plan for a master solution, and the cut of each subproblem at it."""
+        started = time.perf_counter()
         x = master_x[: len(self.master_cols)]
         z, cuts = np.zeros(self.n), []
         z[self.master_cols] = x
         for k, sub in enumerate(self.subs):
             cut, z[sub.cols] = sub.solve(k, x)
             cuts.append(cut)
+        self.longest_evaluation = max(self.longest_evaluation, time.perf_counter() - started)
         return Plan(float(self.cost @ z) + self.offset, z), cuts
 
     def add_cuts(self, cuts: list[Cut], master_x: np.ndarray) -> int:
@@ -234,12 +237,13 @@ def _kelley(benders: Benders, progress: _Progress, stop_at: float) -> highspy.Hi
 
 def _mip_rounds(benders: Benders, progress: _Progress, gap: float, stop_at: float, kill_at: float | None) -> highspy.HighsModelStatus:
     """Master MIP plans and their cuts until plan and bound are within `gap`: kOptimal then, kInfeasible
-    if the master has no plan, else (time, rounds) kInterrupt."""
-    master_gap, evaluating = MASTER_GAP_SHARE * gap, 0.0  # the longest subproblem pass so far (s)
+    if the master has no plan, kTimeLimit at the deadline, else kInterrupt."""
+    master_gap = MASTER_GAP_SHARE * gap
     for _ in range(MIP_ROUNDS):
+        evaluating = benders.longest_evaluation  # the master stops early enough to price its plan in time
         if time.perf_counter() >= stop_at - evaluating:
-            return highspy.HighsModelStatus.kInterrupt
-        run = benders.run_mip(  # stopped early enough to evaluate its plan before the deadline
+            return highspy.HighsModelStatus.kTimeLimit
+        run = benders.run_mip(
             gap=master_gap,
             stop_at=stop_at - evaluating,
             kill_at=None if kill_at is None else kill_at - evaluating,
@@ -250,22 +254,27 @@ def _mip_rounds(benders: Benders, progress: _Progress, gap: float, stop_at: floa
         if run.status == highspy.HighsModelStatus.kInfeasible:
             return run.status
         if run.col_value is None:
-            return highspy.HighsModelStatus.kInterrupt
-        started = time.perf_counter()
+            return _stopped(run)
         plan, cuts = benders.evaluate(run.col_value)
-        evaluating = max(evaluating, time.perf_counter() - started)
         progress.plan(plan)
         if progress.gap() <= gap:
             return OPTIMAL
         if benders.add_cuts(cuts, run.col_value):
             continue
-        if run.status != OPTIMAL:  # stopped at its deadline with a plan its cuts already price
-            return highspy.HighsModelStatus.kInterrupt
+        if run.status != OPTIMAL:  # stopped (at its deadline) with a plan its cuts already price
+            return _stopped(run)
         if master_gap == 0.0:  # exact cuts at the master's optimum: the model's optimum (to HiGHS's tolerances)
             return OPTIMAL
         master_gap = master_gap / 2 if master_gap > MIN_MASTER_GAP else 0.0  # only the master's own gap is left
     progress.line(f"stopped after {MIP_ROUNDS} master MIP rounds")
     return highspy.HighsModelStatus.kInterrupt
+
+
+def _stopped(run: Outcome) -> highspy.HighsModelStatus:
+    """Why a master run that did not finish ended: kTimeLimit at its deadline (stopped by its callbacks,
+    by HiGHS's limit, or killed: no status), else kInterrupt."""
+    at_deadline = run.status in (None, highspy.HighsModelStatus.kInterrupt, highspy.HighsModelStatus.kTimeLimit)
+    return highspy.HighsModelStatus.kTimeLimit if at_deadline and run.error is None else highspy.HighsModelStatus.kInterrupt
 
 
 class _Progress:
