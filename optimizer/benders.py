@@ -23,7 +23,7 @@ import numpy as np
 import scipy.sparse
 from scipy.sparse.csgraph import connected_components
 
-from optimizer.highs_run import HighsRunner, Outcome, pass_model
+from optimizer.highs_run import HighsRunner, Outcome, better_bound, mip_gap, pass_model
 
 LP_TOLERANCE = 1e-6  # relative: the Kelley phase ends when the master LP is this close to the model's LP
 LP_ROUNDS = 200  # at most this many Kelley rounds
@@ -102,12 +102,13 @@ class Benders:
         in_sub &= A[:, self.sub_cols].getnnz(axis=1) > 0  # a service row without such columns stays in the master
         sub_rows = np.flatnonzero(in_sub)
         self.master_cols = np.setdiff1d(np.arange(self.n), self.sub_cols)
-        linking = A[sub_rows][:, self.master_cols].tocsr()
-        if not _always_solvable(model, sub_rows, self.sub_cols, linking, self.master_cols):
+        service = A[sub_rows]
+        linking, own = service[:, self.master_cols].tocsr(), service[:, self.sub_cols].tocsc()
+        if not _always_solvable(model, sub_rows, self.sub_cols, own, linking, self.master_cols):
             raise NotDecomposable(
                 "a plan could leave a service row without a solution (no unserved penalty, or served MW that a power path fixes)"
             )
-        row_part, col_part = _parts(A[sub_rows][:, self.sub_cols])
+        row_part, col_part = _parts(own)
         self.subs = [
             Subproblem(model, sub_rows[row_part == k], self.sub_cols[col_part == k], linking[row_part == k], threads)
             for k in np.unique(col_part)
@@ -206,7 +207,7 @@ def solve(lp: highspy.HighsLp, service_rows: np.ndarray, *, gap: float, threads:
     return Outcome(
         status,
         best.cost if best else None,
-        progress.bound if math.isfinite(progress.bound) else None,
+        progress.bound,
         best.z if best else None,
         None,
         log="".join(progress.lines),
@@ -283,30 +284,27 @@ class _Progress:
     def __init__(self, started: float) -> None:
         self.started, self.lines = started, []
         self.best: Plan | None = None
-        self.bound = -math.inf
+        self.bound: float | None = None
 
     def line(self, text: str) -> None:
         self.lines.append(f"{text}  ({time.perf_counter() - self.started:.2f} s)\n")
 
     def bound_by(self, bound: float | None) -> None:
-        if bound is not None and math.isfinite(bound):
-            self.bound = max(self.bound, bound)
+        if bound is not None:
+            self.bound = better_bound(self.bound, bound)
 
     def plan(self, plan: Plan) -> None:
         if self.best is None or plan.cost < self.best.cost:
             self.best = plan
-        self.line(
-            f"master MIP: bound {self.bound:.6e}, plan {plan.cost:.6e}, best {self.best.cost:.6e}, "
-            f"gap {self.gap():.4%}"
-        )
+        bound = "none" if self.bound is None else f"{self.bound:.6e}"
+        self.line(f"master MIP: bound {bound}, plan {plan.cost:.6e}, best {self.best.cost:.6e}, gap {self.gap():.4%}")
 
     def gap(self) -> float:
-        if self.best is None or not math.isfinite(self.bound):
-            return math.inf
-        return (self.best.cost - self.bound) / max(abs(self.best.cost), 1e-9)
+        gap = mip_gap(self.best.cost if self.best else None, self.bound)
+        return math.inf if gap is None else gap
 
 
-def _always_solvable(model: dict, rows: np.ndarray, sub_cols: np.ndarray, linking, master_cols: np.ndarray) -> bool:
+def _always_solvable(model: dict, rows: np.ndarray, sub_cols: np.ndarray, own, linking, master_cols: np.ndarray) -> bool:
     """Whether every subproblem has a solution for every master x within its bounds: its columns at 0
     except slacks (a column in one row only, from 0 up without limit) meet each row. E.g. an unserved
     column takes a demand row's MW, and served <= capacity holds with nothing served."""
@@ -319,10 +317,9 @@ def _always_solvable(model: dict, rows: np.ndarray, sub_cols: np.ndarray, linkin
         part.eliminate_zeros()  # no 0 * inf
     least = positive @ x_lower + negative @ x_upper  # B x over the master's bounds: from least to most
     most = positive @ x_upper + negative @ x_lower
-    sub = model["A"][rows][:, sub_cols].tocsc()
-    slack = (sub.getnnz(axis=0) == 1) & np.isinf(model["col_upper"][sub_cols])
-    raised = (sub[:, slack] > 0).getnnz(axis=1) > 0  # a slack can add any amount to the row
-    lowered = (sub[:, slack] < 0).getnnz(axis=1) > 0
+    slack = (own.getnnz(axis=0) == 1) & np.isinf(model["col_upper"][sub_cols])  # own: rows x sub_cols
+    raised = (own[:, slack] > 0).getnnz(axis=1) > 0  # a slack can add any amount to the row
+    lowered = (own[:, slack] < 0).getnnz(axis=1) > 0
     return bool((((lower <= least) | raised) & ((upper >= most) | lowered)).all())
 
 

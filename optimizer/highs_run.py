@@ -186,9 +186,9 @@ class _Inbox:
             if self.tee:
                 sys.stdout.write(payload)
         elif kind == "plan":
-            self.plan, self.bound = payload, _better(self.bound, payload[1])
+            self.plan, self.bound = payload, better_bound(self.bound, payload[1])
         elif kind == "bound":
-            self.bound = _better(self.bound, payload)
+            self.bound = better_bound(self.bound, payload)
         elif kind == "done":
             self.outcome = payload
         else:
@@ -231,7 +231,7 @@ def _reap(pid: int) -> None:
         pass
 
 
-def _better(bound: float | None, new: float) -> float | None:
+def better_bound(bound: float | None, new: float) -> float | None:
     """The higher of two lower bounds (a minimisation), ignoring HiGHS's -inf for none yet."""
     if not math.isfinite(new):
         return bound
@@ -259,3 +259,12 @@ def pass_model(highs: highspy.Highs, arrays: dict) -> highspy.HighsStatus:
         A.data,
         integrality.astype(np.int32),
     )
+
+
+def mip_gap(objective: float | None, bound: float | None) -> float | None:
+    """HiGHS's relative gap |objective - bound| / |objective| (0 when both are 0)."""
+    if objective is None or bound is None:
+        return None
+    if objective == bound:
+        return 0.0
+    return abs(objective - bound) / max(abs(objective), 1e-9)

@@ -19,6 +19,7 @@ from formulations import MODULES, build_model, gc_paused
 from formulations.objective import COMPONENTS
 from optimizer.diagnose import explain_infeasibility
 from optimizer.highs_direct import HighsModel
+from optimizer.highs_run import mip_gap
 from optimizer.scenario import Scenario, SolverSettings
 from optimizer.warm_start import integer_values, set_start
 
@@ -143,15 +144,6 @@ def _summary(scenario, model, results, status, message, build_seconds, solve_sec
         "input_hash": scenario.input_hash(),
         "solved_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-
-
-def mip_gap(objective: float | None, bound: float | None) -> float | None:
-    """HiGHS's relative gap |objective - bound| / |objective| (0 when both are 0)."""
-    if objective is None or bound is None:
-        return None
-    if objective == bound:
-        return 0.0
-    return abs(objective - bound) / max(abs(objective), 1e-9)
 
 
 def _model_size(model) -> dict:
