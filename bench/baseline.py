@@ -13,7 +13,7 @@ import time
 import pyomo.environ as pyo
 from pyomo.contrib.solver.solvers.highs import Highs
 
-from optimizer.scenario import Scenario
+from optimizer.inputs.scenario import Scenario
 
 
 def build_baseline(scenario: Scenario) -> pyo.ConcreteModel:

@@ -23,9 +23,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
 from optimizer import load_scenario, solve  # noqa: E402
-from optimizer.batch import run_batch  # noqa: E402
-from optimizer.sweep import read_sweep  # noqa: E402
-from optimizer.variants import apply_edits  # noqa: E402
+from optimizer.studies.batch import run_batch  # noqa: E402
+from optimizer.studies.sweep import read_sweep  # noqa: E402
+from optimizer.inputs.variants import apply_edits  # noqa: E402
 from scenario_factory import write_random_scenario  # noqa: E402
 
 VARIANTS = {

@@ -93,7 +93,7 @@ def default_tables(a: dict) -> dict[str, pd.DataFrame]:
 
 
 def variants(tables: dict[str, pd.DataFrame]) -> dict[str, list[str]]:
-    """What-if variants of the default, each one change written as edits (see README, Variant folders)."""
+    """What-if variants of the default, each one change written as edits (docs/studies.md, Variant folders)."""
     pjm = tables["regions"].loc[tables["regions"]["zone_id"] == "PJM", "region_id"]
     return {
         "pjm_causer_pays": [f"tariffs[region_id={r}].data_center_upgrade_share = 1" for r in pjm],

@@ -26,7 +26,7 @@ from formulations import (
 )
 
 if TYPE_CHECKING:
-    from optimizer.scenario import Scenario
+    from optimizer.inputs.scenario import Scenario
 
 MODULES = (sites, lead_times, service, interconnection, power_limits, tariffs, carbon, objective)
 # Every result table a module can return (its RESULT_TABLES), in module order.
@@ -40,7 +40,7 @@ def gc_paused() -> Iterator[None]:
     Building and compiling a model create hundreds of thousands of live objects, and the
     collections they trigger free almost nothing: about a third of build time at 1,000 sites
     (measured). The objects made meanwhile are examined by the first collections after the pause
-    (about 0.5 s at 3,000 sites), once per pause: `optimizer.solve` pauses over build and hand-off
+    (about 0.5 s at 3,000 sites), once per pause: `optimizer.pipeline.solve` pauses over build and hand-off
     together. With a time limit that work overlaps HiGHS, which then runs in a child process."""
     was_enabled = gc.isenabled()
     gc.disable()

@@ -4,7 +4,7 @@ Service arcs number demand centres x regions x years (2.25 M at 3,000 sites and 
 as Pyomo variables and constraints they took most of the build and hand-off time. A block keeps its
 columns and rows as arrays: its own columns (bounds, cost), its rows (bounds), the coefficients on its
 own columns (a sparse matrix) and on Pyomo variables of the model (the coupling), and yearly costs on
-Pyomo variables (`priced`). optimizer.highs_direct appends every block to the compiled Pyomo model
+Pyomo variables (`priced`). optimizer.pipeline.matrix appends every block to the compiled Pyomo model
 before the hand-off and returns the block's solution in `values`. The math is the same as if each
 element were a Pyomo component (a cost on a Pyomo variable: a term recorded with objective.add_cost).
 """

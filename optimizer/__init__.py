@@ -5,9 +5,9 @@
     result.summary["status"], result.capacity  # pandas DataFrames
 """
 
-from optimizer.errors import ScenarioError
-from optimizer.outputs import write_results
-from optimizer.scenario import Scenario, load_scenario
-from optimizer.solve import SolveResult, solve
+from optimizer.inputs.errors import ScenarioError
+from optimizer.pipeline.outputs import write_results
+from optimizer.inputs.scenario import Scenario, load_scenario
+from optimizer.pipeline.solve import SolveResult, solve
 
 __all__ = ["Scenario", "ScenarioError", "SolveResult", "load_scenario", "solve", "write_results"]

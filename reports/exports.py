@@ -11,7 +11,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from optimizer.outputs import EXPORTED_TABLES
+from optimizer.pipeline.outputs import EXPORTED_TABLES
 
 EXCEL_SHEET_CHARS = 31
 

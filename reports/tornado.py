@@ -1,6 +1,6 @@
 """Tornado chart of a sweep: how much each run's objective moves from the base run, largest first.
 
-Read from a batch results store (optimizer.store), never from a model. Each bar is one run's
+Read from a batch results store (optimizer.studies.store), never from a model. Each bar is one run's
 discounted-cost change against the base; a change no larger than the two runs' MIP gaps allow
 (|change| <= gap_base * objective_base + gap_run * objective_run) is marked as within solver tolerance.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from optimizer import store
+from optimizer.studies import store
 from reports.content import Figure, Report, Section, Table, usd
 from reports.figures import OKABE_ITO, to_png
 from reports.html import render_html

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from optimizer import store
+from optimizer.studies import store
 from scenario_factory import write_random_scenario, write_scenario
 
 GRIDSITE = Path(sys.executable).parent / "gridsite"

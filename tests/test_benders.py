@@ -1,4 +1,4 @@
-"""`solver.method: benders` (optimizer/benders.py) reaches the whole model's optimum, proves its gap
+"""`solver.method: benders` (optimizer/highs/benders.py) reaches the whole model's optimum, proves its gap
 with a valid bound, and solves the whole model where the decomposition does not apply."""
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from test_scale_equivalence import _assert_plan_meets_the_contract, _assert_repo
 from bench.generate import InstanceSpec, write_instance
 from conftest import REPO
 from formulations import build_model
-from optimizer import benders, load_scenario, solve
-from optimizer.highs_direct import HighsModel
+from optimizer import load_scenario, solve
+from optimizer.highs import benders
+from optimizer.pipeline.matrix import HighsModel
 
 CASES = [
     InstanceSpec(14, 3, 4, None, seed=1, mip_rel_gap=0.0),

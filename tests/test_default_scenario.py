@@ -13,7 +13,7 @@ from conftest import REPO
 from formulations.lead_times import first_build_year
 from formulations.objective import COMPONENTS, discount_factor
 from optimizer import load_scenario
-from optimizer.outputs import TABLES
+from optimizer.pipeline.outputs import TABLES
 
 
 VARIANTS = ("default", "pjm_causer_pays", "no_flexible_load", "gpu_gb200")

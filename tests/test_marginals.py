@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from optimizer import load_scenario, solve
 from optimizer.cli import app
-from optimizer.marginals import explain_limits, probe
+from optimizer.pipeline.marginals import explain_limits, probe
 from scenario_factory import write_scenario
 
 ZONE_CASE = {
@@ -104,7 +104,7 @@ def test_cli_writes_limit_tables_and_reports_them(tmp_path):
 def test_value_of_an_earlier_interconnection_path(tmp_path):
     """The only path connects in 2027, so 2026's 10 MW go unserved at 100 per MW-year: 1000.
     One year earlier the path serves 2026 too (no other cost): the saving is exactly 1000."""
-    from optimizer.marginals import lead_time_values
+    from optimizer.pipeline.marginals import lead_time_values
 
     folder = write_scenario(
         tmp_path / "path",

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from optimizer import load_scenario, write_results
 from optimizer.cli import app
-from optimizer.marginals import explain_limits
+from optimizer.pipeline.marginals import explain_limits
 from reports import export_renderers, report_renderers, write_reports
 from reports.figures import lower48_states
 

@@ -26,9 +26,10 @@ from conftest import REPO
 from bench.generate import InstanceSpec, write_instance
 from formulations import build_model, gc_paused
 from optimizer import load_scenario, solve
-from optimizer import highs_direct, highs_run
-from optimizer.highs_direct import HighsModel
-from optimizer.solve import mip_gap
+from optimizer.highs import run as highs_run
+from optimizer.pipeline import matrix as highs_direct
+from optimizer.pipeline.matrix import HighsModel
+from optimizer.pipeline.solve import mip_gap
 
 CASES = [
     InstanceSpec(14, 3, 4, None, seed=1, mip_rel_gap=0.0),

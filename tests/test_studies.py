@@ -10,10 +10,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from optimizer import ScenarioError, load_scenario, solve, store
+from optimizer import ScenarioError, load_scenario, solve
+from optimizer.studies import store
 from optimizer.cli import app
-from optimizer.sweep import Sweep, expand
-from optimizer.whatif import run_whatif
+from optimizer.studies.sweep import Sweep, expand
+from optimizer.studies.whatif import run_whatif
 from scenario_factory import write_scenario
 
 runner = CliRunner()
@@ -87,7 +88,7 @@ def test_whatif_reuses_the_base_while_its_inputs_are_unchanged(tiny, tmp_path):
 def test_warm_start_drops_values_the_variant_forbids(tiny):
     """The base builds b in 2026; with b's lead time at 1 year that start value is left out."""
     base = solve(load_scenario(tiny))
-    from optimizer.variants import apply_edits
+    from optimizer.inputs.variants import apply_edits
 
     variant = apply_edits(load_scenario(tiny), ["regions[region_id=b].lead_time_years = 1", FAST_A])
     warm = solve(variant, start=base.integer_values)

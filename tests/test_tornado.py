@@ -6,9 +6,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from optimizer import load_scenario, solve, store
+from optimizer import load_scenario, solve
+from optimizer.studies import store
 from optimizer.cli import app
-from optimizer.variants import apply_edits
+from optimizer.inputs.variants import apply_edits
 from scenario_factory import write_scenario
 
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from optimizer import ScenarioError, load_scenario, solve
 from optimizer.cli import app
-from optimizer.variants import apply_edits, parse_edit
+from optimizer.inputs.variants import apply_edits, parse_edit
 from scenario_factory import write_scenario
 
 runner = CliRunner()

@@ -23,7 +23,7 @@ import numpy as np
 import scipy.sparse
 from scipy.sparse.csgraph import connected_components
 
-from optimizer.highs_run import HighsRunner, Outcome, better_bound, mip_gap, pass_model
+from optimizer.highs.run import HighsRunner, Outcome, better_bound, mip_gap, pass_model
 
 LP_TOLERANCE = 1e-6  # relative: the Kelley phase ends when the master LP is this close to the model's LP
 LP_ROUNDS = 200  # at most this many Kelley rounds
@@ -162,7 +162,7 @@ class Benders:
 
     def run_mip(self, *, gap: float, stop_at: float, kill_at: float | None, start: Plan | None) -> Outcome:
         """Solve the master MIP until `stop_at`; with `kill_at` (a time limit) in a child process stopped
-        then (optimizer/highs_run.py). Its log goes to the solve's log."""
+        then (optimizer/highs/run.py). Its log goes to the solve's log."""
         self._set_integer(True)
         self.master.setOptionValue("mip_rel_gap", gap)
         self.master.setOptionValue("output_flag", True)
@@ -324,7 +324,7 @@ def _always_solvable(model: dict, rows: np.ndarray, sub_cols: np.ndarray, own, l
 
 
 def _model_arrays(lp: highspy.HighsLp) -> dict:
-    """The model in `lp` as arrays (the form optimizer.highs_run.pass_model takes)."""
+    """The model in `lp` as arrays (the form optimizer.highs.run.pass_model takes)."""
     a = lp.a_matrix_
     shape = (lp.num_row_, lp.num_col_)
     integrality = np.asarray(lp.integrality_, dtype=int) if len(lp.integrality_) else np.zeros(lp.num_col_, dtype=int)

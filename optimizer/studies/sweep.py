@@ -32,9 +32,9 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from optimizer.errors import ScenarioError
-from optimizer.scenario import Scenario, _describe_yaml_error
-from optimizer.variants import select_values
+from optimizer.inputs.errors import ScenarioError
+from optimizer.inputs.scenario import Scenario, _describe_yaml_error
+from optimizer.inputs.variants import select_values
 
 BASE_RUN = "base"
 

@@ -13,11 +13,11 @@ import geopandas as gpd
 import pandas as pd
 
 from formulations import RESULT_TABLES
-from optimizer.solve import ANALYSIS_TABLES, SolveResult
+from optimizer.pipeline.solve import ANALYSIS_TABLES, SolveResult
 
-TABLES = (*RESULT_TABLES, "costs")  # the model's result tables and the cost terms (optimizer.solve)
+TABLES = (*RESULT_TABLES, "costs")  # the model's result tables and the cost terms (optimizer.pipeline.solve)
 EXPORTED_TABLES = (*TABLES, "sites", *ANALYSIS_TABLES)  # exported to results.xlsx and <name>.parquet
-# What-if files beside a variant's results (optimizer.whatif): removed with the rest when stale.
+# What-if files beside a variant's results (optimizer.studies.whatif): removed with the rest when stale.
 START_FILE = "mip_start.json"
 COMPARISON_TABLES = ("cost_delta", "regions_changed", "capacity_delta", "online_vs_demand")
 RESULT_FILES = (

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from optimizer.errors import ScenarioError
+from optimizer.inputs.errors import ScenarioError
 
 # Where scenario files come from: a folder, or file name -> text in memory (edited scenarios are
 # validated from the same text they are saved as, by the same code as files on disk).

@@ -31,9 +31,9 @@ import lark
 import pandas as pd
 import yaml
 
-from optimizer.errors import ScenarioError
-from optimizer.scenario import CONFIG_FILE, Scenario, load_scenario, scenario_files
-from optimizer.tables import Source
+from optimizer.inputs.errors import ScenarioError
+from optimizer.inputs.scenario import CONFIG_FILE, Scenario, load_scenario, scenario_files
+from optimizer.inputs.tables import Source
 
 GRAMMAR = r"""
     edit: NAME selector? ("." NAME)* OP value

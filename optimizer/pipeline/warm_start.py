@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 import pyomo.environ as pyo
 
-from optimizer.highs_direct import HighsModel
+from optimizer.pipeline.matrix import HighsModel
 
 TOLERANCE = 1e-6
 

@@ -10,9 +10,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from optimizer.errors import ScenarioError
-from optimizer.scenario import Scenario, load_scenario
-from optimizer.variants import apply_edits
+from optimizer.inputs.errors import ScenarioError
+from optimizer.inputs.scenario import Scenario, load_scenario
+from optimizer.inputs.variants import apply_edits
 
 EXIT_NO_SOLUTION = 3
 EXIT_INVALID_INPUT = 2
@@ -31,7 +31,7 @@ Edits = Annotated[
     typer.Option(
         "--set",
         help="Edit the inputs (repeatable), e.g. --set 'regions[zone_id=PJM].lead_time_years += 2' "
-        "--set discount_rate=0.05. See README, 'Variants, what-if studies and batch runs'.",
+        "--set discount_rate=0.05. See docs/studies.md.",
     ),
 ]
 ScenarioDir = Annotated[Path, typer.Argument(help="Scenario folder (scenario.yaml, regions.csv, demand.csv, ...).")]
@@ -95,8 +95,8 @@ def solve(
     Exit 0 when a solution was written, 3 when the model has no solution (summary.json says why),
     2 for invalid input (nothing is written).
     """
-    from optimizer.outputs import write_results
-    from optimizer.solve import solve as solve_scenario
+    from optimizer.pipeline.outputs import write_results
+    from optimizer.pipeline.solve import solve as solve_scenario
 
     scenario = _load(scenario_dir, edits, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, threads=threads)
     probes = tuple(probe_region or ())
@@ -119,7 +119,7 @@ def _check_regions(scenario: Scenario, region_ids: tuple[str, ...]) -> None:
 
 
 def _analyse(scenario: Scenario, result, limits: bool, probes: tuple[str, ...]) -> dict:
-    from optimizer.marginals import explain_limits, probe
+    from optimizer.pipeline.marginals import explain_limits, probe
 
     analysis = explain_limits(scenario, result) if limits else {}
     if probes:
@@ -128,7 +128,7 @@ def _analyse(scenario: Scenario, result, limits: bool, probes: tuple[str, ...]) 
 
 
 def _renderers(result, report: bool, export: bool) -> dict:
-    from optimizer.outputs import EXPORTED_TABLES
+    from optimizer.pipeline.outputs import EXPORTED_TABLES
     from reports import export_renderers, report_renderers
 
     if not result.has_solution:
@@ -194,6 +194,6 @@ def _print_summary(summary: dict, out_dir: Path) -> None:
 
 
 # What-if studies, batch runs and the results store; registered last, as they use the helpers above.
-from optimizer.cli_studies import register  # noqa: E402
+from optimizer.cli.studies import register  # noqa: E402
 
 register(app)

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from optimizer.solve import SolveResult
+from optimizer.pipeline.solve import SolveResult
 
 RUNS_DDL = """
 CREATE TABLE IF NOT EXISTS runs (

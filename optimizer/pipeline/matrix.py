@@ -7,7 +7,7 @@ a single `passModel`: the same model, handed off several times faster. Array blo
 (formulations/arrays.py) are appended to the compiled arrays before the hand-off. Results come back
 in Pyomo's `Results` form, so status handling is the same as with Pyomo's interface.
 
-A run's time limit is a hard wall-clock deadline (optimizer/highs_run.py).
+A run's time limit is a hard wall-clock deadline (optimizer/highs/run.py).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from pyomo.contrib.solver.common.results import Results, SolutionStatus, Termina
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from formulations import gc_paused
-from optimizer import benders
-from optimizer.highs_run import HighsRunner, Outcome, handback_margin, pass_model
+from optimizer.highs import benders
+from optimizer.highs.run import HighsRunner, Outcome, handback_margin, pass_model
 
 # HiGHS model status -> Pyomo termination condition (the ones this model can reach).
 TERMINATION = {
@@ -154,7 +154,7 @@ class HighsModel:
 
     def run(self, *, time_limit_s: float | None, options: dict, tee: bool = False, method: str = "direct") -> Results:
         """Run HiGHS with `options` for at most `time_limit_s` seconds (None: no limit), on the whole
-        model (`direct`) or by Benders decomposition (`benders`, optimizer/benders.py; where the model
+        model (`direct`) or by Benders decomposition (`benders`, optimizer/highs/benders.py; where the model
         does not allow it, the whole model is solved and the log says why).
 
         The returned `solver_log` holds the logs of every run so far on this model, in order."""

@@ -17,15 +17,15 @@ from pyomo.contrib.solver.solvers.highs import Highs
 
 from formulations import MODULES, build_model, gc_paused
 from formulations.objective import COMPONENTS
-from optimizer.diagnose import explain_infeasibility
-from optimizer.highs_direct import HighsModel
-from optimizer.highs_run import mip_gap
-from optimizer.scenario import Scenario, SolverSettings
-from optimizer.warm_start import integer_values, set_start
+from optimizer.pipeline.diagnose import explain_infeasibility
+from optimizer.pipeline.matrix import HighsModel
+from optimizer.highs.run import mip_gap
+from optimizer.inputs.scenario import Scenario, SolverSettings
+from optimizer.pipeline.warm_start import integer_values, set_start
 
 SOLUTION_STATUSES = ("optimal", "feasible")
 COST_COLUMNS = ["component", "region_id", "year", "usd", "discounted_usd"]
-# What-limits-the-plan tables (optimizer.marginals), each written as <name>.csv.
+# What-limits-the-plan tables (optimizer.pipeline.marginals), each written as <name>.csv.
 ANALYSIS_TABLES = ("limits", "lead_times", "probes")
 
 

@@ -11,8 +11,9 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from optimizer import cli, store
-from optimizer.errors import ScenarioError
+from optimizer import cli
+from optimizer.studies import store
+from optimizer.inputs.errors import ScenarioError
 
 runs_app = typer.Typer(no_args_is_help=True, help="Query the results store of batch runs.")
 StoreOption = Annotated[Path, typer.Option("--store", help="The results store (DuckDB file).")]
@@ -33,7 +34,7 @@ def whatif(
     The base's result in OUT/base is reused while its inputs are unchanged, and its plan is the
     variant's MIP start. Exit 0 when the variant has a solution, 3 when not, 2 for invalid input.
     """
-    from optimizer.whatif import run_whatif
+    from optimizer.studies.whatif import run_whatif
 
     base = cli._load(scenario_dir)
     try:
@@ -73,8 +74,8 @@ def batch(
     runs whose inputs are stored are skipped. Exit 0 when every run has a solution (stored ones
     included), 3 when some do not (they are recorded with their status and message), 2 for an
     invalid sweep or base."""
-    from optimizer.batch import run_batch
-    from optimizer.sweep import read_sweep
+    from optimizer.studies.batch import run_batch
+    from optimizer.studies.sweep import read_sweep
 
     try:
         sweep = read_sweep(sweep_file)

@@ -1,4 +1,4 @@
-"""Scenario folder -> validated tables. This is the public input contract (see README)."""
+"""Scenario folder -> validated tables. This is the public input contract (docs/contract.md)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from optimizer.errors import ScenarioError
-from optimizer.tables import (
+from optimizer.inputs.errors import ScenarioError
+from optimizer.inputs.tables import (
     ColumnSpec,
     Source,
     TableSpec,
@@ -189,7 +189,7 @@ class Scenario:
     local_limits: pd.DataFrame | None = None
     gpus: pd.DataFrame | None = None
     source: Path | None = None
-    edits: tuple[str, ...] = ()  # edits applied to the files in `source` (see optimizer.variants)
+    edits: tuple[str, ...] = ()  # edits applied to the files in `source` (see optimizer.inputs.variants)
     warnings: tuple[str, ...] = ()  # inputs that were ignored: unknown files and columns
 
     @property
@@ -238,13 +238,13 @@ def scenario_files(config: dict, tables: dict[str, pd.DataFrame]) -> dict[str, s
 def load_scenario(folder: str | Path | Mapping[str, str]) -> Scenario:
     """Read and validate a scenario folder (or its files as text: file name -> content); raise
     ScenarioError naming file, line and column. A scenario.yaml naming `base:` or `overrides:` is a
-    variant, resolved by `optimizer.variants`."""
+    variant, resolved by `optimizer.inputs.variants`."""
     folder = folder if isinstance(folder, Mapping) else Path(folder)
     if isinstance(folder, Path) and not folder.is_dir():
         raise ScenarioError(str(folder), ["scenario folder not found"])
     raw = read_yaml(folder)
     if VARIANT_KEYS & raw.keys():
-        from optimizer.variants import load_variant  # variants are built from plain scenarios
+        from optimizer.inputs.variants import load_variant  # variants are built from plain scenarios
 
         return load_variant(folder, raw)
     config = validate_config(raw)

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from optimizer.errors import ScenarioError
-from optimizer.outputs import COMPARISON_TABLES, START_FILE, write_results
-from optimizer.scenario import Scenario
-from optimizer.solve import SolveResult, solve
-from optimizer.variants import apply_edits
+from optimizer.inputs.errors import ScenarioError
+from optimizer.pipeline.outputs import COMPARISON_TABLES, START_FILE, write_results
+from optimizer.inputs.scenario import Scenario
+from optimizer.pipeline.solve import SolveResult, solve
+from optimizer.inputs.variants import apply_edits
 from reports import render_markdown
 from reports.deltas import compare_runs, render_comparison
 from reports.run import has_plan

@@ -13,7 +13,7 @@ import pandas as pd
 
 from formulations.interconnection import firm_shares
 from formulations.lead_times import first_build_year
-from optimizer.scenario import Scenario
+from optimizer.inputs.scenario import Scenario
 
 ADVICE = "Add regions, shorten lead times, raise limits, or set unserved_penalty_usd_per_mw_year to see the shortfall."
 

@@ -26,10 +26,10 @@ import pyomo.environ as pyo
 
 from formulations import build_model
 from formulations.lead_times import first_build_year
-from optimizer.scenario import Scenario
-from optimizer.highs_direct import HighsModel
-from optimizer.solve import SOLUTION_STATUSES, SolveResult, _classify, highs_options
-from optimizer.warm_start import set_start
+from optimizer.inputs.scenario import Scenario
+from optimizer.pipeline.matrix import HighsModel
+from optimizer.pipeline.solve import SOLUTION_STATUSES, SolveResult, _classify, highs_options
+from optimizer.pipeline.warm_start import set_start
 
 BIND_TOLERANCE_MW = 1e-6
 

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from optimizer import store
-from optimizer.errors import ScenarioError
-from optimizer.scenario import Scenario, load_scenario
-from optimizer.solve import SOLUTION_STATUSES, SolveResult, solve
-from optimizer.sweep import Run, SweepFile, expand
-from optimizer.variants import apply_edits
+from optimizer.studies import store
+from optimizer.inputs.errors import ScenarioError
+from optimizer.inputs.scenario import Scenario, load_scenario
+from optimizer.pipeline.solve import SOLUTION_STATUSES, SolveResult, solve
+from optimizer.studies.sweep import Run, SweepFile, expand
+from optimizer.inputs.variants import apply_edits
 
 
 @dataclass
