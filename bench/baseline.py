@@ -63,9 +63,7 @@ def build_baseline(scenario: Scenario) -> pyo.ConcreteModel:
     m.meet = pyo.Constraint(
         demands, m.T, rule=lambda m, d, t: sum(m.x[d, r, t] for r in regions_of[d]) + m.u[d, t] == mw.get((d, t), 0)
     )
-    m.supply = pyo.Constraint(
-        m.R, m.T, rule=lambda m, r, t: sum(m.x[d, r, t] for d in demands_of[r]) <= m.cap[r, t]
-    )
+    m.supply = pyo.Constraint(m.R, m.T, rule=lambda m, r, t: sum(m.x[d, r, t] for d in demands_of[r]) <= m.cap[r, t])
     if scenario.zone_limits is not None:
         members = regions.groupby("zone_id").groups
         limits = list(scenario.zone_limits.itertuples(index=False))
@@ -81,7 +79,11 @@ def build_baseline(scenario: Scenario) -> pyo.ConcreteModel:
         + sum(
             disc(t)
             * (
-                sum(regions.at[r, "capex_usd_per_mw"] * m.add[r, t] + regions.at[r, "opex_usd_per_mw_year"] * m.cap[r, t] for r in m.R)
+                sum(
+                    regions.at[r, "capex_usd_per_mw"] * m.add[r, t]
+                    + regions.at[r, "opex_usd_per_mw_year"] * m.cap[r, t]
+                    for r in m.R
+                )
                 + sum(cost[d, r] * m.x[d, r, t] for d, r in cost)
                 + (penalty or 0) * sum(m.u[d, t] for d in demands)
             )

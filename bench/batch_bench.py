@@ -22,11 +22,12 @@ from rich.console import Console
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
+from scenario_factory import write_random_scenario  # noqa: E402
+
 from optimizer import load_scenario, solve  # noqa: E402
+from optimizer.inputs.variants import apply_edits  # noqa: E402
 from optimizer.studies.batch import run_batch  # noqa: E402
 from optimizer.studies.sweep import read_sweep  # noqa: E402
-from optimizer.inputs.variants import apply_edits  # noqa: E402
-from scenario_factory import write_random_scenario  # noqa: E402
 
 VARIANTS = {
     "PJM lead time +1 yr": "regions[zone_id=PJM].lead_time_years += 1",

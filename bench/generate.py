@@ -178,7 +178,11 @@ def main() -> None:
     parser.add_argument("--no-penalty", action="store_true", help="demand is a hard constraint")
     args = parser.parse_args()
     spec = InstanceSpec(
-        args.sites, args.years, args.demands, args.radius_km, args.seed,
+        args.sites,
+        args.years,
+        args.demands,
+        args.radius_km,
+        args.seed,
         penalty_usd_per_mw_year=None if args.no_penalty else InstanceSpec.penalty_usd_per_mw_year,
     )
     print(write_instance(spec, args.out))

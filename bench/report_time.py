@@ -32,12 +32,18 @@ def main() -> None:
         write_results(solve(scenario), folder, inputs=scenario.files())
         in_process = [_seconds(lambda: write_reports(folder)) for _ in range(repeats)]
         gridsite = Path(sys.executable).parent / "gridsite"
-        command = [_seconds(lambda: subprocess.run([gridsite, "report", folder], check=True, capture_output=True))
-                   for _ in range(repeats)]
-    print(f"write_reports (in process), {repeats} runs: median {statistics.median(in_process):.2f} s, "
-          f"min {min(in_process):.2f} s, max {max(in_process):.2f} s")
-    print(f"`gridsite report` (fresh process), {repeats} runs: median {statistics.median(command):.2f} s, "
-          f"min {min(command):.2f} s, max {max(command):.2f} s")
+        command = [
+            _seconds(lambda: subprocess.run([gridsite, "report", folder], check=True, capture_output=True))
+            for _ in range(repeats)
+        ]
+    print(
+        f"write_reports (in process), {repeats} runs: median {statistics.median(in_process):.2f} s, "
+        f"min {min(in_process):.2f} s, max {max(in_process):.2f} s"
+    )
+    print(
+        f"`gridsite report` (fresh process), {repeats} runs: median {statistics.median(command):.2f} s, "
+        f"min {min(command):.2f} s, max {max(command):.2f} s"
+    )
 
 
 def _seconds(task) -> float:

@@ -58,7 +58,9 @@ class ArrayBlock:
             _terms(self.columns, self.objective, self.values),
             _terms(self.priced, self.priced_objective, priced_values),
         ]
-        terms = pd.concat([part for part in parts if len(part)] or parts[:1], ignore_index=True)  # concat warns on empty parts
+        terms = pd.concat(
+            [part for part in parts if len(part)] or parts[:1], ignore_index=True
+        )  # concat warns on empty parts
         terms = terms.groupby(COST_KEY, as_index=False, sort=False, observed=True).sum()
         return terms.astype({"region_id": str})  # regions may be keyed by category
 
@@ -67,7 +69,9 @@ def _terms(table: pd.DataFrame, weighted: np.ndarray, values: np.ndarray) -> pd.
     """Per priced entry of `table` (usd per unit, cost key): usd and discounted_usd at `values`."""
     usd = table["usd"].to_numpy(float)
     priced = usd != 0
-    return table.loc[priced, COST_KEY].assign(usd=usd[priced] * values[priced], discounted_usd=weighted[priced] * values[priced])
+    return table.loc[priced, COST_KEY].assign(
+        usd=usd[priced] * values[priced], discounted_usd=weighted[priced] * values[priced]
+    )
 
 
 def rows_only(lower: list[float], upper: list[float], coupling: list[tuple[int, pyo.Var, float]]) -> ArrayBlock:
@@ -92,7 +96,9 @@ class Prices:
         self.year.append(year)
 
     def block(self) -> ArrayBlock:
-        table = pd.DataFrame({"usd": self.usd, "component": self.component, "region_id": self.region_id, "year": self.year})
+        table = pd.DataFrame(
+            {"usd": self.usd, "component": self.component, "region_id": self.region_id, "year": self.year}
+        )
         empty = np.empty(0)
         return ArrayBlock(_no_columns(), empty, empty, scipy.sparse.csr_matrix((0, 0)), [], self.variables, table)
 

@@ -1,8 +1,8 @@
 """Carbon: emissions of the energy each region draws, priced or capped.
 
-    emissions_t[r,t] = mwh_per_mw_year * sum over draws of delivered_share * MW drawn * rate / 1000
-      rate: a path's own emission_kg_per_mwh (e.g. onsite gas), else the region's grid rate (eGRID subregion)
-    cost  carbon_price_usd_per_t * emissions_t[r,t]  ("carbon");   cap  sum_r emissions_t[r,t] <= carbon_cap_t_per_year
+emissions_t[r,t] = mwh_per_mw_year * sum over draws of delivered_share * MW drawn * rate / 1000
+  rate: a path's own emission_kg_per_mwh (e.g. onsite gas), else the region's grid rate (eGRID subregion)
+cost  carbon_price_usd_per_t * emissions_t[r,t]  ("carbon");   cap  sum_r emissions_t[r,t] <= carbon_cap_t_per_year
 """
 
 from __future__ import annotations
@@ -18,7 +18,10 @@ from formulations.values import solved
 def applies(scenario) -> bool:
     """Emissions exist only where some emission rate is given."""
     paths = scenario.interconnection
-    return bool(scenario.regions["emission_kg_per_mwh"].any() or (paths is not None and paths["emission_kg_per_mwh"].fillna(0).any()))
+    return bool(
+        scenario.regions["emission_kg_per_mwh"].any()
+        or (paths is not None and paths["emission_kg_per_mwh"].fillna(0).any())
+    )
 
 
 def define_components(model: pyo.ConcreteModel, scenario) -> None:
@@ -29,7 +32,8 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
 
     def emissions(m, r, t):
         kg_per_mwh = [
-            (grid_rate[r] if draw.emission_kg_per_mwh is None else draw.emission_kg_per_mwh, draw) for draw in m.power_draws[r]
+            (grid_rate[r] if draw.emission_kg_per_mwh is None else draw.emission_kg_per_mwh, draw)
+            for draw in m.power_draws[r]
         ]
         return sum(rate * mwh_per_mw * draw.delivered_share * draw.mw[t] / 1000 for rate, draw in kg_per_mwh if rate)
 
@@ -40,7 +44,9 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
             for t in model.YEARS:
                 add_cost(model, "carbon", r, t, scaled(price, model.emissions_t[r, t]))
     if cap is not None:
-        model.carbon_cap = pyo.Constraint(model.YEARS, rule=lambda m, t: sum(m.emissions_t[r, t] for r in m.REGIONS) <= cap)
+        model.carbon_cap = pyo.Constraint(
+            model.YEARS, rule=lambda m, t: sum(m.emissions_t[r, t] for r in m.REGIONS) <= cap
+        )
 
 
 RESULT_TABLES = ("emissions",)  # the tables result_tables returns

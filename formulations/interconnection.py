@@ -84,7 +84,9 @@ def _region_power(model: pyo.ConcreteModel, paths: pd.DataFrame, paths_of: dict)
     for r in model.REGIONS:
         if r not in paths_of:
             model.power_draws[r] = [
-                PowerDraw(None, True, 1.0, None, None, {t: model.pue[r] * model.served_it_mw[r, t] for t in model.YEARS})
+                PowerDraw(
+                    None, True, 1.0, None, None, {t: model.pue[r] * model.served_it_mw[r, t] for t in model.YEARS}
+                )
             ]
             for t in model.YEARS:
                 headroom[r, t] = contracted[r, t] = model.pue[r] * model.capacity_mw[r, t]
@@ -116,8 +118,17 @@ def _costs(model: pyo.ConcreteModel, paths: pd.DataFrame, mwh_per_mw: float) -> 
     costs = {}  # per path, once: not per path and year
     for key, row in paths.to_dict("index").items():
         component = "onsite_generation" if row["kind"] == "onsite" else "interconnection"
-        fuel = row["energy_price_usd_per_mwh"] if row["kind"] == "onsite" and pd.notna(row["energy_price_usd_per_mwh"]) else 0.0
-        costs[key] = (component, row["capex_usd_per_mw"], fuel, row["curtailment_share"] * row["curtailment_cost_usd_per_mwh"])
+        fuel = (
+            row["energy_price_usd_per_mwh"]
+            if row["kind"] == "onsite" and pd.notna(row["energy_price_usd_per_mwh"])
+            else 0.0
+        )
+        costs[key] = (
+            component,
+            row["capex_usd_per_mw"],
+            fuel,
+            row["curtailment_share"] * row["curtailment_cost_usd_per_mwh"],
+        )
     prices = Prices()
     for (r, p, t), terms in additions(model, model.path_mw):
         component, capex, fuel, curtailed = costs[r, p]

@@ -123,7 +123,11 @@ def result_tables(model: pyo.ConcreteModel, scenario) -> dict[str, pd.DataFrame]
     service = service.astype({"demand_id": str, "region_id": str}).reset_index(drop=True)  # arcs' order: by year
     unserved_var = getattr(model, "unserved_mw", None)
     unserved = pd.DataFrame(
-        [(d, t, solved(v)) for (d, t), v in (unserved_var.items() if unserved_var is not None else []) if solved(v) > 0],
+        [
+            (d, t, solved(v))
+            for (d, t), v in (unserved_var.items() if unserved_var is not None else [])
+            if solved(v) > 0
+        ],
         columns=["demand_id", "year", "mw"],
     )
     if scenario.gpus is not None:

@@ -85,10 +85,18 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
             add_cost(model, "demand_charge", r, t, scaled(rate[0], model.used_mw[r, t]))
             add_cost(model, "capacity_charge", r, t, scaled(rate[1], model.used_mw[r, t]))
             if r in bound_by_contract:
-                add_cost(model, "min_take_shortfall", r, t, scaled(sum(rate), model.billed_mw[r, t] - model.used_mw[r, t]))
+                add_cost(
+                    model, "min_take_shortfall", r, t, scaled(sum(rate), model.billed_mw[r, t] - model.used_mw[r, t])
+                )
             share = tariff["data_center_upgrade_share"]
             if tariff["upgrade_cost_usd_per_mw"] and share:
-                add_cost(model, "upgrade", r, t, scaled(share * tariff["upgrade_cost_usd_per_mw"], model.new_contract_mw[r, t]))
+                add_cost(
+                    model,
+                    "upgrade",
+                    r,
+                    t,
+                    scaled(share * tariff["upgrade_cost_usd_per_mw"], model.new_contract_mw[r, t]),
+                )
 
 
 def _tariffs(scenario, regions) -> pd.DataFrame:
@@ -120,7 +128,13 @@ def result_tables(model: pyo.ConcreteModel, scenario) -> dict[str, pd.DataFrame]
         return {}
     billed = model.billed_mw
     rows = [
-        (r, t, solved(model.contracted_mw[r, t]), solved(model.used_mw[r, t]), solved(billed[r, t] if (r, t) in billed else model.used_mw[r, t]))
+        (
+            r,
+            t,
+            solved(model.contracted_mw[r, t]),
+            solved(model.used_mw[r, t]),
+            solved(billed[r, t] if (r, t) in billed else model.used_mw[r, t]),
+        )
         for r in model.REGIONS
         for t in model.YEARS
     ]
@@ -138,6 +152,8 @@ def _upgrades(model: pyo.ConcreteModel, scenario) -> pd.DataFrame:
         for t in model.YEARS:
             total = per_mw * solved(model.new_contract_mw[r, t])
             if total:
-                rows.append((r, t, solved(model.new_contract_mw[r, t]), total, share[r] * total, (1 - share[r]) * total))
+                rows.append(
+                    (r, t, solved(model.new_contract_mw[r, t]), total, share[r] * total, (1 - share[r]) * total)
+                )
     columns = ["region_id", "year", "new_contract_mw", "upgrade_cost_usd", "data_center_usd", "other_ratepayers_usd"]
     return pd.DataFrame(rows, columns=columns)

@@ -20,7 +20,9 @@ def run_labels(runs: list[Run]) -> list[str]:
 
 def cost_by_run(runs: list[Run], labels: list[str]) -> pd.DataFrame:
     """Discounted USD: one row per cost component, one column per run (0 where a run lacks it)."""
-    columns = {label: run.costs.groupby("component", sort=False)["discounted_usd"].sum() for run, label in zip(runs, labels)}
+    columns = {
+        label: run.costs.groupby("component", sort=False)["discounted_usd"].sum() for run, label in zip(runs, labels)
+    }
     return pd.DataFrame(columns).fillna(0.0)
 
 
@@ -40,21 +42,31 @@ def build_comparison(runs: list[Run]) -> Report:
     costs, mw_year, sites = cost_by_run(runs, labels), mw_by_run(runs, labels), sites_by_run(runs, labels)
     totals = costs.sum()
     base = labels[0]
-    summary = [f"{label}: total discounted cost {usd(totals[label])} ({_versus(totals[label], totals[base], base)}), "
-               f"{int((sites[label] > 0).sum())} sites, {mw_year[label].iloc[-1]:,.0f} MW in service in "
-               f"{mw_year.index[-1]}, {run.unserved_by_year.sum():,.0f} MW-years unserved."
-               for run, label in zip(runs, labels)]
+    summary = [
+        f"{label}: total discounted cost {usd(totals[label])} ({_versus(totals[label], totals[base], base)}), "
+        f"{int((sites[label] > 0).sum())} sites, {mw_year[label].iloc[-1]:,.0f} MW in service in "
+        f"{mw_year.index[-1]}, {run.unserved_by_year.sum():,.0f} MW-years unserved."
+        for run, label in zip(runs, labels)
+    ]
     return Report(
         title="Scenario comparison",
         subtitle=", ".join(labels),
         sections=[
             Section("Summary", paragraphs=summary),
-            Section("Cost", items=[Figure("Cost by run", _cost_figure(costs), "Discounted to each run's first "
-                                          "year."), _money_table("Discounted cost by component", costs)]),
-            Section("Capacity in service", items=[
-                Figure("MW by year", _mw_figure(mw_year, runs, labels), "Lines: MW in service; dashed: demand."),
-                _mw_table("MW in service by year", mw_year, "year"),
-            ]),
+            Section(
+                "Cost",
+                items=[
+                    Figure("Cost by run", _cost_figure(costs), "Discounted to each run's first year."),
+                    _money_table("Discounted cost by component", costs),
+                ],
+            ),
+            Section(
+                "Capacity in service",
+                items=[
+                    Figure("MW by year", _mw_figure(mw_year, runs, labels), "Lines: MW in service; dashed: demand."),
+                    _mw_table("MW in service by year", mw_year, "year"),
+                ],
+            ),
             Section("Sites", items=[_mw_table("MW in service in each run's last year", sites, "region")]),
             Section("How each run was obtained", items=[_provenance(runs, labels)]),
         ],
@@ -116,9 +128,15 @@ def _mw_table(title: str, frame: pd.DataFrame, key: str) -> Table:
 
 def _provenance(runs: list[Run], labels: list[str]) -> Table:
     rows = [
-        (label, str(run.folder), run.summary["status"],
-         "n/a" if run.summary["mip_gap"] is None else f"{run.summary['mip_gap']:.3%}",
-         f"{run.summary['solve_seconds']:.2f}", run.summary["input_hash"][:12], run.summary.get("solved_at", "n/a"))
+        (
+            label,
+            str(run.folder),
+            run.summary["status"],
+            "n/a" if run.summary["mip_gap"] is None else f"{run.summary['mip_gap']:.3%}",
+            f"{run.summary['solve_seconds']:.2f}",
+            run.summary["input_hash"][:12],
+            run.summary.get("solved_at", "n/a"),
+        )
         for run, label in zip(runs, labels)
     ]
     columns = ["run", "folder", "status", "MIP gap", "solve time (s)", "input hash", "solved at (UTC)"]

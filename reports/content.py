@@ -4,7 +4,7 @@ every number read from a run folder's result files (see reports.run). HTML and P
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import version
 
 import pandas as pd
@@ -77,13 +77,19 @@ def build_report(run: Run) -> Report:
         Section(
             "When capacity comes online",
             items=[
-                Figure("Build-out by zone", figures.buildout_chart(run), "Stacked bars: MW in service per grid zone; "
-                       "line: MW required by demand (served + unserved in the results)."),
+                Figure(
+                    "Build-out by zone",
+                    figures.buildout_chart(run),
+                    "Stacked bars: MW in service per grid zone; "
+                    "line: MW required by demand (served + unserved in the results).",
+                ),
                 region_table(run),
             ],
         ),
-        Section("What it costs", items=[Figure("Cost breakdown", figures.cost_chart(run), "Discounted to the first "
-                                                "year."), cost_table(run)]),
+        Section(
+            "What it costs",
+            items=[Figure("Cost breakdown", figures.cost_chart(run), "Discounted to the first year."), cost_table(run)],
+        ),
         limits_section(run),
         Section("Assumptions and data sources", bullets=[*assumptions(run), SOURCES_NOTE]),
         Section("How this plan was obtained", items=[provenance_table(run)]),
@@ -132,8 +138,10 @@ def _limits_sentence(run: Run) -> str:
         parts.append(f"connecting {what} one year earlier would save about {usd(top['saving_usd'])}")
     if run.limits is not None and run.limits["marginal_value_usd_per_mw"].fillna(0).max() > 0:
         top = run.limits.loc[run.limits["marginal_value_usd_per_mw"].idxmax()]
-        parts.append(f"each extra MW of {top['limit_id']}'s {top['year']} {top['level']} limit would save "
-                     f"{usd(top['marginal_value_usd_per_mw'])}")
+        parts.append(
+            f"each extra MW of {top['limit_id']}'s {top['year']} {top['level']} limit would save "
+            f"{usd(top['marginal_value_usd_per_mw'])}"
+        )
     return f"What limits this plan most: {'; '.join(parts)} (see below)." if parts else ""
 
 
@@ -236,11 +244,18 @@ def assumptions(run: Run) -> list[str]:
     items = list(MODEL_ASSUMPTIONS)
     if run.config is not None:
         config = run.config
-        items.insert(0, f"Horizon {config['first_year']}-{config['last_year']}; discount rate "
-                        f"{config.get('discount_rate', 0):.1%} per year.")
+        items.insert(
+            0,
+            f"Horizon {config['first_year']}-{config['last_year']}; discount rate "
+            f"{config.get('discount_rate', 0):.1%} per year.",
+        )
         penalty = config.get("unserved_penalty_usd_per_mw_year")
-        items.insert(1, "Demand is a hard constraint." if penalty is None else
-                     f"Demand left unserved costs {usd(penalty)} per MW-year (the unserved penalty).")
+        items.insert(
+            1,
+            "Demand is a hard constraint."
+            if penalty is None
+            else f"Demand left unserved costs {usd(penalty)} per MW-year (the unserved penalty).",
+        )
     return items
 
 
@@ -254,14 +269,14 @@ def provenance_table(run: Run) -> Table:
         "MIP gap": f"{_gap(summary['mip_gap'])} (requested {solver['mip_rel_gap']:.3%})",
         "build / solve time (s)": f"{summary['build_seconds']:.2f} / {summary['solve_seconds']:.2f}",
         "solver": f"{solver['name']} {solver['version']}, {solver['threads']} thread(s), "
-                  f"{'Benders decomposition, ' if solver.get('method') == 'benders' else ''}"  # summaries written before solver.method existed: direct
-                  f"time limit {solver['time_limit_s']} s, termination {solver['termination']}",
+        f"{'Benders decomposition, ' if solver.get('method') == 'benders' else ''}"  # summaries written before solver.method existed: direct
+        f"time limit {solver['time_limit_s']} s, termination {solver['termination']}",
         "model size": ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in summary["model_size"].items()),
         "versions": ", ".join(f"{k} {v}" for k, v in summary["versions"].items()),
         "input hash (SHA-256)": summary["input_hash"],
         "solved at (UTC)": summary.get("solved_at", "n/a"),
-        "report rendered at (UTC)": f"{datetime.now(timezone.utc).isoformat(timespec='seconds')} "
-                                    f"by gridsite {version('gridsite')}, from the run's result files",
+        "report rendered at (UTC)": f"{datetime.now(UTC).isoformat(timespec='seconds')} "
+        f"by gridsite {version('gridsite')}, from the run's result files",
     }
     return Table("Solver run", pd.DataFrame({"item": list(rows), "value": list(rows.values())}))
 
@@ -269,8 +284,12 @@ def provenance_table(run: Run) -> Table:
 def limits_section(run: Run) -> Section:
     """Binding zone and pool limits and lead times with their value, and probes, when the run computed them."""
     if run.limits is None and run.lead_times is None and run.probes is None:
-        return Section("What limits this plan", paragraphs=[
-            "Not computed for this run (solve with --limits, the default, to value zone limits and lead times)."])
+        return Section(
+            "What limits this plan",
+            paragraphs=[
+                "Not computed for this run (solve with --limits, the default, to value zone limits and lead times)."
+            ],
+        )
     tables = [(run.limits, zone_limits_table), (run.lead_times, lead_times_table), (run.probes, probes_table)]
     return Section("What limits this plan", items=[table(frame) for frame, table in tables if frame is not None])
 
@@ -292,34 +311,47 @@ def _resolve_columns(rows: pd.DataFrame, value: str, label: str) -> dict[str, ob
 def zone_limits_table(limits: pd.DataFrame) -> Table:
     shown = limits[limits["binding"] | (limits["marginal_value_usd_per_mw"].fillna(0) != 0)]
     shown = shown.sort_values("marginal_value_usd_per_mw", ascending=False)
-    frame = pd.DataFrame({
-        "limit": shown["limit_id"] + " (" + shown["level"] + ")",
-        "year": shown["year"].astype(str),
-        "limit (grid MW)": shown["limit_mw"].map("{:,.0f}".format),
-        "plan (grid MW)": shown["used_mw"].map("{:,.0f}".format),
-        "value of 1 MW more (USD/MW)": shown["marginal_value_usd_per_mw"].map(_usd_cell),
-    })
-    method = ("Value of one more MW of headroom in a zone or local pool and year (firm grid MW): the dual value "
-              "of that limit in the linear "
-              "program with the plan's site choices fixed and module counts relaxed to continuous (USD of total "
-              "discounted cost saved per MW). Listed: limits the plan reaches, or with a non-zero value.")
+    frame = pd.DataFrame(
+        {
+            "limit": shown["limit_id"] + " (" + shown["level"] + ")",
+            "year": shown["year"].astype(str),
+            "limit (grid MW)": shown["limit_mw"].map("{:,.0f}".format),
+            "plan (grid MW)": shown["used_mw"].map("{:,.0f}".format),
+            "value of 1 MW more (USD/MW)": shown["marginal_value_usd_per_mw"].map(_usd_cell),
+        }
+    )
+    method = (
+        "Value of one more MW of headroom in a zone or local pool and year (firm grid MW): the dual value "
+        "of that limit in the linear "
+        "program with the plan's site choices fixed and module counts relaxed to continuous (USD of total "
+        "discounted cost saved per MW). Listed: limits the plan reaches, or with a non-zero value."
+    )
     return Table("Binding power limits", frame, _note(shown, "No zone or pool limit binds.", method))
 
 
 def lead_times_table(lead_times: pd.DataFrame) -> Table:
     shown = lead_times.sort_values("saving_usd", ascending=False)
-    frame = pd.DataFrame({
-        "region": shown["region_id"] + shown.get("path_id", pd.Series("", index=shown.index)).fillna("").map(
-            lambda path: f" ({path})" if path else ""),
-        "lead time (years)": shown["lead_time_years"].map("{:g}".format),
-        "first build year": shown["first_build_year"].astype(str),
-        **_resolve_columns(shown, "saving", "saving if 1 year earlier"),
-    })
-    method = ("Each region (or interconnection path, in brackets) that adds capacity in the first year its lead "
-              "time allows was re-solved (full MIP) with that lead time one year shorter; the saving is the difference of the two objectives. Both solves "
-              "stop at the MIP gap, so the true saving lies in the range shown (from objectives and best bounds).")
-    return Table("Value of one year earlier interconnection", frame,
-                 _note(shown, "No region is held back by its lead time.", method))
+    frame = pd.DataFrame(
+        {
+            "region": shown["region_id"]
+            + shown.get("path_id", pd.Series("", index=shown.index))
+            .fillna("")
+            .map(lambda path: f" ({path})" if path else ""),
+            "lead time (years)": shown["lead_time_years"].map("{:g}".format),
+            "first build year": shown["first_build_year"].astype(str),
+            **_resolve_columns(shown, "saving", "saving if 1 year earlier"),
+        }
+    )
+    method = (
+        "Each region (or interconnection path, in brackets) that adds capacity in the first year its lead "
+        "time allows was re-solved (full MIP) with that lead time one year shorter; the saving is the difference of the two objectives. Both solves "
+        "stop at the MIP gap, so the true saving lies in the range shown (from objectives and best bounds)."
+    )
+    return Table(
+        "Value of one year earlier interconnection",
+        frame,
+        _note(shown, "No region is held back by its lead time.", method),
+    )
 
 
 def _note(shown: pd.DataFrame, when_empty: str, method: str) -> str:
@@ -327,12 +359,16 @@ def _note(shown: pd.DataFrame, when_empty: str, method: str) -> str:
 
 
 def probes_table(probes: pd.DataFrame) -> Table:
-    frame = pd.DataFrame({
-        "region": probes["region_id"],
-        "forced": probes["forced"],
-        **_resolve_columns(probes, "change", "change in cost"),
-    })
-    note = ("The plan re-solved (full MIP) with a region forced out (open = 0) or in (at least one module, or "
-            "1 MW, in the last year); the change is the extra total discounted cost, with the range the MIP gaps "
-            "allow. n/a: the re-solve found no plan (see its status).")
+    frame = pd.DataFrame(
+        {
+            "region": probes["region_id"],
+            "forced": probes["forced"],
+            **_resolve_columns(probes, "change", "change in cost"),
+        }
+    )
+    note = (
+        "The plan re-solved (full MIP) with a region forced out (open = 0) or in (at least one module, or "
+        "1 MW, in the last year); the change is the extra total discounted cost, with the range the MIP gaps "
+        "allow. n/a: the re-solve found no plan (see its status)."
+    )
     return Table("Cost of forcing regions in or out", frame, note)

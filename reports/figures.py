@@ -70,8 +70,15 @@ def siting_map(run: Run) -> bytes:
     for zone, group in built.groupby("zone_id"):
         colour, marker = styles[zone]
         ax.scatter(
-            group.geometry.x, group.geometry.y, s=group["final_mw"] * scale, c=colour, marker=marker,
-            alpha=0.85, edgecolors="black", linewidths=0.6, zorder=3,
+            group.geometry.x,
+            group.geometry.y,
+            s=group["final_mw"] * scale,
+            c=colour,
+            marker=marker,
+            alpha=0.85,
+            edgecolors="black",
+            linewidths=0.6,
+            zorder=3,
         )
     ax.set_axis_off()
     ax.set_title(f"Chosen sites by MW in service in {run.years[-1]}, coloured by grid zone", fontsize=12)
@@ -84,8 +91,18 @@ def _map_legends(ax, styles: dict[str, tuple[str, str]], built: pd.DataFrame, sc
         Line2D([], [], ls="", marker=m, markersize=9, markerfacecolor=c, markeredgecolor="black", label=z)
         for z, (c, m) in styles.items()
     ]
-    zones.append(Line2D([], [], ls="", marker="o", markersize=7, markerfacecolor="none", markeredgecolor="#555555",
-                        label="candidate region"))
+    zones.append(
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="o",
+            markersize=7,
+            markerfacecolor="none",
+            markeredgecolor="#555555",
+            label="candidate region",
+        )
+    )
     first = ax.legend(handles=zones, title="Grid zone", loc="lower left", fontsize=8, title_fontsize=9, frameon=True)
     ax.add_artist(first)
     if built.empty:
@@ -96,8 +113,17 @@ def _map_legends(ax, styles: dict[str, tuple[str, str]], built: pd.DataFrame, sc
         plt.scatter([], [], s=mw * scale, c="#bbbbbb", edgecolors="black", linewidths=0.6, label=f"{mw:,.0f} MW")
         for mw in sizes
     ]
-    ax.legend(handles=handles, title="Site size", loc="lower right", fontsize=8, title_fontsize=9,
-              labelspacing=2.4, borderpad=1.2, handletextpad=1.8, frameon=True)
+    ax.legend(
+        handles=handles,
+        title="Site size",
+        loc="lower right",
+        fontsize=8,
+        title_fontsize=9,
+        labelspacing=2.4,
+        borderpad=1.2,
+        handletextpad=1.8,
+        frameon=True,
+    )
 
 
 def buildout_chart(run: Run) -> bytes:
@@ -112,8 +138,15 @@ def buildout_chart(run: Run) -> bytes:
     fig, ax = plt.subplots(figsize=(10, 5))
     bottom = pd.Series(0.0, index=by_zone.index)
     for zone in by_zone.columns:
-        ax.bar(by_zone.index, by_zone[zone], bottom=bottom, color=styles[zone][0], edgecolor="white",
-               linewidth=0.5, label=zone)
+        ax.bar(
+            by_zone.index,
+            by_zone[zone],
+            bottom=bottom,
+            color=styles[zone][0],
+            edgecolor="white",
+            linewidth=0.5,
+            label=zone,
+        )
         bottom += by_zone[zone]
     demand = run.demand_by_year
     ax.plot(demand.index, demand.values, color="black", marker="o", linewidth=2, label="required (demand)")

@@ -40,7 +40,9 @@ def tornado_png(table: pd.DataFrame, base_objective: float) -> bytes:
     shown = table.iloc[::-1]  # largest at the top
     colours = [OKABE_ITO[5] if change > 0 else OKABE_ITO[4] for change in shown["change_usd"]]
     fig, ax = plt.subplots(figsize=(10, 0.45 * len(shown) + 1.8))
-    ax.barh(shown["name"], shown["change_usd"] / 1e9, color=colours, hatch=["//" if w else "" for w in shown["within_gap"]])
+    ax.barh(
+        shown["name"], shown["change_usd"] / 1e9, color=colours, hatch=["//" if w else "" for w in shown["within_gap"]]
+    )
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel(f"Change in total discounted cost vs. base (billion USD; base {base_objective / 1e9:,.2f})")
     ax.set_ylabel("Run")
@@ -65,14 +67,24 @@ def write_tornado(store_file: str | Path, out_dir: str | Path, base: str = "base
 
 
 def _report(table: pd.DataFrame, base_objective: float, recorded: int, store_file, base: str) -> Report:
-    shown = pd.DataFrame({
-        "run": table["name"],
-        "edits": table["edits"],
-        "change (USD)": table["change_usd"].map(usd),
-        "within MIP gap": table["within_gap"].map({True: "yes", False: "no"}),
-    })
-    summary = (f"{recorded} runs recorded in {store_file}; base '{base}' costs {usd(base_objective)}. "
-               f"Shown: the {len(table)} largest changes among runs with a plan (all in tornado.csv).")
-    items = [Figure("Tornado", tornado_png(table, base_objective), "Each bar: one run's objective minus the base's."),
-             Table("Changes against the base", shown)] if not table.empty else []
+    shown = pd.DataFrame(
+        {
+            "run": table["name"],
+            "edits": table["edits"],
+            "change (USD)": table["change_usd"].map(usd),
+            "within MIP gap": table["within_gap"].map({True: "yes", False: "no"}),
+        }
+    )
+    summary = (
+        f"{recorded} runs recorded in {store_file}; base '{base}' costs {usd(base_objective)}. "
+        f"Shown: the {len(table)} largest changes among runs with a plan (all in tornado.csv)."
+    )
+    items = (
+        [
+            Figure("Tornado", tornado_png(table, base_objective), "Each bar: one run's objective minus the base's."),
+            Table("Changes against the base", shown),
+        ]
+        if not table.empty
+        else []
+    )
     return Report("Sweep sensitivity", str(store_file), [Section("Objective sensitivity", [summary], items)])

@@ -14,7 +14,9 @@ import pandas as pd
 import yaml
 
 
-def read_cap(path: Path, capacity: float | None = None) -> tuple[list[tuple[float, float]], list[tuple[float, list[float]]]]:
+def read_cap(
+    path: Path, capacity: float | None = None
+) -> tuple[list[tuple[float, float]], list[tuple[float, list[float]]]]:
     """Warehouses as (capacity, fixed cost) and customers as (demand, cost of serving all of it per
     warehouse). capa/b/c write the word 'capacity' instead of a number: pass `capacity` for them."""
     tokens = path.read_text().split()

@@ -41,7 +41,9 @@ def write_scenario(
     _frame("regions.csv", [REGION_DEFAULTS | r for r in regions]).to_csv(folder / "regions.csv", index=False)
     pd.DataFrame(demand, columns=["demand_id", "year", "mw"]).to_csv(folder / "demand.csv", index=False)
     if zone_limits is not None:
-        pd.DataFrame(zone_limits, columns=["zone_id", "year", "limit_mw"]).to_csv(folder / "zone_limits.csv", index=False)
+        pd.DataFrame(zone_limits, columns=["zone_id", "year", "limit_mw"]).to_csv(
+            folder / "zone_limits.csv", index=False
+        )
     if service_costs is not None:
         frame = pd.DataFrame(service_costs, columns=["demand_id", "region_id", "usd_per_mw_year"])
         frame.to_csv(folder / "service_costs.csv", index=False)
@@ -74,7 +76,9 @@ def write_random_scenario(folder: Path, regions: int, demands: int, years: int, 
     last_year = 2026 + years - 1
     # Demand grows to 40 % of all sites' room by the last year, so siting is a real choice.
     room = sum(r["max_mw"] for r in rows)
-    demand = [(f"d{d}", 2026 + t, round(0.4 * room / demands * (t + 1) / years)) for d in range(demands) for t in range(years)]
+    demand = [
+        (f"d{d}", 2026 + t, round(0.4 * room / demands * (t + 1) / years)) for d in range(demands) for t in range(years)
+    ]
     service = [(f"d{d}", r["region_id"], float(rng.uniform(0, 2e6))) for d in range(demands) for r in rows]
     limits = [(z, last_year, float(regions * 150)) for z in zones]
     return write_scenario(

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from scenario_factory import write_random_scenario, write_scenario
 
 from optimizer.studies import store
-from scenario_factory import write_random_scenario, write_scenario
 
 GRIDSITE = Path(sys.executable).parent / "gridsite"
 FAST_A = "regions[region_id=a].lead_time_years = 0"

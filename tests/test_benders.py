@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import REPO
 from test_scale_equivalence import _assert_plan_meets_the_contract, _assert_reported_plan_is_sound
 
 from bench.generate import InstanceSpec, write_instance
-from conftest import REPO
 from formulations import build_model
 from optimizer import load_scenario, solve
 from optimizer.highs import benders

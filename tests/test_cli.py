@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from scenario_factory import write_scenario
 from typer.testing import CliRunner
 
 from optimizer.cli import app
-from scenario_factory import write_scenario
 
 runner = CliRunner()
 

@@ -8,13 +8,12 @@ import importlib.util
 
 import numpy as np
 import pytest
-
 from conftest import REPO
+
 from formulations.lead_times import first_build_year
 from formulations.objective import COMPONENTS, discount_factor
 from optimizer import load_scenario
 from optimizer.pipeline.outputs import TABLES
-
 
 VARIANTS = ("default", "pjm_causer_pays", "no_flexible_load", "gpu_gb200")
 
@@ -38,7 +37,10 @@ def test_variants_differ_from_the_default_in_their_one_change(default_run, varia
     scenario, _ = default_run
     other = load_scenario(REPO / "data" / variant)
     changed = [name for name, table in scenario.tables().items() if not table.equals(other.tables()[name])]
-    assert changed == {"pjm_causer_pays": ["tariffs"], "no_flexible_load": ["interconnection"], "gpu_gb200": ["demand"]}[variant]
+    assert (
+        changed
+        == {"pjm_causer_pays": ["tariffs"], "no_flexible_load": ["interconnection"], "gpu_gb200": ["demand"]}[variant]
+    )
 
 
 def test_gb200_demand_draws_more_power_per_gpu(default_run):
@@ -147,7 +149,9 @@ def test_default_objective_recomputed_from_result_tables(default_run):
     expected = {
         "fixed": regions.loc[built[built].index, "fixed_cost_usd"].sum(),
         "capex": (weight(plan["year"]) * plan["capex_usd_per_mw"] * plan["added_mw"]).sum(),
-        "unserved": (weight(result.unserved["year"]) * config.unserved_penalty_usd_per_mw_year * result.unserved["mw"]).sum(),
+        "unserved": (
+            weight(result.unserved["year"]) * config.unserved_penalty_usd_per_mw_year * result.unserved["mw"]
+        ).sum(),
     }
     paths = result.table("capacity_by_path").merge(scenario.interconnection, on=["region_id", "path_id", "kind"])
     w, mwh = weight(paths["year"]), mwh_per_mw * paths["supply_mw"]
@@ -155,12 +159,16 @@ def test_default_objective_recomputed_from_result_tables(default_run):
     price = paths["energy_price_usd_per_mwh"].fillna(paths["region_id"].map(tariffs["energy_price_usd_per_mwh"]))
     expected["energy"] = (w * price * (1 - paths["curtailment_share"]) * mwh)[grid].sum()
     expected["curtailment"] = (w * paths["curtailment_share"] * paths["curtailment_cost_usd_per_mwh"] * mwh).sum()
-    expected["onsite_generation"] = (w * (paths["capex_usd_per_mw"] * paths["added_mw"] + paths["energy_price_usd_per_mwh"] * mwh))[~grid].sum()
+    expected["onsite_generation"] = (
+        w * (paths["capex_usd_per_mw"] * paths["added_mw"] + paths["energy_price_usd_per_mwh"] * mwh)
+    )[~grid].sum()
     expected["interconnection"] = (w * paths["capex_usd_per_mw"] * paths["added_mw"])[grid].sum()
     contracts = result.table("contracts").join(tariffs, on="region_id")
     w = weight(contracts["year"])
     expected["capacity_charge"] = (w * 365 * contracts["capacity_price_usd_per_mw_day"] * contracts["used_mw"]).sum()
-    expected["min_take_shortfall"] = (w * 365 * contracts["capacity_price_usd_per_mw_day"] * (contracts["billed_mw"] - contracts["used_mw"])).sum()
+    expected["min_take_shortfall"] = (
+        w * 365 * contracts["capacity_price_usd_per_mw_day"] * (contracts["billed_mw"] - contracts["used_mw"])
+    ).sum()
     upgrades = result.table("upgrades")
     expected["upgrade"] = (weight(upgrades["year"]) * upgrades["data_center_usd"]).sum()
     reported = result.costs.groupby("component")["discounted_usd"].sum()

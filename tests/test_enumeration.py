@@ -12,11 +12,11 @@ import math
 import random
 
 import pytest
+from scenario_factory import write_scenario
 
 from formulations.lead_times import first_build_year
 from formulations.objective import discount_factor
 from optimizer import load_scenario, solve
-from scenario_factory import write_scenario
 
 YEARS = [2026, 2027]
 
@@ -108,7 +108,11 @@ def test_solver_matches_enumeration(tmp_path, seed):
         zone_limits=inst["zone_limits"],
         last_year=YEARS[-1],
         discount_rate=inst["discount_rate"],
-        **({"unserved_penalty_usd_per_mw_year": p} if (p := inst["unserved_penalty_usd_per_mw_year"]) is not None else {}),
+        **(
+            {"unserved_penalty_usd_per_mw_year": p}
+            if (p := inst["unserved_penalty_usd_per_mw_year"]) is not None
+            else {}
+        ),
     )
     result = solve(load_scenario(folder))
     expected = enumerate_optimum(inst)

@@ -4,9 +4,9 @@ small cases whose optimum or cost is worked out by hand in each docstring."""
 from __future__ import annotations
 
 import pytest
+from scenario_factory import write_scenario
 
 from optimizer import load_scenario, solve
-from scenario_factory import write_scenario
 
 HOURS = 8760
 
@@ -25,7 +25,9 @@ def path(region, path_id, kind, lead, max_mw=100.0, **extra):
 
 
 @pytest.mark.parametrize(("curtailment_cost", "expected"), [(1.0, 876.0), (2.0, 1000.0)])
-def test_flexible_path_beats_the_queue_only_when_curtailment_is_cheaper_than_waiting(tmp_path, curtailment_cost, expected):
+def test_flexible_path_beats_the_queue_only_when_curtailment_is_cheaper_than_waiting(
+    tmp_path, curtailment_cost, expected
+):
     """10 MW needed in 2026 and 2027; the queue connects in 2027. Waiting leaves 2026 unserved:
     10 MW * 100 = 1000. The flexible path serves 2026 at once but 1% of its energy is curtailed:
     0.01 * 8760 h * 10 MW * cost = 876 * cost; in 2027 the queue takes over. Flexible wins iff 876 * cost < 1000."""
@@ -60,7 +62,9 @@ def test_onsite_bridge_generation_until_the_grid_arrives_and_its_emissions(tmp_p
         tables={
             "interconnection": [
                 path("r", "grid", "queue", 1),
-                path("r", "gas", "onsite", 0, capex_usd_per_mw=10, energy_price_usd_per_mwh=50, emission_kg_per_mwh=400),
+                path(
+                    "r", "gas", "onsite", 0, capex_usd_per_mw=10, energy_price_usd_per_mwh=50, emission_kg_per_mwh=400
+                ),
             ],
             "tariffs": [{"region_id": "r", "energy_price_usd_per_mwh": 30}],
         },
@@ -86,11 +90,15 @@ CARBON_TARIFFS = {
 }
 
 
-@pytest.mark.parametrize(("price", "winner", "expected"), [(10, "coal", 2_628_000 + 700_800), (20, "hydro", 3_504_000 + 175_200)])
+@pytest.mark.parametrize(
+    ("price", "winner", "expected"), [(10, "coal", 2_628_000 + 700_800), (20, "hydro", 3_504_000 + 175_200)]
+)
 def test_carbon_price_moves_load_to_the_cleaner_grid(tmp_path, price, winner, expected):
     """10 MW all year (87,600 MWh): coal costs 2,628,000 and emits 70,080 t; hydro 3,504,000 and 8,760 t.
     Break-even carbon price 876,000 / 61,320 t = 14.29 USD/t."""
-    result = run(tmp_path, regions=CARBON_REGIONS, demand=[("d", 2026, 10)], tables=CARBON_TARIFFS, carbon_price_usd_per_t=price)
+    result = run(
+        tmp_path, regions=CARBON_REGIONS, demand=[("d", 2026, 10)], tables=CARBON_TARIFFS, carbon_price_usd_per_t=price
+    )
     assert result.summary["objective_usd"] == pytest.approx(expected)
     assert result.service["region_id"].tolist() == [winner]
 
@@ -98,7 +106,9 @@ def test_carbon_price_moves_load_to_the_cleaner_grid(tmp_path, price, winner, ex
 def test_carbon_cap_forces_a_mix(tmp_path):
     """Cap 30,000 t: x MW at coal emits 7,008 x t, hydro 876 (10 - x) t, so x <= 21,240 / 6,132.
     Cost 3,504,000 - 87,600 x at that x."""
-    result = run(tmp_path, regions=CARBON_REGIONS, demand=[("d", 2026, 10)], tables=CARBON_TARIFFS, carbon_cap_t_per_year=30_000)
+    result = run(
+        tmp_path, regions=CARBON_REGIONS, demand=[("d", 2026, 10)], tables=CARBON_TARIFFS, carbon_cap_t_per_year=30_000
+    )
     x = 21_240 / 6_132
     assert result.summary["objective_usd"] == pytest.approx(3_504_000 - 87_600 * x)
     assert result.table("emissions")["emissions_t"].sum() == pytest.approx(30_000)
@@ -152,11 +162,14 @@ UPGRADE_CASE = dict(
 )
 
 
-@pytest.mark.parametrize(("allocation", "extra", "data_center_share"), [
-    ("participant_funding", {}, 1.0),
-    ("socialized", {"socialized_data_center_share": 0.25}, 0.25),
-    (0.4, {}, 0.4),
-])
+@pytest.mark.parametrize(
+    ("allocation", "extra", "data_center_share"),
+    [
+        ("participant_funding", {}, 1.0),
+        ("socialized", {"socialized_data_center_share": 0.25}, 0.25),
+        (0.4, {}, 0.4),
+    ],
+)
 def test_cost_allocation_moves_exactly_the_upgrade_share(tmp_path, allocation, extra, data_center_share):
     """The same 10 MW plan (capex 50) carries 10,000 of upgrades; the data center pays its share of it."""
     result = run(tmp_path, **UPGRADE_CASE, cost_allocation=allocation, **extra)
@@ -212,7 +225,10 @@ def test_curtailable_load_counts_against_headroom_by_its_firm_share(tmp_path, ki
     A firm queue connection stops at 30 MW; the rest goes to b in another zone at capex 2: 30 + 60 = 90."""
     result = run(
         tmp_path,
-        regions=[{"region_id": "a", "zone_id": "Z", "capex_usd_per_mw": 1}, {"region_id": "b", "zone_id": "Y", "capex_usd_per_mw": 2}],
+        regions=[
+            {"region_id": "a", "zone_id": "Z", "capex_usd_per_mw": 1},
+            {"region_id": "b", "zone_id": "Y", "capex_usd_per_mw": 2},
+        ],
         demand=[("d", 2026, 60)],
         zone_limits=[("Z", 2026, 30)],
         tables={"interconnection": [path("a", "p", kind, 0, firm_share=firm_share)]},
@@ -222,7 +238,9 @@ def test_curtailable_load_counts_against_headroom_by_its_firm_share(tmp_path, ki
 
 def test_a_tariff_can_override_the_allocation_regime(tmp_path):
     """Socialized everywhere (data center pays 0%), but this utility makes the causer pay: 50 + 10,000."""
-    case = UPGRADE_CASE | {"tables": {"tariffs": [{"region_id": "r", "upgrade_cost_usd_per_mw": 1000, "data_center_upgrade_share": 1}]}}
+    case = UPGRADE_CASE | {
+        "tables": {"tariffs": [{"region_id": "r", "upgrade_cost_usd_per_mw": 1000, "data_center_upgrade_share": 1}]}
+    }
     result = run(tmp_path, **case, cost_allocation="socialized")
     assert result.summary["objective_usd"] == pytest.approx(10_050)
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from scenario_factory import write_scenario
 from typer.testing import CliRunner
 
 from optimizer import load_scenario, solve
 from optimizer.cli import app
 from optimizer.pipeline.marginals import explain_limits, probe
-from scenario_factory import write_scenario
 
 ZONE_CASE = {
     "regions": [
@@ -49,15 +49,17 @@ def test_value_of_one_year_earlier_interconnection(tmp_path):
     """cheap (capex 1, lead 1 yr) builds in 2027, its first allowed year: the plan costs 40 (README).
     Without the lead time it costs 20, so a year earlier saves 20. dear builds in the first year and
     is not held back by any lead time."""
-    scenario, result = solved(write_scenario(
-        tmp_path / "case",
-        regions=[
-            {"region_id": "cheap", "capex_usd_per_mw": 1, "lead_time_years": 1},
-            {"region_id": "dear", "capex_usd_per_mw": 3},
-        ],
-        demand=[("d", 2026, 10), ("d", 2027, 20)],
-        last_year=2027,
-    ))
+    scenario, result = solved(
+        write_scenario(
+            tmp_path / "case",
+            regions=[
+                {"region_id": "cheap", "capex_usd_per_mw": 1, "lead_time_years": 1},
+                {"region_id": "dear", "capex_usd_per_mw": 3},
+            ],
+            demand=[("d", 2026, 10), ("d", 2027, 20)],
+            last_year=2027,
+        )
+    )
     lead_times = explain_limits(scenario, result)["lead_times"]
     assert list(lead_times["region_id"]) == ["cheap"]
     row = lead_times.iloc[0]
@@ -69,11 +71,16 @@ def test_value_of_one_year_earlier_interconnection(tmp_path):
 def test_probes_force_regions_in_and_out(tmp_path):
     """Plan: 10 MW from a (capex 1) = 10. Forcing a out: b (capex 2, 4 MW modules) needs 3 modules,
     12 MW, 24 (+14). Forcing b in: at least one module, 8, and the other 6 MW from a: 14 (+4)."""
-    scenario, result = solved(write_scenario(
-        tmp_path / "case",
-        regions=[{"region_id": "a", "capex_usd_per_mw": 1}, {"region_id": "b", "capex_usd_per_mw": 2, "module_mw": 4}],
-        demand=[("d", 2026, 10)],
-    ))
+    scenario, result = solved(
+        write_scenario(
+            tmp_path / "case",
+            regions=[
+                {"region_id": "a", "capex_usd_per_mw": 1},
+                {"region_id": "b", "capex_usd_per_mw": 2, "module_mw": 4},
+            ],
+            demand=[("d", 2026, 10)],
+        )
+    )
     probes = probe(scenario, result, ("a", "b")).set_index("region_id")
     assert probes.at["a", "forced"] == "out" and probes.at["a", "change_usd"] == pytest.approx(14)
     assert probes.at["b", "forced"] == "in" and probes.at["b", "change_usd"] == pytest.approx(4)
@@ -110,7 +117,11 @@ def test_value_of_an_earlier_interconnection_path(tmp_path):
         tmp_path / "path",
         regions=[{"region_id": "r"}],
         demand=[("d", 2026, 10), ("d", 2027, 10)],
-        tables={"interconnection": [{"region_id": "r", "path_id": "queue", "kind": "queue", "lead_time_years": 1, "max_mw": 50}]},
+        tables={
+            "interconnection": [
+                {"region_id": "r", "path_id": "queue", "kind": "queue", "lead_time_years": 1, "max_mw": 50}
+            ]
+        },
         last_year=2027,
         unserved_penalty_usd_per_mw_year=100,
     )
@@ -123,14 +134,18 @@ def test_value_of_an_earlier_interconnection_path(tmp_path):
 def test_local_pool_limit_value(tmp_path):
     """Columbus and New Albany share a 50 MW pool (capex 1); the other 30 MW go to Dallas (capex 3).
     One more MW in the pool moves 1 MW from Dallas: it is worth 2 USD per MW."""
-    scenario, result = solved(write_scenario(
-        tmp_path / "pool",
-        regions=[{"region_id": "columbus", "pool_id": "aep", "capex_usd_per_mw": 1},
-                 {"region_id": "new_albany", "pool_id": "aep", "capex_usd_per_mw": 1},
-                 {"region_id": "dallas", "capex_usd_per_mw": 3}],
-        demand=[("d", 2026, 80)],
-        tables={"local_limits": [{"pool_id": "aep", "year": 2026, "limit_mw": 50}]},
-    ))
+    scenario, result = solved(
+        write_scenario(
+            tmp_path / "pool",
+            regions=[
+                {"region_id": "columbus", "pool_id": "aep", "capex_usd_per_mw": 1},
+                {"region_id": "new_albany", "pool_id": "aep", "capex_usd_per_mw": 1},
+                {"region_id": "dallas", "capex_usd_per_mw": 3},
+            ],
+            demand=[("d", 2026, 80)],
+            tables={"local_limits": [{"pool_id": "aep", "year": 2026, "limit_mw": 50}]},
+        )
+    )
     row = explain_limits(scenario, result)["limits"].set_index(["level", "limit_id", "year"]).loc[("pool", "aep", 2026)]
     assert row["binding"] and row["used_mw"] == pytest.approx(50)
     assert row["marginal_value_usd_per_mw"] == pytest.approx(2)

@@ -7,15 +7,34 @@ import json
 
 import pandas as pd
 import pytest
+from conftest import SHARED
+from orlib import write_cap_scenario
 from typer.testing import CliRunner
 
-from conftest import SHARED
 from optimizer.cli import app
-from orlib import write_cap_scenario
 
 ORLIB = SHARED / "benchmarks" / "orlib"
-INSTANCES = ["cap41", "cap44", "cap51", "cap61", "cap64", "cap71", "cap74", "cap81", "cap84", "cap91",
-             "cap94", "cap101", "cap104", "cap111", "cap114", "cap121", "cap124", "cap131", "cap134"]
+INSTANCES = [
+    "cap41",
+    "cap44",
+    "cap51",
+    "cap61",
+    "cap64",
+    "cap71",
+    "cap74",
+    "cap81",
+    "cap84",
+    "cap91",
+    "cap94",
+    "cap101",
+    "cap104",
+    "cap111",
+    "cap114",
+    "cap121",
+    "cap124",
+    "cap131",
+    "cap134",
+]
 
 pytestmark = pytest.mark.skipif(not ORLIB.is_dir(), reason="../shared/benchmarks/orlib is not present")
 

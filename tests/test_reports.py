@@ -21,11 +21,24 @@ from reports.figures import lower48_states
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
-SECTIONS = ("Executive summary", "Where to build", "When capacity comes online", "What it costs",
-            "What limits this plan", "Assumptions and data sources", "How this plan was obtained")
+SECTIONS = (
+    "Executive summary",
+    "Where to build",
+    "When capacity comes online",
+    "What it costs",
+    "What limits this plan",
+    "Assumptions and data sources",
+    "How this plan was obtained",
+)
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +108,10 @@ def test_limits_section_lists_the_binding_zone_limits(run_dir):
     assert set(zip(shown["limit"], shown["year"])) >= set(zip(labels, binding["year"]))
     top = pd.read_csv(run_dir / "lead_times.csv").sort_values("saving_usd").iloc[-1]
     saving = f"${top['saving_usd'] / 1e9:,.2f} bn"
-    assert f"connecting {top['region_id']} one year earlier would save about {saving}" in (run_dir / "report.html").read_text()
+    assert (
+        f"connecting {top['region_id']} one year earlier would save about {saving}"
+        in (run_dir / "report.html").read_text()
+    )
 
 
 def test_exports_hold_the_same_tables_as_the_csv_files(run_dir):
@@ -104,7 +120,9 @@ def test_exports_hold_the_same_tables_as_the_csv_files(run_dir):
     sheets = pd.read_excel(run_dir / "results.xlsx", sheet_name=None)
     assert set(sheets) == {"summary", "capacity", "service", "unserved", "costs", "sites", "limits", "lead_times"}
     summary = sheets["summary"].set_index("item")["value"]
-    assert float(summary["objective_usd"]) == pytest.approx(json.loads((run_dir / "summary.json").read_text())["objective_usd"])
+    assert float(summary["objective_usd"]) == pytest.approx(
+        json.loads((run_dir / "summary.json").read_text())["objective_usd"]
+    )
     for name in ("capacity", "service", "unserved", "costs", "limits", "lead_times"):
         csv = pd.read_csv(run_dir / f"{name}.csv")
         pd.testing.assert_frame_equal(pd.read_parquet(run_dir / f"{name}.parquet"), csv, check_dtype=False)
@@ -191,8 +209,15 @@ def test_any_cost_components_with_or_without_region_id(run_dir, tmp_path):
     """costs.csv may gain per-region rows (region_id) and new components; totals still match."""
     copy = shutil.copytree(run_dir, tmp_path / "copy")
     costs = pd.read_csv(copy / "costs.csv").assign(region_id="")
-    carbon = pd.DataFrame({"component": "carbon", "year": 2030, "usd": [1e6, 2e6], "discounted_usd": [7e5, 1.4e6],
-                           "region_id": ["abilene_wtx", "dfw_oncor"]})
+    carbon = pd.DataFrame(
+        {
+            "component": "carbon",
+            "year": 2030,
+            "usd": [1e6, 2e6],
+            "discounted_usd": [7e5, 1.4e6],
+            "region_id": ["abilene_wtx", "dfw_oncor"],
+        }
+    )
     pd.concat([costs, carbon]).to_csv(copy / "costs.csv", index=False)
     write_reports(copy)
     table = html_table(copy, "Cost by component").set_index("component")

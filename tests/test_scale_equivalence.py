@@ -19,10 +19,10 @@ from types import SimpleNamespace
 
 import highspy
 import pytest
+from conftest import REPO
 from pyomo.contrib.solver.common.results import TerminationCondition
 
 from bench.baseline import solve_baseline
-from conftest import REPO
 from bench.generate import InstanceSpec, write_instance
 from formulations import build_model, gc_paused
 from optimizer import load_scenario, solve
@@ -128,10 +128,14 @@ def test_a_child_sends_its_first_proven_bound_at_once_and_raised_bounds_at_inter
     sent = []
     runner._emit, runner._stream = lambda kind, payload: sent.append((kind, payload)), True
     clock = iter([0.0, 0.1, 0.2, 0.3, 0.1 + highs_run.BOUND_EVERY_S])
-    monkeypatch.setattr(highs_run, "time", SimpleNamespace(perf_counter=lambda: next(clock)))  # this module's clock only
+    monkeypatch.setattr(
+        highs_run, "time", SimpleNamespace(perf_counter=lambda: next(clock))
+    )  # this module's clock only
     mip = highspy.cb.HighsCallbackType.kCallbackMipInterrupt
     for bound in (-math.inf, 10.0, 11.0, 11.0, 12.0):
-        runner._check(SimpleNamespace(callback_type=mip, data_out=SimpleNamespace(mip_dual_bound=bound), interrupt=bool))
+        runner._check(
+            SimpleNamespace(callback_type=mip, data_out=SimpleNamespace(mip_dual_bound=bound), interrupt=bool)
+        )
     assert sent == [("bound", 10.0), ("bound", 12.0)]
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from scenario_factory import write_scenario
 
 from optimizer import load_scenario, solve
-from scenario_factory import write_scenario
 
 
 def run(tmp_path, **kwargs):
@@ -70,7 +70,10 @@ def test_a_later_tighter_zone_limit_binds_earlier_years(tmp_path):
     Z cheap takes 5 (5). Total 5 + 20 = 25."""
     result = run(
         tmp_path,
-        regions=[{"region_id": "a", "zone_id": "Z", "capex_usd_per_mw": 1}, {"region_id": "y", "zone_id": "Y", "capex_usd_per_mw": 4}],
+        regions=[
+            {"region_id": "a", "zone_id": "Z", "capex_usd_per_mw": 1},
+            {"region_id": "y", "zone_id": "Y", "capex_usd_per_mw": 4},
+        ],
         demand=[("d", 2026, 10), ("d", 2027, 0)],
         zone_limits=[("Z", 2026, 100), ("Z", 2027, 5)],
         last_year=2027,
@@ -196,7 +199,9 @@ def test_a_demand_centre_no_region_may_serve(tmp_path, need, status):
 
 def test_solves_with_different_thread_counts_in_one_process(tmp_path):
     """HiGHS sizes one thread scheduler per process; a later solve with another count must still work."""
-    scenario = load_scenario(write_scenario(tmp_path / "t", regions=[{"region_id": "r", "capex_usd_per_mw": 2}], demand=[("d", 2026, 5)]))
+    scenario = load_scenario(
+        write_scenario(tmp_path / "t", regions=[{"region_id": "r", "capex_usd_per_mw": 2}], demand=[("d", 2026, 5)])
+    )
     for threads in (2, 1, 2):
         result = solve(scenario.with_solver(threads=threads))
         assert result.summary["status"] == "optimal" and result.summary["objective_usd"] == pytest.approx(10)

@@ -8,14 +8,14 @@ import duckdb
 import pandas as pd
 import pytest
 import yaml
+from scenario_factory import write_scenario
 from typer.testing import CliRunner
 
 from optimizer import ScenarioError, load_scenario, solve
-from optimizer.studies import store
 from optimizer.cli import app
+from optimizer.studies import store
 from optimizer.studies.sweep import Sweep, expand
 from optimizer.studies.whatif import run_whatif
-from scenario_factory import write_scenario
 
 runner = CliRunner()
 FAST_A = "regions[region_id=a].lead_time_years = 0"

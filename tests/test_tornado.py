@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from scenario_factory import write_scenario
 from typer.testing import CliRunner
 
 from optimizer import load_scenario, solve
-from optimizer.studies import store
 from optimizer.cli import app
 from optimizer.inputs.variants import apply_edits
-from scenario_factory import write_scenario
+from optimizer.studies import store
 
 
 @pytest.fixture
@@ -18,13 +18,17 @@ def sweep_store(tmp_path):
     """base: 2026's 10 MW from dear (capex 3) while cheap waits a year, 2027's 10 MW from cheap: 40.
     sooner (cheap without lead time): 20 MW at 1 = 20, change -20. dearer (dear capex 4): 40 + 10 = 50,
     change +10. stuck (no region may hold anything): infeasible, left out of the chart."""
-    base = load_scenario(write_scenario(
-        tmp_path / "base",
-        regions=[{"region_id": "cheap", "capex_usd_per_mw": 1, "lead_time_years": 1},
-                 {"region_id": "dear", "capex_usd_per_mw": 3}],
-        demand=[("d", 2026, 10), ("d", 2027, 20)],
-        last_year=2027,
-    ))
+    base = load_scenario(
+        write_scenario(
+            tmp_path / "base",
+            regions=[
+                {"region_id": "cheap", "capex_usd_per_mw": 1, "lead_time_years": 1},
+                {"region_id": "dear", "capex_usd_per_mw": 3},
+            ],
+            demand=[("d", 2026, 10), ("d", 2027, 20)],
+            last_year=2027,
+        )
+    )
     variants = {
         "base": [],
         "sooner": ["regions[region_id=cheap].lead_time_years = 0"],
@@ -50,5 +54,7 @@ def test_tornado_ranks_changes_against_the_base(sweep_store, tmp_path):
 
 
 def test_tornado_needs_the_base_run(sweep_store, tmp_path):
-    result = CliRunner().invoke(app, ["runs", "tornado", "--store", str(sweep_store), "--out", str(tmp_path / "t"), "--base", "nope"])
+    result = CliRunner().invoke(
+        app, ["runs", "tornado", "--store", str(sweep_store), "--out", str(tmp_path / "t"), "--base", "nope"]
+    )
     assert result.exit_code == 2 and "no run named 'nope'" in result.output

@@ -7,12 +7,12 @@ import json
 import pandas as pd
 import pytest
 import yaml
+from scenario_factory import write_scenario
 from typer.testing import CliRunner
 
 from optimizer import ScenarioError, load_scenario, solve
 from optimizer.cli import app
 from optimizer.inputs.variants import apply_edits, parse_edit
-from scenario_factory import write_scenario
 
 runner = CliRunner()
 

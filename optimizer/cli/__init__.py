@@ -1,21 +1,13 @@
-"""The `gridsite` command line."""
+"""The `gridsite` command line: single runs (optimizer.cli.runs) and studies (optimizer.cli.studies)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
+from importlib.metadata import version
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from optimizer.inputs.errors import ScenarioError
-from optimizer.inputs.scenario import Scenario, load_scenario
-from optimizer.inputs.variants import apply_edits
-
-EXIT_NO_SOLUTION = 3
-EXIT_INVALID_INPUT = 2
+from optimizer.cli import runs, studies
 
 app = typer.Typer(
     rich_markup_mode=None,  # help texts show edits such as regions[zone_id=PJM] literally
@@ -23,177 +15,22 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Site AI data-center capacity where grid power allows it: solve, validate and report on scenarios.",
 )
-out = Console()
-err = Console(stderr=True)
-
-Edits = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--set",
-        help="Edit the inputs (repeatable), e.g. --set 'regions[zone_id=PJM].lead_time_years += 2' "
-        "--set discount_rate=0.05. See docs/studies.md.",
-    ),
-]
-ScenarioDir = Annotated[Path, typer.Argument(help="Scenario folder (scenario.yaml, regions.csv, demand.csv, ...).")]
 
 
-def _load(folder: Path, edits: list[str] | None = None, **solver_overrides) -> Scenario:
-    try:
-        scenario = apply_edits(load_scenario(folder), edits or [])
-        overrides = {k: v for k, v in solver_overrides.items() if v is not None}
-        scenario = scenario.with_solver(**overrides) if overrides else scenario
-    except ScenarioError as problem:
-        err.print(f"[bold red]Invalid input[/] in {folder}:", highlight=False, soft_wrap=True)
-        err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
-        raise typer.Exit(EXIT_INVALID_INPUT) from None
-    for warning in scenario.warnings:
-        err.print(f"warning: {warning}", style="yellow", highlight=False, markup=False, soft_wrap=True)
-    return scenario
+def _show_version(shown: bool) -> None:
+    if shown:
+        typer.echo(f"gridsite {version('gridsite')}")
+        raise typer.Exit()
 
 
-@app.command()
-def validate(scenario_dir: ScenarioDir, edits: Edits = None) -> None:
-    """Check a scenario folder (with any --set edits) without solving. Exit 0 when valid, 2 when not."""
-    scenario = _load(scenario_dir, edits)
-    config = scenario.config
-    out.print(
-        f"[green]valid[/] {config.name}: {len(scenario.regions)} regions in "
-        f"{scenario.regions['zone_id'].nunique()} zones, {scenario.demand['demand_id'].nunique()} demand centres, "
-        f"years {config.first_year}-{config.last_year}",
-        highlight=False,
-    )
-
-
-@app.command()
-def solve(
-    scenario_dir: ScenarioDir,
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the results (created if missing).")],
-    time_limit_s: Annotated[
-        float | None, typer.Option("--time-limit", help="Wall-clock seconds for the solve, model build included; overrides scenario.yaml.")
-    ] = None,
-    mip_rel_gap: Annotated[float | None, typer.Option("--gap", help="Relative MIP gap; overrides scenario.yaml.")] = None,
-    threads: Annotated[int | None, typer.Option(help="HiGHS threads; overrides scenario.yaml.")] = None,
-    report: Annotated[bool, typer.Option(help="Also write report.md, report.html and report.pdf.")] = True,
-    export: Annotated[bool, typer.Option(help="Also write results.xlsx and a Parquet file per table.")] = True,
-    log: Annotated[bool, typer.Option("--log", help="Show the HiGHS log while solving.")] = False,
-    limits: Annotated[
-        bool,
-        typer.Option(help="Also value binding zone limits (limits.csv) and lead times (lead_times.csv) by re-solving."),
-    ] = True,
-    probe_region: Annotated[
-        list[str] | None,
-        typer.Option(help="Region id whose forcing out of (or into) the plan is costed by a re-solve (probes.csv). "
-                     "Repeatable."),
-    ] = None,
-    edits: Edits = None,
+@app.callback()
+def main(
+    _version: Annotated[
+        bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
 ) -> None:
-    """Solve a scenario and write summary.json, capacity.csv, service.csv, unserved.csv, costs.csv,
-    power_limits.csv, capacity_by_path.csv, contracts.csv, upgrades.csv and emissions.csv (where the
-    inputs call for them), sites.geojson, solver.log, inputs/ (the validated inputs), limits.csv and
-    lead_times.csv, report.md/.html/.pdf, results.xlsx and <table>.parquet into --out.
-
-    Exit 0 when a solution was written, 3 when the model has no solution (summary.json says why),
-    2 for invalid input (nothing is written).
-    """
-    from optimizer.pipeline.outputs import write_results
-    from optimizer.pipeline.solve import solve as solve_scenario
-
-    scenario = _load(scenario_dir, edits, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, threads=threads)
-    probes = tuple(probe_region or ())
-    _check_regions(scenario, probes)
-    result = solve_scenario(scenario, tee=log)
-    if result.has_solution:
-        result.analysis = _analyse(scenario, result, limits, probes)
-    write_results(result, out_dir, extra=_renderers(result, report, export), inputs=scenario.files())
-    _print_summary(result.summary, out_dir)
-    if not result.has_solution:
-        raise typer.Exit(EXIT_NO_SOLUTION)
+    """Site AI data-center capacity where grid power allows it: solve, validate and report on scenarios."""
 
 
-def _check_regions(scenario: Scenario, region_ids: tuple[str, ...]) -> None:
-    unknown = sorted(set(region_ids) - set(scenario.regions["region_id"]))
-    if unknown:
-        err.print(f"--probe-region: unknown region id(s) {', '.join(unknown)}; expected a region_id of regions.csv",
-                  highlight=False, markup=False, soft_wrap=True)
-        raise typer.Exit(EXIT_INVALID_INPUT)
-
-
-def _analyse(scenario: Scenario, result, limits: bool, probes: tuple[str, ...]) -> dict:
-    from optimizer.pipeline.marginals import explain_limits, probe
-
-    analysis = explain_limits(scenario, result) if limits else {}
-    if probes:
-        analysis["probes"] = probe(scenario, result, probes)
-    return analysis
-
-
-def _renderers(result, report: bool, export: bool) -> dict:
-    from optimizer.pipeline.outputs import EXPORTED_TABLES
-    from reports import export_renderers, report_renderers
-
-    if not result.has_solution:
-        return {}
-    produced = set(result.tables) | set(result.analysis) | {"sites"}
-    tables = [t for t in EXPORTED_TABLES if t in produced]
-    return (report_renderers() if report else {}) | (export_renderers(tables) if export else {})
-
-
-@app.command()
-def report(
-    run_dir: Annotated[Path, typer.Argument(help="Output folder of `gridsite solve` (holds summary.json).")],
-    export: Annotated[bool, typer.Option(help="Also write results.xlsx and a Parquet file per table.")] = True,
-) -> None:
-    """(Re)write report.md, report.html (self-contained), report.pdf, results.xlsx and Parquet files
-    from a run folder's result files; the model is neither rebuilt nor solved. Exit 2 when the folder
-    holds no plan."""
-    from reports import write_reports
-
-    _write_from_runs(lambda: write_reports(run_dir, export=export))
-
-
-@app.command()
-def compare(
-    run_dirs: Annotated[list[Path], typer.Argument(help="Two or more output folders of `gridsite solve`; the first is the reference.")],
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for compare.html and compare.pdf (created if missing).")],
-) -> None:
-    """Compare runs side by side (cost by component, sites, MW by year, how each was solved) in
-    compare.html and compare.pdf, from the runs' result files. Exit 2 when a folder holds no plan."""
-    from reports import write_comparison
-
-    _write_from_runs(lambda: write_comparison(run_dirs, out_dir))
-
-
-def _write_from_runs(write: Callable[[], list[Path]]) -> None:
-    """Run a report writer; a run folder it cannot use exits 2 with the reason."""
-    from reports.run import RunFolderError
-
-    try:
-        written = write()
-    except RunFolderError as problem:
-        err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
-        raise typer.Exit(EXIT_INVALID_INPUT) from None
-    out.print("wrote " + ", ".join(str(p) for p in written), highlight=False, soft_wrap=True)
-
-
-def _print_summary(summary: dict, out_dir: Path) -> None:
-    table = Table(title=f"gridsite: {summary['scenario']}", show_header=False)
-    gap = summary["mip_gap"]
-    objective = summary["objective_usd"]
-    rows = {
-        "status": summary["status"],
-        "message": summary["message"],
-        "objective": "-" if objective is None else f"${objective:,.0f}",
-        "MIP gap": "-" if gap is None else f"{gap:.4%}",
-        "build / solve": f"{summary['build_seconds']:.2f} s / {summary['solve_seconds']:.2f} s",
-        "solved by": "Benders decomposition" if summary["solver"].get("method") == "benders" else "HiGHS, whole model",
-        "results": str(out_dir),
-    }
-    for key, value in rows.items():
-        table.add_row(key, value)
-    out.print(table)
-
-
-# What-if studies, batch runs and the results store; registered last, as they use the helpers above.
-from optimizer.cli.studies import register  # noqa: E402
-
-register(app)
+runs.register(app)
+studies.register(app)

@@ -11,9 +11,9 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from optimizer import cli
-from optimizer.studies import store
+from optimizer.cli import common as cli
 from optimizer.inputs.errors import ScenarioError
+from optimizer.studies import store
 
 runs_app = typer.Typer(no_args_is_help=True, help="Query the results store of batch runs.")
 StoreOption = Annotated[Path, typer.Option("--store", help="The results store (DuckDB file).")]
@@ -36,14 +36,14 @@ def whatif(
     """
     from optimizer.studies.whatif import run_whatif
 
-    base = cli._load(scenario_dir)
+    base = cli.load(scenario_dir)
     try:
         study = run_whatif(base, edits or [], name, out_dir, tee=log)
     except ScenarioError as problem:
         cli.err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(cli.EXIT_INVALID_INPUT) from None
     cli.out.print(f"base: {'reused from' if study.base_reused else 'solved into'} {out_dir / 'base'}", highlight=False)
-    cli._print_summary(study.variant.summary, study.variant_dir)
+    cli.print_summary(study.variant.summary, study.variant_dir)
     if not study.variant.has_solution:
         raise typer.Exit(cli.EXIT_NO_SOLUTION)
     if not study.compared:

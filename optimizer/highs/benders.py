@@ -60,7 +60,9 @@ class Cut:
 class Subproblem:
     """One connected part of the service LP, solved again for each plan x (HiGHS warm-starts it)."""
 
-    def __init__(self, model: dict, rows: np.ndarray, cols: np.ndarray, linking: scipy.sparse.csr_matrix, threads: int) -> None:
+    def __init__(
+        self, model: dict, rows: np.ndarray, cols: np.ndarray, linking: scipy.sparse.csr_matrix, threads: int
+    ) -> None:
         self.cols = cols
         self.linked = np.unique(linking.indices)  # the master columns in these rows
         self.linking = linking[:, self.linked]  # rows x those columns
@@ -175,7 +177,9 @@ class Benders:
     def _set_integer(self, integer: bool) -> None:
         if integer != self.integer_now:
             n = len(self.integer)
-            self.master.changeColsIntegrality(n, np.arange(n, dtype=np.int32), (self.integer & integer).astype(np.int32))
+            self.master.changeColsIntegrality(
+                n, np.arange(n, dtype=np.int32), (self.integer & integer).astype(np.int32)
+            )
             self.integer_now = integer
 
     def _master_point(self, plan: Plan) -> np.ndarray:
@@ -184,7 +188,9 @@ class Benders:
         return np.concatenate([plan.z[self.master_cols], thetas])
 
 
-def solve(lp: highspy.HighsLp, service_rows: np.ndarray, *, gap: float, threads: int, stop_at: float, kill_at: float | None) -> Outcome:
+def solve(
+    lp: highspy.HighsLp, service_rows: np.ndarray, *, gap: float, threads: int, stop_at: float, kill_at: float | None
+) -> Outcome:
     """Solve the model in `lp` by Benders decomposition on its `service_rows` to the relative `gap`.
     Master runs stop at `stop_at` and, with `kill_at` (a time limit), in a child process stopped then;
     both are time.perf_counter() values. Raises NotDecomposable where the decomposition does not apply."""
@@ -236,7 +242,9 @@ def _kelley(benders: Benders, progress: _Progress, stop_at: float) -> highspy.Hi
     return highspy.HighsModelStatus.kNotset
 
 
-def _mip_rounds(benders: Benders, progress: _Progress, gap: float, stop_at: float, kill_at: float | None) -> highspy.HighsModelStatus:
+def _mip_rounds(
+    benders: Benders, progress: _Progress, gap: float, stop_at: float, kill_at: float | None
+) -> highspy.HighsModelStatus:
     """Master MIP plans and their cuts until plan and bound are within `gap`: kOptimal then, kInfeasible
     if the master has no plan, kTimeLimit at the deadline, else kInterrupt."""
     master_gap = MASTER_GAP_SHARE * gap
@@ -275,7 +283,11 @@ def _stopped(run: Outcome) -> highspy.HighsModelStatus:
     """Why a master run that did not finish ended: kTimeLimit at its deadline (stopped by its callbacks,
     by HiGHS's limit, or killed: no status), else kInterrupt."""
     at_deadline = run.status in (None, highspy.HighsModelStatus.kInterrupt, highspy.HighsModelStatus.kTimeLimit)
-    return highspy.HighsModelStatus.kTimeLimit if at_deadline and run.error is None else highspy.HighsModelStatus.kInterrupt
+    return (
+        highspy.HighsModelStatus.kTimeLimit
+        if at_deadline and run.error is None
+        else highspy.HighsModelStatus.kInterrupt
+    )
 
 
 class _Progress:
@@ -304,7 +316,9 @@ class _Progress:
         return math.inf if gap is None else gap
 
 
-def _always_solvable(model: dict, rows: np.ndarray, sub_cols: np.ndarray, own, linking, master_cols: np.ndarray) -> bool:
+def _always_solvable(
+    model: dict, rows: np.ndarray, sub_cols: np.ndarray, own, linking, master_cols: np.ndarray
+) -> bool:
     """Whether every subproblem has a solution for every master x within its bounds: its columns at 0
     except slacks (a column in one row only, from 0 up without limit) meet each row. E.g. an unserved
     column takes a demand row's MW, and served <= capacity holds with nothing served."""

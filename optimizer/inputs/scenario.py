@@ -29,7 +29,6 @@ from optimizer.inputs.tables import (
 )
 
 CONFIG_FILE = "scenario.yaml"
-VARIANT_KEYS = {"base", "overrides"}  # scenario.yaml keys that make a folder a variant of another
 
 
 class SolverSettings(BaseModel):
@@ -217,15 +216,24 @@ class Scenario:
         try:
             solver = SolverSettings.model_validate(self.config.solver.model_dump() | settings)
         except ValidationError as err:
-            raise ScenarioError("solver settings", [_describe_yaml_error(e) for e in err.errors()]) from None
+            raise ScenarioError("solver settings", [describe_validation_error(e) for e in err.errors()]) from None
         return replace(self, config=self.config.model_copy(update={"solver": solver}))
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        names = ("regions", "demand", "zone_limits", "service_costs", "interconnection", "tariffs", "local_limits", "gpus")
+        names = (
+            "regions",
+            "demand",
+            "zone_limits",
+            "service_costs",
+            "interconnection",
+            "tariffs",
+            "local_limits",
+            "gpus",
+        )
         return {name: getattr(self, name) for name in names if getattr(self, name) is not None}
 
     def files(self) -> dict[str, str]:
-        """The effective inputs as file name -> text, loadable with `load_scenario`."""
+        """The effective inputs as file name -> text, loadable with `load_scenario` or `read_scenario`."""
         return scenario_files(self.config.model_dump(mode="json"), self.tables())
 
 
@@ -235,18 +243,10 @@ def scenario_files(config: dict, tables: dict[str, pd.DataFrame]) -> dict[str, s
     return texts | {f"{stem}.csv": frame.to_csv(index=False) for stem, frame in tables.items()}
 
 
-def load_scenario(folder: str | Path | Mapping[str, str]) -> Scenario:
-    """Read and validate a scenario folder (or its files as text: file name -> content); raise
-    ScenarioError naming file, line and column. A scenario.yaml naming `base:` or `overrides:` is a
-    variant, resolved by `optimizer.inputs.variants`."""
-    folder = folder if isinstance(folder, Mapping) else Path(folder)
-    if isinstance(folder, Path) and not folder.is_dir():
-        raise ScenarioError(str(folder), ["scenario folder not found"])
-    raw = read_yaml(folder)
-    if VARIANT_KEYS & raw.keys():
-        from optimizer.inputs.variants import load_variant  # variants are built from plain scenarios
-
-        return load_variant(folder, raw)
+def read_scenario(folder: Source, raw: dict) -> Scenario:
+    """Validate a plain scenario (no `base:` or `overrides:`): `raw` is its scenario.yaml as read by
+    `read_yaml`, the tables come from `folder` (a folder, or file name -> text); raise ScenarioError
+    naming file, line and column. `optimizer.inputs.load.load_scenario` is the public entry point."""
     config = validate_config(raw)
     years = config.years
     horizon = one_of(years, f"a year from {years[0]} to {years[-1]} (the scenario horizon)")
@@ -258,7 +258,9 @@ def load_scenario(folder: str | Path | Mapping[str, str]) -> Scenario:
     _check_demand_units(demand)
     known_demand = one_of(set(demand["demand_id"]), "a demand_id listed in demand.csv")
     zone_limits = _optional(
-        folder, ZONE_LIMITS, {"year": horizon, "zone_id": one_of(set(regions["zone_id"]), "a zone_id used in regions.csv")}
+        folder,
+        ZONE_LIMITS,
+        {"year": horizon, "zone_id": one_of(set(regions["zone_id"]), "a zone_id used in regions.csv")},
     )
     local_limits = _optional(
         folder,
@@ -281,8 +283,14 @@ def load_scenario(folder: str | Path | Mapping[str, str]) -> Scenario:
 
 
 TABLE_SPECS = {
-    "regions": REGIONS, "demand": DEMAND, "zone_limits": ZONE_LIMITS, "service_costs": SERVICE_COSTS,
-    "interconnection": INTERCONNECTION, "tariffs": TARIFFS, "local_limits": LOCAL_LIMITS, "gpus": GPUS,
+    "regions": REGIONS,
+    "demand": DEMAND,
+    "zone_limits": ZONE_LIMITS,
+    "service_costs": SERVICE_COSTS,
+    "interconnection": INTERCONNECTION,
+    "tariffs": TARIFFS,
+    "local_limits": LOCAL_LIMITS,
+    "gpus": GPUS,
 }
 
 
@@ -291,11 +299,18 @@ def _ignored_inputs(folder: Path | Mapping[str, str], scenario: Scenario) -> tup
     ignored silently and its default used. Close matches are suggested."""
     known_files = [spec.file for spec in TABLE_SPECS.values()]
     names = folder.keys() if isinstance(folder, Mapping) else (p.name for p in folder.iterdir())
-    notes = [f"{name}: not a scenario table, ignored{_did_you_mean(name, known_files)}"
-             for name in sorted(names) if name.endswith(".csv") and name not in known_files]
+    notes = [
+        f"{name}: not a scenario table, ignored{_did_you_mean(name, known_files)}"
+        for name in sorted(names)
+        if name.endswith(".csv") and name not in known_files
+    ]
     for stem, table in scenario.tables().items():
         columns = [c.name for c in TABLE_SPECS[stem].columns]
-        notes += [f"{stem}.csv: unknown column '{c}' ignored{_did_you_mean(c, columns)}" for c in table.columns if c not in columns]
+        notes += [
+            f"{stem}.csv: unknown column '{c}' ignored{_did_you_mean(c, columns)}"
+            for c in table.columns
+            if c not in columns
+        ]
     return tuple(notes)
 
 
@@ -340,10 +355,10 @@ def validate_config(raw: dict) -> ScenarioConfig:
     try:
         return ScenarioConfig.model_validate(raw)
     except ValidationError as err:
-        raise ScenarioError(CONFIG_FILE, [_describe_yaml_error(e) for e in err.errors()]) from None
+        raise ScenarioError(CONFIG_FILE, [describe_validation_error(e) for e in err.errors()]) from None
 
 
-def _describe_yaml_error(error: dict) -> str:
+def describe_validation_error(error: dict) -> str:
     key = ".".join(str(p) for p in error["loc"]) or "(top level)"
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "missing":

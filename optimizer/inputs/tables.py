@@ -81,7 +81,9 @@ def read_table(folder: Source, spec: TableSpec, refs: dict[str, pa.Check] | None
     raw.columns = [str(c).strip() for c in raw.columns]
     known = {c.name for c in spec.columns}
     unknown = [c for c in raw.columns if c not in known]
-    absent = {c.name: c.default for c in spec.columns if c.name not in raw and (c.default is not None or c.blank_allowed)}
+    absent = {
+        c.name: c.default for c in spec.columns if c.name not in raw and (c.default is not None or c.blank_allowed)
+    }
     raw = raw.assign(**absent)
     typed = _run(spec.file, _type_schema(spec), raw, raw)
     checked = _run(spec.file, _value_schema(spec, refs or {}), typed, raw)

@@ -1,4 +1,4 @@
-"""Scenario variants: edits to a scenario's inputs, and scenarios built on a `base:` scenario.
+"""Edits to a scenario's inputs (`--set`, `overrides:`, sweeps), and selections of table cells.
 
 The edit language (one edit per string):
 
@@ -15,25 +15,21 @@ Otherwise it is a key path into scenario.yaml: `discount_rate = 0.05`, `solver.t
 It is parsed with a small Lark grammar rather than regular expressions: quoted values may hold
 `,` `]` or `=`, and a syntax error points at the column where the edit went wrong.
 Edited inputs are serialized to the same text they are saved as and validated again by
-`load_scenario`, so an edited scenario obeys exactly the rules of one read from files.
+`read_scenario`, so an edited scenario obeys exactly the rules of one read from files.
 """
 
 from __future__ import annotations
 
-import contextvars
 import json
 import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import lark
 import pandas as pd
-import yaml
 
 from optimizer.inputs.errors import ScenarioError
-from optimizer.inputs.scenario import CONFIG_FILE, Scenario, load_scenario, scenario_files
-from optimizer.inputs.tables import Source
+from optimizer.inputs.scenario import CONFIG_FILE, Scenario, read_scenario, read_yaml, scenario_files
 
 GRAMMAR = r"""
     edit: NAME selector? ("." NAME)* OP value
@@ -118,7 +114,8 @@ def apply_edits(scenario: Scenario, edits: Sequence[str]) -> Scenario:
         else:
             _edit_config(edit, config, tables)
     try:
-        edited = load_scenario(scenario_files(config, tables))
+        files = scenario_files(config, tables)
+        edited = read_scenario(files, read_yaml(files))
     except ScenarioError as err:
         raise ScenarioError(f"{err.file} after edits {list(edits)}", err.problems) from None
     return replace(edited, source=scenario.source, edits=scenario.edits + tuple(edits))
@@ -202,54 +199,3 @@ def _combine(edit: Edit, old, numeric: bool, what: str):
         raise edit.error(f"{edit.op} needs a number; got '{value}'")
     result = old + value if edit.op == "+=" else old - value if edit.op == "-=" else old * value
     return int(result) if isinstance(old, numbers.Integral) and float(result).is_integer() else result
-
-
-# Folders being resolved in this call chain, to report a `base:` cycle instead of recursing forever.
-_RESOLVING: contextvars.ContextVar[tuple[Path, ...]] = contextvars.ContextVar("resolving", default=())
-
-
-def load_variant(folder: Source, raw: dict) -> Scenario:
-    """A scenario.yaml with `base:` (a scenario folder, relative to this one) and/or `overrides:`
-    (a list of edits). Keys given here replace the base's; CSV files here replace the base's file of
-    the same name; then the overrides apply."""
-    raw = dict(raw)
-    base, overrides = raw.pop("base", None), raw.pop("overrides", None) or []
-    if not isinstance(overrides, list) or not all(isinstance(e, str) for e in overrides):
-        raise ScenarioError(CONFIG_FILE, [f"key overrides: expected a list of edits, each {EXAMPLE}"])
-    files = dict(folder) if isinstance(folder, Mapping) else _folder_files(folder)
-    edits: tuple[str, ...] = ()
-    if base is not None:
-        if not isinstance(folder, Path) or not isinstance(base, str):
-            raise ScenarioError(CONFIG_FILE, ["key base: expected the path of a scenario folder"])
-        parent = _load_base(folder, folder / base)
-        raw = _merge(parent.config.model_dump(mode="json"), raw)
-        files = parent.files() | files
-        edits = parent.edits
-    files[CONFIG_FILE] = yaml.safe_dump(raw)
-    scenario = load_scenario(files)
-    return apply_edits(replace(scenario, source=folder if isinstance(folder, Path) else None, edits=edits), overrides)
-
-
-def _load_base(folder: Path, base: Path) -> Scenario:
-    chain = _RESOLVING.get() + (folder.resolve(),)
-    if base.resolve() in chain:
-        raise ScenarioError(
-            CONFIG_FILE, [f"key base: {base} is a base of itself (cycle: {' -> '.join(map(str, chain))})"]
-        )
-    token = _RESOLVING.set(chain)
-    try:
-        return load_scenario(base)
-    finally:
-        _RESOLVING.reset(token)
-
-
-def _folder_files(folder: Path) -> dict[str, str]:
-    return {p.name: p.read_text(encoding="utf-8-sig") for p in sorted(folder.glob("*.csv"))}
-
-
-def _merge(base: dict, changes: dict) -> dict:
-    """`base` with `changes` applied key by key, nested mappings (e.g. solver:) merged too."""
-    merged = dict(base)
-    for key, value in changes.items():
-        merged[key] = _merge(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
-    return merged

@@ -66,9 +66,18 @@ def power_limit_values(scenario: Scenario, result: SolveResult) -> pd.DataFrame:
     constraint = {"zone": model.zone_limit, "pool": model.local_limit}
     duals = highs.duals([c for limits in constraint.values() for c in limits.values()]) if solved else {}
     rows = [
-        (level, group, t, limit, used, used >= limit - BIND_TOLERANCE_MW,
-         _clean(-duals[constraint[level][group, t]]) if solved else None)
-        for level, group, t, limit, used in held[["level", "limit_id", "year", "limit_mw", "used_mw"]].itertuples(index=False)
+        (
+            level,
+            group,
+            t,
+            limit,
+            used,
+            used >= limit - BIND_TOLERANCE_MW,
+            _clean(-duals[constraint[level][group, t]]) if solved else None,
+        )
+        for level, group, t, limit, used in held[["level", "limit_id", "year", "limit_mw", "used_mw"]].itertuples(
+            index=False
+        )
     ]
     return pd.DataFrame(rows, columns=columns)
 
@@ -83,12 +92,18 @@ def held_back(scenario: Scenario, result: SolveResult) -> list[tuple[str, str]]:
     the lead time allows, after the first year. Path "" is the region's own (construction) lead time."""
     first_year = scenario.config.first_year
     regions = scenario.regions.set_index("region_id")["lead_time_years"]
-    held = [(r, "") for r, year in _first_additions(result.capacity, ["region_id"]).items()
-            if year == first_build_year(first_year, regions[r]) > first_year]
+    held = [
+        (r, "")
+        for r, year in _first_additions(result.capacity, ["region_id"]).items()
+        if year == first_build_year(first_year, regions[r]) > first_year
+    ]
     if scenario.interconnection is not None:
         paths = scenario.interconnection.set_index(["region_id", "path_id"])["lead_time_years"]
-        held += [key for key, year in _first_additions(result.table("capacity_by_path"), ["region_id", "path_id"]).items()
-                 if year == first_build_year(first_year, paths[key]) > first_year]
+        held += [
+            key
+            for key, year in _first_additions(result.table("capacity_by_path"), ["region_id", "path_id"]).items()
+            if year == first_build_year(first_year, paths[key]) > first_year
+        ]
     return held
 
 
@@ -104,23 +119,50 @@ def _shortened(scenario: Scenario, region: str, path: str) -> Scenario:
         lead = paths["lead_time_years"].mask(row, (paths["lead_time_years"] - 1).clip(lower=0))
         return replace(scenario, interconnection=paths.assign(lead_time_years=lead))
     regions = scenario.regions
-    lead = regions["lead_time_years"].mask(regions["region_id"] == region, (regions["lead_time_years"] - 1).clip(lower=0))
+    lead = regions["lead_time_years"].mask(
+        regions["region_id"] == region, (regions["lead_time_years"] - 1).clip(lower=0)
+    )
     return replace(scenario, regions=regions.assign(lead_time_years=lead))
 
 
 def lead_time_values(scenario: Scenario, result: SolveResult) -> pd.DataFrame:
-    columns = ["region_id", "path_id", "lead_time_years", "first_build_year", "status", "solve_seconds", "objective_usd",
-               "saving_usd", "saving_low_usd", "saving_high_usd"]
+    columns = [
+        "region_id",
+        "path_id",
+        "lead_time_years",
+        "first_build_year",
+        "status",
+        "solve_seconds",
+        "objective_usd",
+        "saving_usd",
+        "saving_low_usd",
+        "saving_high_usd",
+    ]
     rows = []
     for region, path in held_back(scenario, result):
         shorter = _shortened(scenario, region, path)
-        table = scenario.interconnection.set_index(["region_id", "path_id"]) if path else scenario.regions.set_index("region_id")
+        table = (
+            scenario.interconnection.set_index(["region_id", "path_id"])
+            if path
+            else scenario.regions.set_index("region_id")
+        )
         lead = float(table.at[(region, path) if path else region, "lead_time_years"])
         status, seconds, objective, bound = _resolve(build_model(shorter), scenario, result.integer_values)
         change, low, high = _cost_change(result.summary, objective, bound)
         # A shorter lead time only relaxes the model, so the true saving is at least 0.
         saving = (None, None, None) if change is None else (-change, max(0.0, -high), -low)
-        rows.append((region, path, lead, first_build_year(scenario.config.first_year, lead), status, seconds, objective, *saving))
+        rows.append(
+            (
+                region,
+                path,
+                lead,
+                first_build_year(scenario.config.first_year, lead),
+                status,
+                seconds,
+                objective,
+                *saving,
+            )
+        )
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -142,8 +184,19 @@ def probe(scenario: Scenario, result: SolveResult, region_ids: tuple[str, ...]) 
         # Forcing only restricts the model, so the true change is at least 0.
         low = low if low is None else max(0.0, low)
         rows.append((r, "in" if forced_in else "out", status, seconds, objective, change, low, high))
-    return pd.DataFrame(rows, columns=["region_id", "forced", "status", "solve_seconds", "objective_usd",
-                                       "change_usd", "change_low_usd", "change_high_usd"])
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "region_id",
+            "forced",
+            "status",
+            "solve_seconds",
+            "objective_usd",
+            "change_usd",
+            "change_low_usd",
+            "change_high_usd",
+        ],
+    )
 
 
 def _resolve(

@@ -59,7 +59,9 @@ class HighsModel:
             self.infeasible_reason, self.columns, self.rows, self.is_mip = str(err), [], [], False
             return
         self.infeasible_reason = None
-        self.columns = list(form.columns)  # at the end: every Pyomo variable (declaration order), then each block's own columns
+        self.columns = list(
+            form.columns
+        )  # at the end: every Pyomo variable (declaration order), then each block's own columns
         self.rows = [row.constraint for row in form.rows]  # a ranged constraint has two rows; None: block row
         arrays = _standard_form_arrays(form)
         self.block_rows: dict[str, np.ndarray] = {}  # block name -> its rows (set by _append_blocks)
@@ -94,7 +96,11 @@ class HighsModel:
             first_row += len(lower)
         coupled_vars = [var for _, variables, _ in coupled for var in variables]
         cols = self._columns_of(arrays, coupled_vars + [var for variables, _ in priced for var in variables])
-        np.add.at(arrays["cost"], cols[len(coupled_vars) :], np.concatenate([np.empty(0), *(weights for _, weights in priced)]))
+        np.add.at(
+            arrays["cost"],
+            cols[len(coupled_vars) :],
+            np.concatenate([np.empty(0), *(weights for _, weights in priced)]),
+        )
         compiled = arrays["A"].tocoo()
         pieces = [
             (compiled.row, compiled.col, compiled.data),
@@ -108,7 +114,13 @@ class HighsModel:
         for name, block, lower in zip(named_blocks, blocks, row_lower):
             self.block_rows[name] = np.arange(first_row, first_row + len(lower))
             first, own = len(self.columns), block.columns
-            _append_columns(arrays, own["lower"].to_numpy(float), own["upper"].to_numpy(float), block.objective, np.zeros(len(own), dtype=bool))
+            _append_columns(
+                arrays,
+                own["lower"].to_numpy(float),
+                own["upper"].to_numpy(float),
+                block.objective,
+                np.zeros(len(own), dtype=bool),
+            )
             self.columns.extend([None] * len(own))  # block columns have no Pyomo variable
             matrix = block.matrix.tocoo()
             pieces.append((matrix.row + first_row, matrix.col + first, matrix.data))
@@ -235,7 +247,9 @@ class HighsModel:
         if status == highspy.HighsModelStatus.kOptimal:
             results.solution_status = SolutionStatus.optimal
         else:
-            results.solution_status = SolutionStatus.feasible if outcome.col_value is not None else SolutionStatus.noSolution
+            results.solution_status = (
+                SolutionStatus.feasible if outcome.col_value is not None else SolutionStatus.noSolution
+            )
         results.incumbent_objective = outcome.objective
         if self.is_mip:
             results.objective_bound = outcome.bound

@@ -7,7 +7,7 @@ import platform
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import version
 
 import pandas as pd
@@ -17,10 +17,10 @@ from pyomo.contrib.solver.solvers.highs import Highs
 
 from formulations import MODULES, build_model, gc_paused
 from formulations.objective import COMPONENTS
-from optimizer.pipeline.diagnose import explain_infeasibility
-from optimizer.pipeline.matrix import HighsModel
 from optimizer.highs.run import mip_gap
 from optimizer.inputs.scenario import Scenario, SolverSettings
+from optimizer.pipeline.diagnose import explain_infeasibility
+from optimizer.pipeline.matrix import HighsModel
 from optimizer.pipeline.warm_start import integer_values, set_start
 
 SOLUTION_STATUSES = ("optimal", "feasible")
@@ -142,7 +142,7 @@ def _summary(scenario, model, results, status, message, build_seconds, solve_sec
         "versions": {pkg: version(pkg) for pkg in ("gridsite", "pyomo", "highspy", "pandas")}
         | {"python": platform.python_version()},
         "input_hash": scenario.input_hash(),
-        "solved_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "solved_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
 

@@ -54,5 +54,3 @@ def _allowed(var: pyo.Var, value: float) -> bool:
         return abs(var.value - value) <= TOLERANCE
     low, high = var.bounds
     return (low is None or value >= low - TOLERANCE) and (high is None or value <= high + TOLERANCE)
-
-

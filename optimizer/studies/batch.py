@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from optimizer.studies import store
 from optimizer.inputs.errors import ScenarioError
-from optimizer.inputs.scenario import Scenario, load_scenario
-from optimizer.pipeline.solve import SOLUTION_STATUSES, SolveResult, solve
-from optimizer.studies.sweep import Run, SweepFile, expand
+from optimizer.inputs.load import load_scenario
+from optimizer.inputs.scenario import Scenario
 from optimizer.inputs.variants import apply_edits
+from optimizer.pipeline.solve import SOLUTION_STATUSES, SolveResult, solve
+from optimizer.studies import store
+from optimizer.studies.sweep import Run, SweepFile, expand
 
 
 @dataclass

@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -83,7 +83,7 @@ def record(path: str | Path, name: str, sweep: str, edits: list[str], result: So
         summary.get("build_seconds"),
         summary.get("solve_seconds"),
         json.dumps(summary.get("warm_start")),
-        datetime.now(timezone.utc),
+        datetime.now(UTC),
         json.dumps(summary, default=str),
     )
     with connect(path) as con:
@@ -132,7 +132,9 @@ def stored_runs(path: str | Path) -> dict[str, tuple[str, str]]:
     if not Path(path).exists():
         return {}
     with connect(path, read_only=True) as con:
-        rows = con.execute("SELECT name, input_hash, status FROM runs WHERE status <> 'error' AND input_hash IS NOT NULL")
+        rows = con.execute(
+            "SELECT name, input_hash, status FROM runs WHERE status <> 'error' AND input_hash IS NOT NULL"
+        )
         return {name: (digest, status) for name, digest, status in rows.fetchall()}
 
 

@@ -33,7 +33,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from optimizer.inputs.errors import ScenarioError
-from optimizer.inputs.scenario import Scenario, _describe_yaml_error
+from optimizer.inputs.scenario import Scenario, describe_validation_error
 from optimizer.inputs.variants import select_values
 
 BASE_RUN = "base"
@@ -90,7 +90,7 @@ def read_sweep(path: str | Path) -> SweepFile:
     except (OSError, yaml.YAMLError) as err:
         raise ScenarioError(path.name, [f"not a readable YAML file ({err})"]) from None
     except ValidationError as err:
-        raise ScenarioError(path.name, [_describe_yaml_error(e) for e in err.errors()]) from None
+        raise ScenarioError(path.name, [describe_validation_error(e) for e in err.errors()]) from None
     store = path.parent / (sweep.store or "runs.duckdb")
     return SweepFile(sweep.name or path.stem, path.parent / sweep.base, store, sweep)
 

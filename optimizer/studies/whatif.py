@@ -15,10 +15,10 @@ from functools import partial
 from pathlib import Path
 
 from optimizer.inputs.errors import ScenarioError
-from optimizer.pipeline.outputs import COMPARISON_TABLES, START_FILE, write_results
 from optimizer.inputs.scenario import Scenario
-from optimizer.pipeline.solve import SolveResult, solve
 from optimizer.inputs.variants import apply_edits
+from optimizer.pipeline.outputs import COMPARISON_TABLES, START_FILE, write_results
+from optimizer.pipeline.solve import SolveResult, solve
 from reports import render_markdown
 from reports.deltas import compare_runs, render_comparison
 from reports.run import has_plan

@@ -1,0 +1,77 @@
+"""What every `gridsite` command shares: consoles, exit codes, option types, loading a scenario
+(exit 2 on bad input), the run summary, and writing report files from run folders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from optimizer.inputs.errors import ScenarioError
+from optimizer.inputs.load import load_scenario
+from optimizer.inputs.scenario import Scenario
+from optimizer.inputs.variants import apply_edits
+
+EXIT_NO_SOLUTION = 3
+EXIT_INVALID_INPUT = 2
+
+out = Console()
+err = Console(stderr=True)
+
+Edits = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="Edit the inputs (repeatable), e.g. --set 'regions[zone_id=PJM].lead_time_years += 2' "
+        "--set discount_rate=0.05. See docs/studies.md.",
+    ),
+]
+ScenarioDir = Annotated[Path, typer.Argument(help="Scenario folder (scenario.yaml, regions.csv, demand.csv, ...).")]
+
+
+def load(folder: Path, edits: list[str] | None = None, **solver_overrides) -> Scenario:
+    try:
+        scenario = apply_edits(load_scenario(folder), edits or [])
+        overrides = {k: v for k, v in solver_overrides.items() if v is not None}
+        scenario = scenario.with_solver(**overrides) if overrides else scenario
+    except ScenarioError as problem:
+        err.print(f"[bold red]Invalid input[/] in {folder}:", highlight=False, soft_wrap=True)
+        err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_INVALID_INPUT) from None
+    for warning in scenario.warnings:
+        err.print(f"warning: {warning}", style="yellow", highlight=False, markup=False, soft_wrap=True)
+    return scenario
+
+
+def write_from_runs(write: Callable[[], list[Path]]) -> None:
+    """Run a report writer; a run folder it cannot use exits 2 with the reason."""
+    from reports.run import RunFolderError
+
+    try:
+        written = write()
+    except RunFolderError as problem:
+        err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(EXIT_INVALID_INPUT) from None
+    out.print("wrote " + ", ".join(str(p) for p in written), highlight=False, soft_wrap=True)
+
+
+def print_summary(summary: dict, out_dir: Path) -> None:
+    table = Table(title=f"gridsite: {summary['scenario']}", show_header=False)
+    gap = summary["mip_gap"]
+    objective = summary["objective_usd"]
+    rows = {
+        "status": summary["status"],
+        "message": summary["message"],
+        "objective": "-" if objective is None else f"${objective:,.0f}",
+        "MIP gap": "-" if gap is None else f"{gap:.4%}",
+        "build / solve": f"{summary['build_seconds']:.2f} s / {summary['solve_seconds']:.2f} s",
+        "solved by": "Benders decomposition" if summary["solver"].get("method") == "benders" else "HiGHS, whole model",
+        "results": str(out_dir),
+    }
+    for key, value in rows.items():
+        table.add_row(key, value)
+    out.print(table)

@@ -1,0 +1,148 @@
+"""`gridsite validate`, `solve`, `report` and `compare`: one scenario, one run folder, or several."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from optimizer.cli.common import (
+    EXIT_INVALID_INPUT,
+    EXIT_NO_SOLUTION,
+    Edits,
+    ScenarioDir,
+    err,
+    load,
+    out,
+    print_summary,
+    write_from_runs,
+)
+from optimizer.inputs.scenario import Scenario
+
+
+def validate(scenario_dir: ScenarioDir, edits: Edits = None) -> None:
+    """Check a scenario folder (with any --set edits) without solving. Exit 0 when valid, 2 when not."""
+    scenario = load(scenario_dir, edits)
+    config = scenario.config
+    out.print(
+        f"[green]valid[/] {config.name}: {len(scenario.regions)} regions in "
+        f"{scenario.regions['zone_id'].nunique()} zones, {scenario.demand['demand_id'].nunique()} demand centres, "
+        f"years {config.first_year}-{config.last_year}",
+        highlight=False,
+    )
+
+
+def solve(
+    scenario_dir: ScenarioDir,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the results (created if missing).")],
+    time_limit_s: Annotated[
+        float | None,
+        typer.Option(
+            "--time-limit", help="Wall-clock seconds for the solve, model build included; overrides scenario.yaml."
+        ),
+    ] = None,
+    mip_rel_gap: Annotated[
+        float | None, typer.Option("--gap", help="Relative MIP gap; overrides scenario.yaml.")
+    ] = None,
+    threads: Annotated[int | None, typer.Option(help="HiGHS threads; overrides scenario.yaml.")] = None,
+    report: Annotated[bool, typer.Option(help="Also write report.md, report.html and report.pdf.")] = True,
+    export: Annotated[bool, typer.Option(help="Also write results.xlsx and a Parquet file per table.")] = True,
+    log: Annotated[bool, typer.Option("--log", help="Show the HiGHS log while solving.")] = False,
+    limits: Annotated[
+        bool,
+        typer.Option(help="Also value binding zone limits (limits.csv) and lead times (lead_times.csv) by re-solving."),
+    ] = True,
+    probe_region: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Region id whose forcing out of (or into) the plan is costed by a re-solve (probes.csv). Repeatable."
+        ),
+    ] = None,
+    edits: Edits = None,
+) -> None:
+    """Solve a scenario and write summary.json, capacity.csv, service.csv, unserved.csv, costs.csv,
+    power_limits.csv, capacity_by_path.csv, contracts.csv, upgrades.csv and emissions.csv (where the
+    inputs call for them), sites.geojson, solver.log, inputs/ (the validated inputs), limits.csv and
+    lead_times.csv, report.md/.html/.pdf, results.xlsx and <table>.parquet into --out.
+
+    Exit 0 when a solution was written, 3 when the model has no solution (summary.json says why),
+    2 for invalid input (nothing is written).
+    """
+    from optimizer.pipeline.outputs import write_results
+    from optimizer.pipeline.solve import solve as solve_scenario
+
+    scenario = load(scenario_dir, edits, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, threads=threads)
+    probes = tuple(probe_region or ())
+    _check_regions(scenario, probes)
+    result = solve_scenario(scenario, tee=log)
+    if result.has_solution:
+        result.analysis = _analyse(scenario, result, limits, probes)
+    write_results(result, out_dir, extra=_renderers(result, report, export), inputs=scenario.files())
+    print_summary(result.summary, out_dir)
+    if not result.has_solution:
+        raise typer.Exit(EXIT_NO_SOLUTION)
+
+
+def _check_regions(scenario: Scenario, region_ids: tuple[str, ...]) -> None:
+    unknown = sorted(set(region_ids) - set(scenario.regions["region_id"]))
+    if unknown:
+        err.print(
+            f"--probe-region: unknown region id(s) {', '.join(unknown)}; expected a region_id of regions.csv",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(EXIT_INVALID_INPUT)
+
+
+def _analyse(scenario: Scenario, result, limits: bool, probes: tuple[str, ...]) -> dict:
+    from optimizer.pipeline.marginals import explain_limits, probe
+
+    analysis = explain_limits(scenario, result) if limits else {}
+    if probes:
+        analysis["probes"] = probe(scenario, result, probes)
+    return analysis
+
+
+def _renderers(result, report: bool, export: bool) -> dict:
+    from optimizer.pipeline.outputs import EXPORTED_TABLES
+    from reports import export_renderers, report_renderers
+
+    if not result.has_solution:
+        return {}
+    produced = set(result.tables) | set(result.analysis) | {"sites"}
+    tables = [t for t in EXPORTED_TABLES if t in produced]
+    return (report_renderers() if report else {}) | (export_renderers(tables) if export else {})
+
+
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="Output folder of `gridsite solve` (holds summary.json).")],
+    export: Annotated[bool, typer.Option(help="Also write results.xlsx and a Parquet file per table.")] = True,
+) -> None:
+    """(Re)write report.md, report.html (self-contained), report.pdf, results.xlsx and Parquet files
+    from a run folder's result files; the model is neither rebuilt nor solved. Exit 2 when the folder
+    holds no plan."""
+    from reports import write_reports
+
+    write_from_runs(lambda: write_reports(run_dir, export=export))
+
+
+def compare(
+    run_dirs: Annotated[
+        list[Path], typer.Argument(help="Two or more output folders of `gridsite solve`; the first is the reference.")
+    ],
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for compare.html and compare.pdf (created if missing).")
+    ],
+) -> None:
+    """Compare runs side by side (cost by component, sites, MW by year, how each was solved) in
+    compare.html and compare.pdf, from the runs' result files. Exit 2 when a folder holds no plan."""
+    from reports import write_comparison
+
+    write_from_runs(lambda: write_comparison(run_dirs, out_dir))
+
+
+def register(app: typer.Typer) -> None:
+    for command in (validate, solve, report, compare):
+        app.command()(command)
