@@ -11,8 +11,8 @@ from test_scale_equivalence import _assert_plan_meets_the_contract, _assert_repo
 from bench.generate import InstanceSpec, write_instance
 from formulations import build_model
 from optimizer import load_scenario, solve
-from optimizer.highs import benders
-from optimizer.pipeline.matrix import HighsModel
+from optimizer.highs import Settings, benders, solve_problem
+from optimizer.pipeline.matrix import ModelMatrix
 
 CASES = [
     InstanceSpec(14, 3, 4, None, seed=1, mip_rel_gap=0.0),
@@ -70,23 +70,22 @@ def test_benders_cut_short_by_a_time_limit_reports_a_sound_plan_and_a_valid_boun
 
 def _split(tmp_path, spec: InstanceSpec):
     model = build_model(load_scenario(write_instance(spec, tmp_path / spec.name)))
-    highs = HighsModel(model)
-    return model, highs, benders.Benders(highs.highs.getLp(), highs.block_rows["service"], threads=1)
+    matrix = ModelMatrix(model)
+    return model, matrix, benders.Benders(matrix.problem, matrix.block_rows["service"], threads=1)
 
 
 def test_the_service_subproblems_are_one_per_year_and_hold_every_arc_and_no_integer(tmp_path):
     spec = InstanceSpec(14, 3, 4, None, seed=2)  # every pair: each year's arcs are connected
-    model, highs, split = _split(tmp_path, spec)
+    model, matrix, split = _split(tmp_path, spec)
     assert len(split.subs) == spec.years
     service = model.array_blocks["service"]
-    first = next(first for block, first in highs.blocks if block is service)
+    first = next(first for block, first in matrix.blocks if block is service)
     arcs = np.arange(first, first + len(service.columns))
     assert np.isin(arcs, split.sub_cols).all()
     for sub in split.subs:  # each subproblem's arcs are of one year
         years = service.columns["year"].to_numpy()[sub.cols[np.isin(sub.cols, arcs)] - first]
         assert len(set(years)) == 1
-    integer = np.asarray(highs.highs.getLp().integrality_, dtype=int)
-    assert not integer[split.sub_cols].any()
+    assert not matrix.problem.integer[split.sub_cols].any()
 
 
 def test_a_short_latency_radius_splits_a_year_into_several_subproblems(tmp_path):
@@ -123,10 +122,9 @@ def test_an_infeasible_model_is_reported_infeasible(tmp_path):
     regions = scenario.regions.set_index("region_id")
     region = next(r for r in regions.index if regions.at[r, "zone_id"] == zone and not model.capacity_mw[r, year].fixed)
     model.capacity_mw[region, year].setlb(limit + 1.0)  # one site above its zone's limit: no plan
-    highs = HighsModel(model)
-    results = highs.run(time_limit_s=None, options={"threads": 1, "mip_rel_gap": 0.0}, method="benders")
-    assert highs.method == "benders" and "the master LP has no solution" in highs.log
-    assert results.termination_condition.name == "provenInfeasible"
+    outcome = solve_problem(ModelMatrix(model).problem, Settings(mip_rel_gap=0.0, threads=1, method="benders"))
+    assert outcome.method == "benders" and "the master LP has no solution" in outcome.log
+    assert outcome.termination == "provenInfeasible"
 
 
 @pytest.mark.parametrize(

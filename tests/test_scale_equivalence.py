@@ -20,16 +20,15 @@ from types import SimpleNamespace
 import highspy
 import pytest
 from conftest import REPO
-from pyomo.contrib.solver.common.results import TerminationCondition
 
+import optimizer.highs
 from bench.baseline import solve_baseline
 from bench.generate import InstanceSpec, write_instance
 from formulations import build_model, gc_paused
 from optimizer import load_scenario, solve
+from optimizer.highs import Settings, mip_gap, solve_problem
 from optimizer.highs import run as highs_run
-from optimizer.pipeline import matrix as highs_direct
-from optimizer.pipeline.matrix import HighsModel
-from optimizer.pipeline.solve import mip_gap
+from optimizer.pipeline.matrix import ModelMatrix
 
 CASES = [
     InstanceSpec(14, 3, 4, None, seed=1, mip_rel_gap=0.0),
@@ -102,19 +101,19 @@ def test_deadline_stops_highs_even_when_its_own_clock_would_not(tmp_path):
     and the run is reported as stopped by the time limit, with the best plan and bound so far."""
     spec = InstanceSpec(150, 6, 15, None, seed=7, mip_rel_gap=0.0)
     model = build_model(load_scenario(write_instance(spec, tmp_path / spec.name)))
-    highs = HighsModel(model)
-    results = highs.run(time_limit_s=0.5, options={"time_limit": 1e6, "mip_rel_gap": 0.0})
-    assert results.termination_condition == TerminationCondition.maxTimeLimit
-    assert "Interrupted by user" in results.solver_log
-    if results.incumbent_objective is not None:
-        assert results.objective_bound <= results.incumbent_objective
+    settings = Settings(mip_rel_gap=0.0, options={"time_limit": 1e6})
+    outcome = solve_problem(ModelMatrix(model).problem, settings, time_limit_s=0.5)
+    assert outcome.termination == "maxTimeLimit"
+    assert "Interrupted by user" in outcome.log
+    if outcome.objective is not None:
+        assert outcome.bound <= outcome.objective
 
 
 def test_a_run_that_does_not_stop_itself_is_stopped_at_the_deadline(tmp_path, monkeypatch):
     """Some HiGHS phases check no clock for seconds (presolve, an LP inside the MIP). Simulated here by
     moving the run's own stop far past the deadline: the run is then stopped from outside at the
     deadline, reported as stopped by the time limit, and keeps the best plan and bound it had sent."""
-    monkeypatch.setattr(highs_direct, "handback_margin", lambda budget_s: -1e6)
+    monkeypatch.setattr(optimizer.highs, "handback_margin", lambda budget_s: -1e6)
     spec = InstanceSpec(150, 6, 15, None, seed=7, mip_rel_gap=0.0, time_limit_s=1.5)
     result = _solve_cut_short(tmp_path, spec, "maxTimeLimit", "time_limit_no_solution")
     assert "still running at the deadline" in result.solver_log

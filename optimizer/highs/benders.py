@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import highspy
 import numpy as np
 import scipy.sparse
 from scipy.sparse.csgraph import connected_components
 
+from optimizer.highs.problem import Problem
 from optimizer.highs.run import HighsRunner, Outcome, better_bound, mip_gap, pass_model
 
 LP_TOLERANCE = 1e-6  # relative: the Kelley phase ends when the master LP is this close to the model's LP
@@ -61,15 +62,15 @@ class Subproblem:
     """One connected part of the service LP, solved again for each plan x (HiGHS warm-starts it)."""
 
     def __init__(
-        self, model: dict, rows: np.ndarray, cols: np.ndarray, linking: scipy.sparse.csr_matrix, threads: int
+        self, model: Problem, rows: np.ndarray, cols: np.ndarray, linking: scipy.sparse.csr_matrix, threads: int
     ) -> None:
         self.cols = cols
         self.linked = np.unique(linking.indices)  # the master columns in these rows
         self.linking = linking[:, self.linked]  # rows x those columns
         self.highs = _quiet_highs(threads)
-        arrays = _part(model, rows, cols)
-        self.lower, self.upper = arrays["row_lower"], arrays["row_upper"]
-        pass_model(self.highs, arrays | {"offset": 0.0})
+        part = model.part(rows, cols)
+        self.lower, self.upper = part.row_lower, part.row_upper
+        pass_model(self.highs, part)
 
     def solve(self, k: int, x: np.ndarray) -> tuple[Cut, np.ndarray]:
         """The cut at master columns x, and y. Run to its end, with no time limit: a plan needs every
@@ -91,15 +92,14 @@ class Subproblem:
 class Benders:
     """The master (every column not in a subproblem, plus one theta per subproblem) and the subproblems."""
 
-    def __init__(self, lp: highspy.HighsLp, service_rows: np.ndarray, threads: int) -> None:
-        model = _model_arrays(lp)
-        A, self.cost, self.offset, self.n = model["A"], model["cost"], model["offset"], lp.num_col_
-        in_sub = np.zeros(lp.num_row_, dtype=bool)
+    def __init__(self, model: Problem, service_rows: np.ndarray, threads: int) -> None:
+        A, self.cost, self.offset, self.n = model.A, model.cost, model.offset, model.n_cols
+        in_sub = np.zeros(model.n_rows, dtype=bool)
         in_sub[service_rows] = True
-        self.sub_cols = _only_in(A, in_sub, model["integer"])
+        self.sub_cols = _only_in(A, in_sub, model.integer)
         if not len(self.sub_cols):
             raise NotDecomposable("no continuous columns are found only in the service rows")
-        if (self.cost[self.sub_cols] < 0).any() or (model["col_lower"][self.sub_cols] < 0).any():
+        if (self.cost[self.sub_cols] < 0).any() or (model.col_lower[self.sub_cols] < 0).any():
             raise NotDecomposable("a subproblem could cost less than 0 (a negative cost or lower bound)")
         in_sub &= A[:, self.sub_cols].getnnz(axis=1) > 0  # a service row without such columns stays in the master
         sub_rows = np.flatnonzero(in_sub)
@@ -116,9 +116,9 @@ class Benders:
             for k in np.unique(col_part)
         ]
         self.master = _quiet_highs(threads)
-        master = _part(model, np.flatnonzero(~in_sub), self.master_cols)
-        self.integer = np.concatenate([master["integer"], np.zeros(len(self.subs), dtype=bool)])
-        pass_model(self.master, _with_thetas(master, len(self.subs)) | {"offset": self.offset, "integer": self.integer})
+        master = _with_thetas(model.part(np.flatnonzero(~in_sub), self.master_cols), len(self.subs), self.offset)
+        self.integer = master.integer
+        pass_model(self.master, master)
         self.integer_now = True
         self.runner = HighsRunner(self.master)
         self.scale = 1.0  # USD per unit of theta (set_scale)
@@ -188,14 +188,12 @@ class Benders:
         return np.concatenate([plan.z[self.master_cols], thetas])
 
 
-def solve(
-    lp: highspy.HighsLp, service_rows: np.ndarray, *, gap: float, threads: int, stop_at: float, kill_at: float | None
-) -> Outcome:
-    """Solve the model in `lp` by Benders decomposition on its `service_rows` to the relative `gap`.
+def solve(problem: Problem, *, gap: float, threads: int, stop_at: float, kill_at: float | None) -> Outcome:
+    """Solve `problem` by Benders decomposition on its "service" row group to the relative `gap`.
     Master runs stop at `stop_at` and, with `kill_at` (a time limit), in a child process stopped then;
     both are time.perf_counter() values. Raises NotDecomposable where the decomposition does not apply."""
     progress = _Progress(time.perf_counter())
-    benders = Benders(lp, service_rows, threads)
+    benders = Benders(problem, problem.row_groups.get("service", np.empty(0, dtype=int)), threads)
     progress.line(
         f"gridsite Benders: master {len(benders.master_cols)} columns, "
         f"{len(benders.subs)} service subproblems with {len(benders.sub_cols)} columns"
@@ -317,64 +315,37 @@ class _Progress:
 
 
 def _always_solvable(
-    model: dict, rows: np.ndarray, sub_cols: np.ndarray, own, linking, master_cols: np.ndarray
+    model: Problem, rows: np.ndarray, sub_cols: np.ndarray, own, linking, master_cols: np.ndarray
 ) -> bool:
     """Whether every subproblem has a solution for every master x within its bounds: its columns at 0
     except slacks (a column in one row only, from 0 up without limit) meet each row. E.g. an unserved
     column takes a demand row's MW, and served <= capacity holds with nothing served."""
-    if (model["col_lower"][sub_cols] > 0).any():
+    if (model.col_lower[sub_cols] > 0).any():
         return False
-    lower, upper = model["row_lower"][rows], model["row_upper"][rows]
-    x_lower, x_upper = model["col_lower"][master_cols], model["col_upper"][master_cols]
+    lower, upper = model.row_lower[rows], model.row_upper[rows]
+    x_lower, x_upper = model.col_lower[master_cols], model.col_upper[master_cols]
     positive, negative = linking.maximum(0).tocsr(), linking.minimum(0).tocsr()
     for part in (positive, negative):
         part.eliminate_zeros()  # no 0 * inf
     least = positive @ x_lower + negative @ x_upper  # B x over the master's bounds: from least to most
     most = positive @ x_upper + negative @ x_lower
-    slack = (own.getnnz(axis=0) == 1) & np.isinf(model["col_upper"][sub_cols])  # own: rows x sub_cols
+    slack = (own.getnnz(axis=0) == 1) & np.isinf(model.col_upper[sub_cols])  # own: rows x sub_cols
     raised = (own[:, slack] > 0).getnnz(axis=1) > 0  # a slack can add any amount to the row
     lowered = (own[:, slack] < 0).getnnz(axis=1) > 0
     return bool((((lower <= least) | raised) & ((upper >= most) | lowered)).all())
 
 
-def _model_arrays(lp: highspy.HighsLp) -> dict:
-    """The model in `lp` as arrays (the form optimizer.highs.run.pass_model takes)."""
-    a = lp.a_matrix_
-    shape = (lp.num_row_, lp.num_col_)
-    integrality = np.asarray(lp.integrality_, dtype=int) if len(lp.integrality_) else np.zeros(lp.num_col_, dtype=int)
-    return {
-        "A": scipy.sparse.csc_matrix((np.asarray(a.value_), np.asarray(a.index_), np.asarray(a.start_)), shape=shape),
-        "cost": np.asarray(lp.col_cost_),
-        "offset": lp.offset_,
-        "col_lower": np.asarray(lp.col_lower_),
-        "col_upper": np.asarray(lp.col_upper_),
-        "row_lower": np.asarray(lp.row_lower_),
-        "row_upper": np.asarray(lp.row_upper_),
-        "integer": integrality != 0,
-    }
-
-
-def _part(model: dict, rows: np.ndarray, cols: np.ndarray) -> dict:
-    """The rows x columns part of the model's arrays."""
-    return {
-        "A": model["A"][rows][:, cols],
-        "cost": model["cost"][cols],
-        "col_lower": model["col_lower"][cols],
-        "col_upper": model["col_upper"][cols],
-        "row_lower": model["row_lower"][rows],
-        "row_upper": model["row_upper"][rows],
-        "integer": model["integer"][cols],
-    }
-
-
-def _with_thetas(arrays: dict, k: int) -> dict:
-    """The master's arrays with k columns theta >= 0 (subproblems cost >= 0) in no row yet, at cost 1."""
-    return arrays | {
-        "A": scipy.sparse.hstack([arrays["A"], scipy.sparse.csc_matrix((arrays["A"].shape[0], k))]),
-        "cost": np.append(arrays["cost"], np.ones(k)),
-        "col_lower": np.append(arrays["col_lower"], np.zeros(k)),
-        "col_upper": np.append(arrays["col_upper"], np.full(k, np.inf)),
-    }
+def _with_thetas(master: Problem, k: int, offset: float) -> Problem:
+    """The master with k columns theta >= 0 (subproblems cost >= 0) in no row yet, at cost 1, and the offset."""
+    return replace(
+        master,
+        cost=np.append(master.cost, np.ones(k)),
+        offset=offset,
+        A=scipy.sparse.hstack([master.A, scipy.sparse.csc_matrix((master.n_rows, k))]).tocsc(),
+        col_lower=np.append(master.col_lower, np.zeros(k)),
+        col_upper=np.append(master.col_upper, np.full(k, np.inf)),
+        integer=np.append(master.integer, np.zeros(k, dtype=bool)),
+    )
 
 
 def _only_in(A: scipy.sparse.csc_matrix, in_rows: np.ndarray, integer: np.ndarray) -> np.ndarray:

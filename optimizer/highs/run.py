@@ -1,4 +1,4 @@
-"""Load arrays into a highspy.Highs (`pass_model`) and run it until a wall-clock deadline.
+"""Load a Problem into a highspy.Highs (`pass_model`) and run it until a wall-clock deadline.
 
 HiGHS checks its own `time_limit` on a run clock that restarts when it completes a MIP start, and
 some of its phases call no callback and check no clock for seconds (presolve, MIP setup, an LP solve
@@ -25,6 +25,8 @@ from multiprocessing import Pipe
 import highspy
 import numpy as np
 
+from optimizer.highs.problem import Problem
+
 BOUND_EVERY_S = 0.5  # how often a child reports a raised bound (its first proven one at once)
 PR_SET_PDEATHSIG = 1  # Linux prctl option: signal this process when its parent dies
 
@@ -40,6 +42,12 @@ class Outcome:
     row_dual: np.ndarray | None
     log: str = ""
     error: str | None = None  # why the run failed, when it did
+    termination: str = ""  # why the run ended, as the summary reports it (optimizer.highs.solve_problem)
+    method: str = "direct"  # what solved it: "direct" (HiGHS on the whole problem) or "benders"
+
+    @property
+    def has_solution(self) -> bool:
+        return self.col_value is not None
 
 
 def handback_margin(budget_s: float) -> float:
@@ -238,26 +246,26 @@ def better_bound(bound: float | None, new: float) -> float | None:
     return new if bound is None else max(bound, new)
 
 
-def pass_model(highs: highspy.Highs, arrays: dict) -> highspy.HighsStatus:
-    """Pass the arrays to HiGHS in one call (column-wise matrix; HiGHS's infinity is IEEE inf)."""
-    A = arrays["A"].tocsc()
-    integrality = np.where(arrays["integer"], int(highspy.HighsVarType.kInteger), int(highspy.HighsVarType.kContinuous))
+def pass_model(highs: highspy.Highs, problem: Problem) -> highspy.HighsStatus:
+    """Pass the problem to HiGHS in one call (column-wise matrix; HiGHS's infinity is IEEE inf)."""
+    A = problem.A.tocsc()
+    kind = np.where(problem.integer, int(highspy.HighsVarType.kInteger), int(highspy.HighsVarType.kContinuous))
     return highs.passModel(
         A.shape[1],
         A.shape[0],
         A.nnz,
         int(highspy.MatrixFormat.kColwise),
         int(highspy.ObjSense.kMinimize),
-        arrays["offset"],
-        arrays["cost"],
-        arrays["col_lower"],
-        arrays["col_upper"],
-        arrays["row_lower"],
-        arrays["row_upper"],
+        problem.offset,
+        problem.cost,
+        problem.col_lower,
+        problem.col_upper,
+        problem.row_lower,
+        problem.row_upper,
         A.indptr.astype(np.int32),
         A.indices.astype(np.int32),
         A.data,
-        integrality.astype(np.int32),
+        kind.astype(np.int32),
     )
 
 

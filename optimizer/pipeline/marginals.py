@@ -27,9 +27,9 @@ import pyomo.environ as pyo
 from formulations import build_model
 from formulations.lead_times import first_build_year
 from optimizer.inputs.scenario import Scenario
-from optimizer.pipeline.matrix import HighsModel
-from optimizer.pipeline.solve import SOLUTION_STATUSES, SolveResult, _classify, highs_options
-from optimizer.pipeline.warm_start import set_start
+from optimizer.pipeline.matrix import ModelMatrix
+from optimizer.pipeline.solve import SOLUTION_STATUSES, SolveResult, classify, run_highs
+from optimizer.pipeline.warm_start import start_columns
 
 BIND_TOLERANCE_MW = 1e-6
 
@@ -55,16 +55,15 @@ def power_limit_values(scenario: Scenario, result: SolveResult) -> pd.DataFrame:
     opened = opened_regions(result)
     for r in model.REGIONS:
         model.open[r].fix(int(r in opened))
-    for var in model.component_data_objects(pyo.Var):
-        if var.is_integer():  # no integer column may remain, fixed or not, or HiGHS gives no duals
-            var.domain = pyo.Reals if var.fixed else pyo.UnitInterval if var.is_binary() else pyo.NonNegativeReals
-    highs = HighsModel(model)
+    matrix = ModelMatrix(model)
     settings = scenario.config.solver
-    results = highs.run(time_limit_s=settings.time_limit_s, options=highs_options(settings))
+    # Relaxed: no integer column may remain, or HiGHS gives no duals.
+    outcome = run_highs(matrix, settings, settings.time_limit_s, relaxed=True)
     # The plan is feasible for this LP, so only a time limit can leave it unsolved: values stay blank.
-    solved = _classify(results)[0] == "optimal"
+    solved = classify(outcome)[0] == "optimal"
     constraint = {"zone": model.zone_limit, "pool": model.local_limit}
-    duals = highs.duals([c for limits in constraint.values() for c in limits.values()]) if solved else {}
+    limits = [c for limits in constraint.values() for c in limits.values()]
+    duals = matrix.duals(limits, outcome.row_dual) if solved else {}
     rows = [
         (
             level,
@@ -206,15 +205,14 @@ def _resolve(
     `start` (the plan's integer values) is a MIP start: where the plan stays feasible, as under a
     shorter lead time, HiGHS begins from it, so the variant is never reported worse than the plan."""
     started = time.perf_counter()
-    highs = HighsModel(model)
-    if start:
-        set_start(highs, model, start)
+    matrix = ModelMatrix(model)
+    columns = start_columns(matrix, start)[0] if start else None
     settings = scenario.config.solver
-    results = highs.run(time_limit_s=settings.time_limit_s, options=highs_options(settings))
+    outcome = run_highs(matrix, settings, settings.time_limit_s, start=columns)
     seconds = round(time.perf_counter() - started, 3)
-    status, _ = _classify(results)
-    objective = results.incumbent_objective if status in SOLUTION_STATUSES else None
-    return status, seconds, objective, results.objective_bound
+    status, _ = classify(outcome)
+    objective = outcome.objective if status in SOLUTION_STATUSES else None
+    return status, seconds, objective, outcome.bound
 
 
 def _cost_change(summary: dict, objective: float | None, bound: float | None) -> tuple[float | None, ...]:

@@ -1,62 +1,38 @@
-"""Hand a Pyomo model to HiGHS as sparse arrays, run HiGHS, and load its solution back.
+"""A Pyomo model compiled into a Problem (optimizer/highs/problem.py), and a solution loaded back.
 
 Pyomo's persistent HiGHS interface translates one constraint at a time in Python (see
 /work/shared/reference/perf_probe.md: about two thirds of Pyomo's cost at scale). Pyomo's own
 LinearStandardFormCompiler walks the same model once into a sparse matrix, which highspy takes in
 a single `passModel`: the same model, handed off several times faster. Array blocks
-(formulations/arrays.py) are appended to the compiled arrays before the hand-off. Results come back
-in Pyomo's `Results` form, so status handling is the same as with Pyomo's interface.
-
-A run's time limit is a hard wall-clock deadline (optimizer/highs/run.py).
+(formulations/arrays.py) are appended to the compiled arrays, each block's rows named as a row group.
 """
 
 from __future__ import annotations
 
-import math
-import time
-
-import highspy
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 import scipy.sparse
 from pyomo.common.errors import InfeasibleConstraintException
-from pyomo.common.tee import capture_output
-from pyomo.contrib.solver.common.results import Results, SolutionStatus, TerminationCondition
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from formulations import gc_paused
-from optimizer.highs import benders
-from optimizer.highs.run import HighsRunner, Outcome, handback_margin, pass_model
-
-# HiGHS model status -> Pyomo termination condition (the ones this model can reach).
-TERMINATION = {
-    highspy.HighsModelStatus.kOptimal: TerminationCondition.convergenceCriteriaSatisfied,
-    highspy.HighsModelStatus.kInfeasible: TerminationCondition.provenInfeasible,
-    highspy.HighsModelStatus.kUnboundedOrInfeasible: TerminationCondition.infeasibleOrUnbounded,
-    highspy.HighsModelStatus.kUnbounded: TerminationCondition.unbounded,
-    highspy.HighsModelStatus.kTimeLimit: TerminationCondition.maxTimeLimit,
-    highspy.HighsModelStatus.kInterrupt: TerminationCondition.interrupted,
-}
+from optimizer.highs import Problem
 
 
-class HighsModel:
-    """A Pyomo model loaded into a highspy.Highs instance (columns in `self.columns` order)."""
+class ModelMatrix:
+    """A Pyomo model compiled into a Problem for HiGHS (columns in `self.columns` order), and the way
+    back: a solution into the Pyomo variables and array blocks, row duals to constraints, a MIP start
+    from variable names to columns."""
 
     @gc_paused()
     def __init__(self, model) -> None:
-        with capture_output(capture_fd=True):  # HiGHS prints a banner when created
-            self.highs = highspy.Highs()
-        self.highs.setOptionValue("output_flag", False)
-        self.log = ""  # every run's log, in order
-        self.runner = HighsRunner(self.highs)
-        self.outcome: Outcome | None = None  # of the last run
-        self.method: str | None = None  # what solved the last run: "direct" or "benders"
+        self.model = model
         try:
             form = LinearStandardFormCompiler().write(model, mixed_form=True)
         except InfeasibleConstraintException as err:
             # A Pyomo row whose variables are all fixed and which cannot hold.
-            self.infeasible_reason, self.columns, self.rows, self.is_mip = str(err), [], [], False
+            self.infeasible_reason, self.columns, self.rows, self.problem = str(err), [], [], None
             return
         self.infeasible_reason = None
         self.columns = list(
@@ -67,9 +43,7 @@ class HighsModel:
         self.block_rows: dict[str, np.ndarray] = {}  # block name -> its rows (set by _append_blocks)
         self.blocks = self._append_blocks(arrays, model.array_blocks)
         self._declaration_order(model, arrays)
-        if pass_model(self.highs, arrays) == highspy.HighsStatus.kError:
-            raise RuntimeError("HiGHS rejected the model passed to it")
-        self.is_mip = bool(arrays["integer"].any())  # binaries included
+        self.problem = Problem(row_groups=self.block_rows, **arrays)
 
     def _append_blocks(self, arrays: dict, named_blocks: dict) -> list[tuple]:
         """Append the array blocks to the compiled arrays: the Pyomo variables they use that the
@@ -164,107 +138,22 @@ class HighsModel:
         arrays["A"] = arrays["A"][:, perm]
         self.columns = [self.columns[i] for i in perm]
 
-    def run(self, *, time_limit_s: float | None, options: dict, tee: bool = False, method: str = "direct") -> Results:
-        """Run HiGHS with `options` for at most `time_limit_s` seconds (None: no limit), on the whole
-        model (`direct`) or by Benders decomposition (`benders`, optimizer/highs/benders.py; where the model
-        does not allow it, the whole model is solved and the log says why).
-
-        The returned `solver_log` holds the logs of every run so far on this model, in order."""
-        if self.infeasible_reason:
-            return _infeasible(self.infeasible_reason)
-        started = time.perf_counter()
-        limited = time_limit_s is not None
-        own_limit = max(time_limit_s - handback_margin(time_limit_s), 0.0) if limited else math.inf
-        highs = self.highs
-        highs.setOptionValue("output_flag", True)
-        highs.setOptionValue("log_to_console", False)  # the log comes through the logging callback
-        highs.setOptionValue("time_limit", own_limit)
-        if "threads" in options:
-            # HiGHS keeps one thread scheduler per process, sized by the first run; a run asking for
-            # another thread count fails ("scheduler has already been initialized") unless it is reset.
-            # Runs in one process are sequential, so resetting here never disturbs another solve.
-            highspy.Highs.resetThreadScheduler(False)  # False: do not block on running workers
-        for key, value in options.items():
-            highs.setOptionValue(key, value)
-        kill_at = started + time_limit_s if limited else None
-        self.outcome = self._benders(options, started + own_limit, kill_at, tee) if method == "benders" else None
-        self.method = "direct" if self.outcome is None else "benders"
-        if self.outcome is None:
-            self.outcome = self.runner.run(stop_at=started + own_limit, kill_at=kill_at, tee=tee)
-        highs.setOptionValue("output_flag", False)
-        self.log += self.outcome.log
-        return self._results(self.outcome, stopped_by_limit=time.perf_counter() >= started + own_limit)
-
-    def _benders(self, options: dict, stop_at: float, kill_at: float | None, tee: bool) -> Outcome | None:
-        """The outcome of a Benders solve, or None (and a note in the log) where the model does not allow one."""
-        try:
-            outcome = benders.solve(
-                self.highs.getLp(),
-                self.block_rows.get("service", np.empty(0, dtype=int)),
-                gap=options.get("mip_rel_gap", 1e-4),
-                threads=options.get("threads", 1),
-                stop_at=stop_at,
-                kill_at=kill_at,
-            )
-        except benders.NotDecomposable as err:
-            note = f"gridsite: no Benders decomposition ({err}); the whole model is solved\n"
-            self.log += note  # the whole model's run log follows it
-            if tee:
-                print(note, end="")
-            return None
-        if tee:
-            print(outcome.log, end="")
-        return outcome
-
-    def load_solution(self) -> None:
-        """Copy the last run's solution into the Pyomo variables and the array blocks' `values`."""
-        values = self.outcome.col_value
+    def load(self, values: np.ndarray) -> None:
+        """Copy a solution (one value per column) into the Pyomo variables and the array blocks' `values`."""
         for var, value in zip(self.columns, values):
             if var is not None:
                 var.set_value(value, skip_validation=True)
         for block, first in self.blocks:
             block.values = values[first : first + len(block.columns)]
 
-    def duals(self, constraints) -> dict:
-        """Row duals of the last LP solve by constraint (HiGHS's sign: d objective / d right-hand side)."""
+    def duals(self, constraints, row_dual: np.ndarray) -> dict:
+        """Row duals of an LP solve by constraint (HiGHS's sign: d objective / d right-hand side)."""
         wanted = {id(c): c for c in constraints}
         duals = dict.fromkeys(wanted.values(), 0.0)
-        for constraint, dual in zip(self.rows, self.outcome.row_dual):
+        for constraint, dual in zip(self.rows, row_dual):
             if id(constraint) in wanted:
                 duals[constraint] += dual
         return duals
-
-    def _results(self, outcome: Outcome, stopped_by_limit: bool) -> Results:
-        results = Results()
-        results.solver_log = self.log
-        status = outcome.status
-        if outcome.error:
-            results.termination_condition = TerminationCondition.error
-        elif status is None or (status == highspy.HighsModelStatus.kInterrupt and stopped_by_limit):
-            results.termination_condition = TerminationCondition.maxTimeLimit
-        else:
-            results.termination_condition = TERMINATION.get(status, TerminationCondition.unknown)
-        if status == highspy.HighsModelStatus.kOptimal:
-            results.solution_status = SolutionStatus.optimal
-        else:
-            results.solution_status = (
-                SolutionStatus.feasible if outcome.col_value is not None else SolutionStatus.noSolution
-            )
-        results.incumbent_objective = outcome.objective
-        if self.is_mip:
-            results.objective_bound = outcome.bound
-        else:
-            results.objective_bound = outcome.objective if status == highspy.HighsModelStatus.kOptimal else None
-        return results
-
-
-def _infeasible(reason: str) -> Results:
-    results = Results()
-    results.solver_log = f"not passed to HiGHS: {reason}\n"
-    results.termination_condition = TerminationCondition.provenInfeasible
-    results.solution_status = SolutionStatus.noSolution
-    results.incumbent_objective = results.objective_bound = None
-    return results
 
 
 def _standard_form_arrays(form) -> dict:

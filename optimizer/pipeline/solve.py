@@ -12,16 +12,14 @@ from importlib.metadata import version
 
 import pandas as pd
 import pyomo.environ as pyo
-from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
-from pyomo.contrib.solver.solvers.highs import Highs
 
 from formulations import MODULES, build_model, gc_paused
 from formulations.objective import COMPONENTS
-from optimizer.highs.run import mip_gap
+from optimizer.highs import Outcome, Settings, mip_gap, solve_problem
 from optimizer.inputs.scenario import Scenario, SolverSettings
 from optimizer.pipeline.diagnose import explain_infeasibility
-from optimizer.pipeline.matrix import HighsModel
-from optimizer.pipeline.warm_start import integer_values, set_start
+from optimizer.pipeline.matrix import ModelMatrix
+from optimizer.pipeline.warm_start import integer_values, start_columns
 
 SOLUTION_STATUSES = ("optimal", "feasible")
 COST_COLUMNS = ["component", "region_id", "year", "usd", "discounted_usd"]
@@ -61,64 +59,74 @@ def solve(scenario: Scenario, *, tee: bool = False, start: Mapping[str, float] |
     started = time.perf_counter()
     with gc_paused():  # one pause over both, so the collection it defers runs once (see gc_paused)
         model = build_model(scenario)
-        highs = HighsModel(model)  # the hand-off to HiGHS, counted as build time
+        matrix = ModelMatrix(model)  # the hand-off to HiGHS, counted as build time
     build_seconds = time.perf_counter() - started
 
     solve_started = time.perf_counter()
-    warm_start = set_start(highs, model, start) if start else None  # an earlier plan (what-if, batch)
+    columns, warm_start = start_columns(matrix, start) if start else (None, None)  # an earlier plan (what-if, batch)
     # The time limit counts from the start of this call: building the model uses it too.
-    results = highs.run(
-        time_limit_s=_remaining(settings.time_limit_s, started),
-        options=highs_options(settings),
-        tee=tee,
-        method=settings.method,
-    )
+    outcome = run_highs(matrix, settings, remaining(settings.time_limit_s, started), start=columns, tee=tee)
     solve_seconds = time.perf_counter() - solve_started
 
-    status, message = _classify(results)
+    status, message = classify(outcome)
     if status in SOLUTION_STATUSES:
-        highs.load_solution()
+        matrix.load(outcome.col_value)
     elif status == "infeasible":
         message = explain_infeasibility(scenario)
 
-    summary = _summary(scenario, model, results, status, message, build_seconds, solve_seconds)
-    summary["solver"]["method"] = highs.method  # benders may fall back to direct; None: no run
+    summary = _summary(scenario, model, outcome, status, message, build_seconds, solve_seconds)
     summary |= {"edits": list(scenario.edits), "warm_start": warm_start, "input_warnings": list(scenario.warnings)}
-    summary["solver"]["mip_start"] = "earlier_plan" if start and highs.method != "benders" else None  # benders: unused
+    summary["solver"]["mip_start"] = (
+        "earlier_plan" if start and outcome.method != "benders" else None
+    )  # benders: unused
     tables = _tables(model, scenario) if status in SOLUTION_STATUSES else {}
     if tables:
         summary["costs_usd"] = tables["costs"].groupby("component", sort=False)["discounted_usd"].sum().to_dict()
     start_values = integer_values(model) if tables else {}
-    return SolveResult(summary, tables, results.solver_log or "", scenario.regions, integer_values=start_values)
+    return SolveResult(summary, tables, outcome.log, scenario.regions, integer_values=start_values)
 
 
-def highs_options(settings: SolverSettings) -> dict:
-    """HiGHS options from the scenario's solver settings (the time limit is passed per run)."""
-    return {"threads": settings.threads, "mip_rel_gap": settings.mip_rel_gap}
+def run_highs(
+    matrix: ModelMatrix,
+    settings: SolverSettings,
+    time_limit_s: float | None,
+    *,
+    start: dict[int, float] | None = None,
+    tee: bool = False,
+    relaxed: bool = False,
+) -> Outcome:
+    """Solve a compiled model with the scenario's solver settings (its LP relaxation with `relaxed`)."""
+    if matrix.infeasible_reason:  # a Pyomo row with every variable fixed that cannot hold
+        log = f"not passed to HiGHS: {matrix.infeasible_reason}\n"
+        return Outcome(None, None, None, None, None, log=log, termination="provenInfeasible", method=None)
+    problem = matrix.problem.relaxed() if relaxed else matrix.problem
+    highs = Settings(mip_rel_gap=settings.mip_rel_gap, threads=settings.threads, method=settings.method)
+    return solve_problem(problem, highs, time_limit_s=time_limit_s, start=start, tee=tee)
 
 
-def _remaining(time_limit_s: float | None, since: float) -> float | None:
+def remaining(time_limit_s: float | None, since: float) -> float | None:
+    """Seconds left of a time limit counted from `since` (a time.perf_counter() value); None: no limit."""
     return None if time_limit_s is None else max(time_limit_s - (time.perf_counter() - since), 0.0)
 
 
-def _classify(results) -> tuple[str, str]:
-    condition = results.termination_condition
-    has_incumbent = results.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible)
-    if condition == TerminationCondition.convergenceCriteriaSatisfied and has_incumbent:
+def classify(outcome: Outcome) -> tuple[str, str]:
+    """The summary's status and message for a solver outcome."""
+    condition = outcome.termination
+    if condition == "convergenceCriteriaSatisfied" and outcome.has_solution:
         return "optimal", "solved to the requested MIP gap"
-    if has_incumbent:
-        return "feasible", f"stopped early ({condition.name}); best solution found is reported with its proven gap"
-    if condition in (TerminationCondition.provenInfeasible, TerminationCondition.infeasibleOrUnbounded):
+    if outcome.has_solution:
+        return "feasible", f"stopped early ({condition}); best solution found is reported with its proven gap"
+    if condition in ("provenInfeasible", "infeasibleOrUnbounded"):
         # All costs and variables are non-negative, so the model cannot be unbounded.
         return "infeasible", "the constraints have no solution"
-    if condition == TerminationCondition.maxTimeLimit:
+    if condition == "maxTimeLimit":
         return "time_limit_no_solution", "the time limit was reached before HiGHS found any solution"
-    return "error", f"HiGHS stopped without a solution ({condition.name})"
+    return "error", f"HiGHS stopped without a solution ({condition})"
 
 
-def _summary(scenario, model, results, status, message, build_seconds, solve_seconds) -> dict:
-    objective = results.incumbent_objective if status in SOLUTION_STATUSES else None
-    bound = results.objective_bound
+def _summary(scenario, model, outcome: Outcome, status, message, build_seconds, solve_seconds) -> dict:
+    objective = outcome.objective if status in SOLUTION_STATUSES else None
+    bound = outcome.bound
     bound = bound if bound is not None and math.isfinite(bound) else None  # HiGHS reports -inf when it has none
     settings = scenario.config.solver
     return {
@@ -132,8 +140,9 @@ def _summary(scenario, model, results, status, message, build_seconds, solve_sec
         "solve_seconds": round(solve_seconds, 3),
         "solver": {
             "name": "HiGHS",
-            "version": ".".join(map(str, Highs().version())),
-            "termination": results.termination_condition.name,
+            "version": version("highspy"),
+            "termination": outcome.termination,
+            "method": outcome.method,  # benders may fall back to direct; None: HiGHS was not run
             "mip_rel_gap": settings.mip_rel_gap,
             "time_limit_s": settings.time_limit_s,
             "threads": settings.threads,

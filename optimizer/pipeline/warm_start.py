@@ -1,6 +1,6 @@
 """MIP starts for HiGHS: an earlier plan's integer decisions.
 
-`set_start`: begin a variant's solve from an earlier plan (what-if and batch runs, lead-time
+`start_columns`: begin a variant's solve from an earlier plan (what-if and batch runs, lead-time
 re-solves). Only integer variables are given (which regions open, how many modules are added when):
 HiGHS completes a partial solution by solving an LP over the other columns, and discards it when
 that has no solution. A value the variant's bounds or fixings rule out (a build before a lengthened
@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import numpy as np
 import pyomo.environ as pyo
 
-from optimizer.pipeline.matrix import HighsModel
+from optimizer.pipeline.matrix import ModelMatrix
 
 TOLERANCE = 1e-6
 
@@ -29,12 +28,13 @@ def integer_values(model: pyo.ConcreteModel) -> dict[str, float]:
     }
 
 
-def set_start(highs_model: HighsModel, model: pyo.ConcreteModel, start: Mapping[str, float]) -> dict[str, int]:
-    """Hand `start` (name -> value) to HiGHS as a partial MIP solution; say what was given and dropped."""
-    columns = {id(var): column for column, var in enumerate(highs_model.columns)}
+def start_columns(matrix: ModelMatrix, start: Mapping[str, float]) -> tuple[dict[int, float], dict[str, int]]:
+    """`start` (name -> value) as a partial MIP solution (column -> value) for optimizer.highs, and
+    how many values were given and dropped."""
+    columns = {id(var): column for column, var in enumerate(matrix.columns)}
     given: dict[int, float] = {}
     dropped = 0
-    for var in model.component_data_objects(pyo.Var):
+    for var in matrix.model.component_data_objects(pyo.Var):
         value = start.get(var.name)
         if value is None:
             continue
@@ -43,10 +43,7 @@ def set_start(highs_model: HighsModel, model: pyo.ConcreteModel, start: Mapping[
                 given[columns[id(var)]] = value
         else:
             dropped += 1
-    if given:
-        index = np.fromiter(given, dtype=np.int32, count=len(given))
-        highs_model.highs.setSolution(len(given), index, np.fromiter(given.values(), dtype=float, count=len(given)))
-    return {"values_given": len(given), "values_dropped": dropped}
+    return given, {"values_given": len(given), "values_dropped": dropped}
 
 
 def _allowed(var: pyo.Var, value: float) -> bool:
