@@ -9,7 +9,6 @@ from importlib.metadata import version
 
 import pandas as pd
 
-from formulations.lead_times import first_build_year
 from reports import figures
 from reports.run import Run
 
@@ -180,8 +179,8 @@ def _shortfall(run: Run) -> str:
 def _why_short(run: Run, year: int) -> str:
     """Name what kept capacity out in the first short year: lead times and full zones."""
     reasons = []
-    if run.regions is not None and run.config is not None:
-        opens = run.regions["lead_time_years"].map(lambda lead: first_build_year(run.config["first_year"], lead))
+    if "first_build_year" in run.sites:  # run folders written before it have no such column
+        opens = run.sites["first_build_year"]
         waiting = int((opens > year).sum())
         if waiting:
             reasons.append(f"{waiting} of {len(opens)} regions cannot connect until after {year} (lead times)")

@@ -10,14 +10,32 @@ Tables (each also written as CSV by `gridsite whatif`):
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
 from reports.compare import cost_by_run, mw_by_run
+from reports.markdown import render_markdown
 from reports.run import Run, read_run
 
 LABELS = ["base", "variant"]
+TABLES = ("cost_delta", "regions_changed", "capacity_delta", "online_vs_demand")
+
+
+def whatif_files(base_dir: Path | None) -> dict[str, Callable[[Path], str]]:
+    """The files of a what-if run folder, by name: report.md and, given the base's run folder, the
+    comparison with it (comparison.md and one CSV per table of `compare_runs`)."""
+    files = {"report.md": render_markdown}
+    if base_dir is not None:
+        files["comparison.md"] = partial(render_comparison, base_dir)
+        files |= {f"{table}.csv": partial(_comparison_csv, base_dir, table) for table in TABLES}
+    return files
+
+
+def _comparison_csv(base_dir: Path, table: str, variant_dir: Path) -> str:
+    return compare_runs(base_dir, variant_dir)[table].to_csv(index=False)
 
 
 def compare_runs(base_dir: str | Path, variant_dir: str | Path) -> dict[str, pd.DataFrame]:

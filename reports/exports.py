@@ -11,14 +11,13 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from optimizer.pipeline.outputs import EXPORTED_TABLES
-
 EXCEL_SHEET_CHARS = 31
 
 
 def present_tables(folder: Path) -> list[str]:
-    """The exportable tables this run folder holds (analysis tables are optional)."""
-    return [name for name in EXPORTED_TABLES if _path(folder, name).is_file()]
+    """The tables this run folder holds: every CSV file, and the sites (GeoJSON)."""
+    tables = sorted(path.stem for path in folder.glob("*.csv"))
+    return tables + ["sites"] if _path(folder, "sites").is_file() else tables
 
 
 def export_renderers(tables: list[str]) -> dict[str, Callable[[Path], bytes]]:

@@ -1,6 +1,6 @@
 """Tornado chart of a sweep: how much each run's objective moves from the base run, largest first.
 
-Read from a batch results store (optimizer.studies.store), never from a model. Each bar is one run's
+Read from a batch results store's runs table, never from a model. Each bar is one run's
 discounted-cost change against the base; a change no larger than the two runs' MIP gaps allow
 (|change| <= gap_base * objective_base + gap_run * objective_run) is marked as within solver tolerance.
 """
@@ -12,7 +12,6 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from optimizer.studies import store
 from reports.content import Figure, Report, Section, Table, usd
 from reports.figures import OKABE_ITO, to_png
 from reports.html import render_html
@@ -51,9 +50,12 @@ def tornado_png(table: pd.DataFrame, base_objective: float) -> bytes:
     return to_png(fig)
 
 
-def write_tornado(store_file: str | Path, out_dir: str | Path, base: str = "base", top: int = 20) -> list[Path]:
-    """tornado.csv (every run), tornado.html and tornado.pdf (the `top` largest changes), written atomically."""
-    runs = store.list_runs(store_file)
+def write_tornado(
+    runs: pd.DataFrame, store_file: str | Path, out_dir: str | Path, base: str = "base", top: int = 20
+) -> list[Path]:
+    """tornado.csv (every run), tornado.html and tornado.pdf (the `top` largest changes), written
+    atomically. `runs` is the store's runs table (one row per run: name, edits, status, objective_usd,
+    mip_gap); `store_file` names where it came from."""
     table = sensitivity(runs, base)
     base_objective = runs.set_index("name").at[base, "objective_usd"]
     out = Path(out_dir)

@@ -35,10 +35,11 @@ def whatif(
     variant's MIP start. Exit 0 when the variant has a solution, 3 when not, 2 for invalid input.
     """
     from optimizer.studies.whatif import run_whatif
+    from reports.deltas import whatif_files
 
     base = cli.load(scenario_dir)
     try:
-        study = run_whatif(base, edits or [], name, out_dir, tee=log)
+        study = run_whatif(base, edits or [], name, out_dir, tee=log, files=whatif_files)
     except ScenarioError as problem:
         cli.err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(cli.EXIT_INVALID_INPUT) from None
@@ -168,7 +169,7 @@ def tornado(
     from reports.tornado import write_tornado
 
     try:
-        written = _read(write_tornado, store_file, out_dir, base, top)
+        written = write_tornado(_read(store.list_runs, store_file), store_file, out_dir, base, top)
     except RunFolderError as problem:
         cli.err.print(str(problem), highlight=False, markup=False)
         raise typer.Exit(cli.EXIT_INVALID_INPUT) from None

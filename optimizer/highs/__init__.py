@@ -5,7 +5,7 @@
 The whole problem goes to HiGHS (`direct`), or with `method="benders"` to Benders decomposition
 (optimizer/highs/benders.py) where the problem allows it (else the whole problem is solved and the
 log says why). A time limit is a hard wall-clock deadline (optimizer/highs/run.py). Nothing here
-knows Pyomo or the siting model.
+knows the Pyomo model or the siting model.
 """
 
 from __future__ import annotations

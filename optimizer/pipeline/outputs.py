@@ -13,11 +13,13 @@ import geopandas as gpd
 import pandas as pd
 
 from formulations import RESULT_TABLES
+from formulations.lead_times import first_build_year
 from optimizer.pipeline.solve import ANALYSIS_TABLES, SolveResult
 
 TABLES = (*RESULT_TABLES, "costs")  # the model's result tables and the cost terms (optimizer.pipeline.solve)
 EXPORTED_TABLES = (*TABLES, "sites", *ANALYSIS_TABLES)  # exported to results.xlsx and <name>.parquet
-# What-if files beside a variant's results (optimizer.studies.whatif): removed with the rest when stale.
+# What-if files beside a variant's results (optimizer.studies.whatif, reports.deltas): removed with the
+# rest when stale.
 START_FILE = "mip_start.json"
 COMPARISON_TABLES = ("cost_delta", "regions_changed", "capacity_delta", "online_vs_demand")
 RESULT_FILES = (
@@ -38,10 +40,13 @@ RESULT_FILES = (
 )
 
 
+Renderer = Callable[[Path], str | bytes]  # renders one file from a finished run folder
+
+
 def write_results(
     result: SolveResult,
     out_dir: str | Path,
-    extra: dict[str, Callable[[Path], str | bytes]] | None = None,
+    extra: dict[str, Renderer] | None = None,
     inputs: Mapping[str, str] | None = None,
 ) -> Path:
     """Write all result files for `result` into `out_dir`.
@@ -98,12 +103,15 @@ def _write_json(path: Path, data: dict) -> None:
 
 
 def sites_geojson(regions: pd.DataFrame, capacity: pd.DataFrame) -> str:
-    """Candidate regions as points, with capacity_mw_<year> properties and whether each is built."""
+    """Candidate regions as points, with the first year each can add capacity (its construction lead
+    time), capacity_mw_<year> properties and whether each is built."""
     by_year = capacity.pivot(index="region_id", columns="year", values="capacity_mw")
+    first_year = int(by_year.columns.min())
     by_year.columns = [f"capacity_mw_{year}" for year in by_year.columns]
-    sites = regions[["region_id", "zone_id", "lat", "lon", "max_mw"]].merge(
-        by_year, left_on="region_id", right_index=True, how="left"
+    sites = regions[["region_id", "zone_id", "lat", "lon", "max_mw"]].assign(
+        first_build_year=[first_build_year(first_year, lead) for lead in regions["lead_time_years"]]
     )
+    sites = sites.merge(by_year, left_on="region_id", right_index=True, how="left")
     sites["built"] = by_year.max(axis=1).reindex(sites["region_id"]).fillna(0).to_numpy() > 0
     frame = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(sites["lon"], sites["lat"]), crs="EPSG:4326")
     return frame.to_json(drop_id=True)

@@ -1,29 +1,28 @@
 """What-if studies: a base scenario and one edited variant, solved and compared.
 
 OUT/base/ holds the base's results (reused while its input hash is unchanged) and its MIP start
-(`mip_start.json`); OUT/<name>/ holds the variant's results, effective inputs and, when both have
-a plan, the comparison (`comparison.md` and one CSV per table of `reports.deltas`), all written
-atomically.
+(`mip_start.json`); OUT/<name>/ holds the variant's results and effective inputs, all written
+atomically. The files a study adds to each run folder (reports, the comparison with the base)
+come from a function the caller passes in (`files`): studies know no report code.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 from optimizer.inputs.errors import ScenarioError
 from optimizer.inputs.scenario import Scenario
 from optimizer.inputs.variants import apply_edits
-from optimizer.pipeline.outputs import COMPARISON_TABLES, START_FILE, write_results
-from optimizer.pipeline.solve import SolveResult, solve
-from reports import render_markdown
-from reports.deltas import compare_runs, render_comparison
-from reports.run import has_plan
+from optimizer.pipeline.outputs import START_FILE, Renderer, write_results
+from optimizer.pipeline.solve import SOLUTION_STATUSES, SolveResult, solve
 
 BASE_DIR = "base"
+# Given the base's run folder (None for the base itself, or when the base has no plan to compare
+# with), the files to render into a run folder: file name -> renderer.
+FolderFiles = Callable[[Path | None], dict[str, Renderer]]
 
 
 @dataclass
@@ -34,7 +33,15 @@ class WhatIf:
     compared: bool  # False when the base or the variant has no plan to compare
 
 
-def run_whatif(base: Scenario, edits: Sequence[str], name: str, out_dir: str | Path, *, tee: bool = False) -> WhatIf:
+def run_whatif(
+    base: Scenario,
+    edits: Sequence[str],
+    name: str,
+    out_dir: str | Path,
+    *,
+    tee: bool = False,
+    files: FolderFiles = lambda base_dir: {},
+) -> WhatIf:
     """Solve `base` (unless OUT/base already holds its result) and the variant, and compare them."""
     if name == BASE_DIR or not name or Path(name).name != name:
         raise ScenarioError("--name", [f"expected a plain folder name other than '{BASE_DIR}', got '{name}'"])
@@ -46,17 +53,12 @@ def run_whatif(base: Scenario, edits: Sequence[str], name: str, out_dir: str | P
     if not reused:
         result = solve(base, tee=tee)
         start = result.integer_values
-        extra = {"report.md": render_markdown, START_FILE: lambda _: json.dumps(result.integer_values)}
+        extra = files(None) | {START_FILE: lambda _: json.dumps(result.integer_values)}
         write_results(result, base_dir, extra=extra, inputs=base.files())
     result = solve(variant, tee=tee, start=start)
     variant_dir = out / name
-    extra = {"report.md": render_markdown}
-    compared = result.has_solution and has_plan(base_dir)
-    if compared:
-        extra["comparison.md"] = partial(render_comparison, base_dir)
-        for table in COMPARISON_TABLES:
-            extra[f"{table}.csv"] = partial(_comparison_csv, base_dir, table)
-    write_results(result, variant_dir, extra=extra, inputs=variant.files())
+    compared = result.has_solution and _has_plan(base_dir)
+    write_results(result, variant_dir, extra=files(base_dir if compared else None), inputs=variant.files())
     return WhatIf(result, variant_dir, base_reused=reused, compared=compared)
 
 
@@ -70,5 +72,6 @@ def stored_start(run_dir: Path, input_hash: str) -> dict[str, float] | None:
     return json.loads(start.read_text())
 
 
-def _comparison_csv(base_dir: Path, table: str, variant_dir: Path) -> str:
-    return compare_runs(base_dir, variant_dir)[table].to_csv(index=False)
+def _has_plan(run_dir: Path) -> bool:
+    summary = run_dir / "summary.json"
+    return summary.exists() and json.loads(summary.read_text())["status"] in SOLUTION_STATUSES

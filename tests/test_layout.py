@@ -1,0 +1,63 @@
+"""The code's layout as README.md describes it: imports go one way between the parts, and the
+layout table names every module of optimizer/'s parts and nothing that does not exist."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+import pytest
+from conftest import REPO
+
+# Part -> the parts its modules may import (itself always). cli may import everything.
+ALLOWED = {
+    "optimizer.inputs": set(),
+    "formulations": {"optimizer.inputs"},
+    "optimizer.highs": set(),
+    "optimizer.pipeline": {"optimizer.inputs", "optimizer.highs", "formulations"},
+    "optimizer.studies": {"optimizer.inputs", "optimizer.highs", "optimizer.pipeline", "formulations"},
+    "reports": set(),
+}
+PARTS = [*ALLOWED, "optimizer.cli", "optimizer"]
+
+
+def _part(module: str) -> str | None:
+    return next((p for p in PARTS if module == p or module.startswith(p + ".")), None)
+
+
+def _imports(path) -> set[str]:
+    """Every gridsite module a file imports, at any depth (function-level imports included)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+    return {name for name in found if _part(name)}
+
+
+def _modules(part: str) -> list:
+    return sorted((REPO / part.replace(".", "/")).rglob("*.py"))
+
+
+@pytest.mark.parametrize("part", list(ALLOWED))
+def test_imports_go_one_way(part):
+    wrong = [
+        f"{path.relative_to(REPO)} imports {name}"
+        for path in _modules(part)
+        for name in _imports(path)
+        if _part(name) not in ALLOWED[part] | {part}
+    ]
+    assert wrong == []
+
+
+def test_readme_layout_table_matches_the_tree():
+    readme = (REPO / "README.md").read_text()
+    rows = re.findall(r"^\| `(optimizer/[a-z_]+/)` \| (.*) \|$", readme, flags=re.MULTILINE)
+    assert {folder for folder, _ in rows} == {
+        f"optimizer/{p.name}/" for p in (REPO / "optimizer").iterdir() if (p / "__init__.py").is_file()
+    }
+    for folder, text in rows:
+        named = set(re.findall(r"`([a-z_]+\.py)`", text))
+        present = {p.name for p in (REPO / folder).glob("*.py")} - {"__init__.py"}
+        assert named == present, folder
