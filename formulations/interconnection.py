@@ -24,6 +24,7 @@ from formulations.values import cleaned
 
 HOURS_PER_YEAR = 8760
 PATH_STOCK = Stock("path_mw", "path_modules_added", "MODULAR_PATHS", "path_grows")
+INVESTMENTS = (PATH_STOCK.level, PATH_STOCK.count)  # decisions, not operations (docs/formulation.md)
 
 
 @dataclass(frozen=True)
