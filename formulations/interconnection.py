@@ -7,6 +7,8 @@ A flexible path delivers (1 - curtailment_share) of its energy; headroom counts 
 Other regions draw pue[r] * served_it_mw[r,t] through one implicit grid connection of pue[r] * capacity_mw[r,t] (the core).
 Costs: capex_usd_per_mw * path_added_mw ("interconnection", onsite: "onsite_generation"); onsite fuel at its energy
 price ("onsite_generation"); curtailed MWh * curtailment_cost_usd_per_mwh ("curtailment").
+Where requesting a path costs something: path_mw[r,p,t] <= requested_mw[r,p], request_cost_usd_per_mw * requested_mw
+paid in the first year ("request").
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from formulations.values import cleaned
 
 HOURS_PER_YEAR = 8760
 PATH_STOCK = Stock("path_mw", "path_modules_added", "MODULAR_PATHS", "path_grows")
-INVESTMENTS = (PATH_STOCK.level, PATH_STOCK.count)  # decisions, not operations (docs/formulation.md)
+# Decisions, not operations (docs/formulation.md); module counts follow from the levels.
+INVESTMENTS = (PATH_STOCK.level, "requested_mw")
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,21 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
     )
     _region_power(model, paths, paths_of)
     _costs(model, paths, mwh_per_mw_year(scenario))
+    _requests(model, paths)
+
+
+def _requests(model: pyo.ConcreteModel, paths: pd.DataFrame) -> None:
+    """Interconnection requests where filing one costs something (study deposits): the MW requested
+    caps the path's MW in every year, and its cost is paid in the first year."""
+    cost = paths["request_cost_usd_per_mw"]
+    requested = list(cost.index[cost > 0])
+    model.requested_mw = pyo.Var(requested, bounds=lambda m, r, p: (0, paths.at[(r, p), "max_mw"]))
+    model.path_within_request = pyo.Constraint(
+        requested, model.YEARS, rule=lambda m, r, p, t: m.path_mw[r, p, t] <= m.requested_mw[r, p]
+    )
+    first = model.YEARS.first()
+    for r, p in requested:
+        add_cost(model, "request", r, first, cost[r, p] * model.requested_mw[r, p])
 
 
 def firm_shares(paths: pd.DataFrame) -> pd.Series:
@@ -73,7 +91,9 @@ def firm_shares(paths: pd.DataFrame) -> pd.Series:
 def _paths(scenario) -> pd.DataFrame:
     table = scenario.interconnection
     if table is None:
-        columns = ["region_id", "path_id", "kind", "max_mw", "module_mw", "firm_share", "lead_time_years"]
+        columns = [
+            "region_id", "path_id", "kind", "max_mw", "module_mw", "firm_share", "lead_time_years", "request_cost_usd_per_mw"
+        ]  # fmt: skip
         table = pd.DataFrame(columns=columns)
     return table.assign(firm_share=firm_shares(table)).set_index(["region_id", "path_id"])
 
@@ -143,15 +163,27 @@ def _costs(model: pyo.ConcreteModel, paths: pd.DataFrame, mwh_per_mw: float) -> 
     model.array_blocks["path_costs"] = prices.block()
 
 
-RESULT_TABLES = ("capacity_by_path",)  # the tables result_tables returns
+RESULT_TABLES = ("capacity_by_path", "requests")  # the tables result_tables returns
 
 
 def result_tables(model: pyo.ConcreteModel, scenario) -> dict[str, pd.DataFrame]:
-    """capacity_by_path.csv, when interconnection.csv is given."""
+    """capacity_by_path.csv, when interconnection.csv is given; requests.csv (MW requested and the most
+    MW connected) where requesting costs something."""
     if scenario.interconnection is None:
         return {}
     kind = scenario.interconnection.set_index(["region_id", "path_id"])["kind"]
     table = stock_table(model, PATH_STOCK, ["region_id", "path_id"])
     table.insert(2, "kind", [kind[key] for key in zip(table["region_id"], table["path_id"])])
     supply = [model.supply_mw[r, p, t].value for r, p, t in zip(table["region_id"], table["path_id"], table["year"])]
-    return {"capacity_by_path": table.assign(supply_mw=cleaned(supply))}
+    tables = {"capacity_by_path": table.assign(supply_mw=cleaned(supply))}
+    if len(model.requested_mw):
+        requests = pd.DataFrame(
+            [(r, p, var.value) for (r, p), var in model.requested_mw.items()],
+            columns=["region_id", "path_id", "requested_mw"],
+        )
+        used = table.groupby(["region_id", "path_id"])["capacity_mw"].max()
+        tables["requests"] = requests.assign(
+            requested_mw=cleaned(requests["requested_mw"]),
+            used_mw=[used[key] for key in zip(requests["region_id"], requests["path_id"])],
+        )
+    return tables

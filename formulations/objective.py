@@ -17,7 +17,7 @@ from pyomo.core.expr.numeric_expr import LinearExpression
 NO_REGION = ""  # region key of costs that belong to no region (e.g. unserved demand)
 # Cost components in the order tables and reports list them (costs.csv, the summary, the siting report).
 COMPONENTS = (
-    "fixed", "capex", "opex", "service", "unserved", "interconnection", "onsite_generation", "curtailment",
+    "fixed", "capex", "opex", "service", "unserved", "interconnection", "request", "onsite_generation", "curtailment",
     "energy", "demand_charge", "capacity_charge", "min_take_shortfall", "upgrade", "carbon",
 )  # fmt: skip
 

@@ -20,7 +20,8 @@ from formulations.objective import add_cost
 from formulations.stock import Stock, add_stock, additions, stock_table
 
 SITE_STOCK = Stock("capacity_mw", "modules_added", "MODULAR_REGIONS", "capacity_grows")
-INVESTMENTS = ("open", SITE_STOCK.level, SITE_STOCK.count)  # decisions, not operations (docs/formulation.md)
+# Decisions, not operations (docs/formulation.md); module counts follow from the levels.
+INVESTMENTS = ("open", SITE_STOCK.level)
 
 
 def define_components(model: pyo.ConcreteModel, scenario) -> None:

@@ -14,6 +14,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from optimizer.inputs.draws import Samples
 from optimizer.inputs.errors import ScenarioError
 from optimizer.inputs.tables import (
     ColumnSpec,
@@ -29,6 +30,7 @@ from optimizer.inputs.tables import (
 )
 
 CONFIG_FILE = "scenario.yaml"
+PROBABILITY_TOLERANCE = 1e-6  # outcome probabilities must sum to 1 within this
 
 
 class SolverSettings(BaseModel):
@@ -38,6 +40,51 @@ class SolverSettings(BaseModel):
     time_limit_s: float | None = Field(None, gt=0)
     threads: int = Field(1, ge=1)
     method: Literal["direct", "benders"] = "direct"
+
+
+class OutcomeSettings(BaseModel):
+    """One possible future of an uncertain scenario: its edits to the inputs (the --set grammar)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # labels rows of the result tables
+    probability: float = Field(gt=0, le=1)
+    edits: list[str] = []
+
+
+class RiskSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    cvar_alpha: float = Field(0.9, ge=0, lt=1)
+    cvar_weight: float = Field(0.0, ge=0, le=1)
+
+
+class UncertaintySettings(BaseModel):
+    """`uncertainty:`: one plan decided now across possible futures (optimizer/pipeline/stochastic.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decide_now_years: int = Field(1, ge=1)
+    outcomes: list[OutcomeSettings] = []
+    samples: Samples | None = None  # each sample has probability (1 - explicit probabilities) / count
+    risk: RiskSettings = RiskSettings()
+    method: Literal["auto", "extensive", "decomposition"] = "auto"
+
+    @model_validator(mode="after")
+    def _outcomes_are_a_distribution(self) -> UncertaintySettings:
+        names = [outcome.name for outcome in self.outcomes]
+        if len(set(names)) != len(names):
+            raise ValueError(
+                f"outcome names must be unique; repeated: {sorted({n for n in names if names.count(n) > 1})}"
+            )
+        explicit = sum(outcome.probability for outcome in self.outcomes)
+        if self.samples is None and not self.outcomes:
+            raise ValueError("expected outcomes, samples, or both")
+        if self.samples is None and abs(explicit - 1) > PROBABILITY_TOLERANCE:
+            raise ValueError(f"the outcomes' probabilities must sum to 1, not {explicit:g}")
+        if self.samples is not None and explicit > 1 - PROBABILITY_TOLERANCE:
+            raise ValueError(f"the outcomes' probabilities sum to {explicit:g}, leaving none for the samples")
+        return self
 
 
 class ScenarioConfig(BaseModel):
@@ -56,6 +103,7 @@ class ScenarioConfig(BaseModel):
     carbon_price_usd_per_t: float = Field(0.0, ge=0)
     carbon_cap_t_per_year: float | None = Field(None, ge=0)
     solver: SolverSettings = SolverSettings()
+    uncertainty: UncertaintySettings | None = None
 
     @field_validator("cost_allocation")
     @classmethod
@@ -77,6 +125,8 @@ class ScenarioConfig(BaseModel):
     def _horizon_in_order(self) -> ScenarioConfig:
         if self.first_year > self.last_year:
             raise ValueError(f"first_year {self.first_year} is after last_year {self.last_year}")
+        if self.uncertainty and self.uncertainty.decide_now_years > len(self.years):
+            raise ValueError(f"uncertainty.decide_now_years {self.uncertainty.decide_now_years} exceeds the horizon")
         return self
 
     @property
@@ -119,6 +169,7 @@ INTERCONNECTION = TableSpec(
         ColumnSpec("curtailment_share", float, default=0.0, checks=(between(0, 1, include_high=False),)),
         ColumnSpec("curtailment_cost_usd_per_mwh", float, default=0.0, checks=(at_least(0),)),
         ColumnSpec("firm_share", float, blank_allowed=True, checks=(between(0, 1),)),
+        ColumnSpec("request_cost_usd_per_mw", float, default=0.0, checks=(at_least(0),)),
     ),
     key=("region_id", "path_id"),
 )

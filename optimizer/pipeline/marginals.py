@@ -27,8 +27,8 @@ import pyomo.environ as pyo
 from formulations import build_model
 from formulations.lead_times import first_build_year
 from optimizer.inputs.scenario import Scenario
+from optimizer.pipeline.deterministic import SOLUTION_STATUSES, SolveResult, classify, run_highs
 from optimizer.pipeline.matrix import ModelMatrix
-from optimizer.pipeline.solve import SOLUTION_STATUSES, SolveResult, classify, run_highs
 from optimizer.pipeline.warm_start import start_columns
 
 BIND_TOLERANCE_MW = 1e-6

@@ -1,190 +1,30 @@
-"""Validated scenario -> Pyomo model -> HiGHS (in memory) -> result tables."""
+"""Solve a scenario: one assumed future (optimizer/pipeline/deterministic.py), or with an
+`uncertainty:` section one plan decided now across possible futures (optimizer/pipeline/stochastic.py)."""
 
 from __future__ import annotations
 
-import math
-import platform
-import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from importlib.metadata import version
+from concurrent.futures import Executor
 
-import pandas as pd
-import pyomo.environ as pyo
+from optimizer.inputs.scenario import Scenario
+from optimizer.pipeline.deterministic import ANALYSIS_TABLES, SOLUTION_STATUSES, SolveResult, solve_deterministic
+from optimizer.pipeline.stochastic import solve_stochastic
 
-from formulations import MODULES, build_model, gc_paused
-from formulations.objective import COMPONENTS
-from optimizer.highs import Outcome, Settings, mip_gap, solve_problem
-from optimizer.inputs.scenario import Scenario, SolverSettings
-from optimizer.pipeline.diagnose import explain_infeasibility
-from optimizer.pipeline.matrix import ModelMatrix
-from optimizer.pipeline.warm_start import integer_values, start_columns
-
-SOLUTION_STATUSES = ("optimal", "feasible")
-COST_COLUMNS = ["component", "region_id", "year", "usd", "discounted_usd"]
-# What-limits-the-plan tables (optimizer.pipeline.marginals), each written as <name>.csv.
-ANALYSIS_TABLES = ("limits", "lead_times", "probes")
+__all__ = ["ANALYSIS_TABLES", "SOLUTION_STATUSES", "SolveResult", "solve"]
 
 
-@dataclass
-class SolveResult:
-    """What a solve produced: the summary and result tables by name (none when no solution was found)."""
-
-    summary: dict
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    solver_log: str = ""
-    regions: pd.DataFrame = field(default_factory=pd.DataFrame)
-    analysis: dict[str, pd.DataFrame] = field(default_factory=dict)  # name in ANALYSIS_TABLES -> table
-    integer_values: dict[str, float] = field(default_factory=dict)  # a MIP start for variants (warm_start.py)
-
-    @property
-    def has_solution(self) -> bool:
-        return self.summary["status"] in SOLUTION_STATUSES
-
-    def table(self, name: str) -> pd.DataFrame:
-        return self.tables.get(name, pd.DataFrame())
-
-    capacity = property(lambda self: self.table("capacity"))
-    service = property(lambda self: self.table("service"))
-    unserved = property(lambda self: self.table("unserved"))
-    costs = property(lambda self: self.table("costs"))
-
-
-def solve(scenario: Scenario, *, tee: bool = False, start: Mapping[str, float] | None = None) -> SolveResult:
-    """Build and solve the scenario with HiGHS; never raises for solver outcomes.
-
-    `start` (variable name -> value, e.g. an earlier result's `integer_values`) is a MIP start."""
-    settings = scenario.config.solver
-    started = time.perf_counter()
-    with gc_paused():  # one pause over both, so the collection it defers runs once (see gc_paused)
-        model = build_model(scenario)
-        matrix = ModelMatrix(model)  # the hand-off to HiGHS, counted as build time
-    build_seconds = time.perf_counter() - started
-
-    solve_started = time.perf_counter()
-    columns, warm_start = start_columns(matrix, start) if start else (None, None)  # an earlier plan (what-if, batch)
-    # The time limit counts from the start of this call: building the model uses it too.
-    outcome = run_highs(matrix, settings, remaining(settings.time_limit_s, started), start=columns, tee=tee)
-    solve_seconds = time.perf_counter() - solve_started
-
-    status, message = classify(outcome)
-    if status in SOLUTION_STATUSES:
-        matrix.load(outcome.col_value)
-    elif status == "infeasible":
-        message = explain_infeasibility(scenario)
-
-    summary = _summary(scenario, model, outcome, status, message, build_seconds, solve_seconds)
-    summary |= {"edits": list(scenario.edits), "warm_start": warm_start, "input_warnings": list(scenario.warnings)}
-    summary["solver"]["mip_start"] = (
-        "earlier_plan" if start and outcome.method != "benders" else None
-    )  # benders: unused
-    tables = _tables(model, scenario) if status in SOLUTION_STATUSES else {}
-    if tables:
-        summary["costs_usd"] = tables["costs"].groupby("component", sort=False)["discounted_usd"].sum().to_dict()
-    start_values = integer_values(model) if tables else {}
-    return SolveResult(summary, tables, outcome.log, scenario.regions, integer_values=start_values)
-
-
-def run_highs(
-    matrix: ModelMatrix,
-    settings: SolverSettings,
-    time_limit_s: float | None,
+def solve(
+    scenario: Scenario,
     *,
-    start: dict[int, float] | None = None,
     tee: bool = False,
-    relaxed: bool = False,
-) -> Outcome:
-    """Solve a compiled model with the scenario's solver settings (its LP relaxation with `relaxed`)."""
-    if matrix.infeasible_reason:  # a Pyomo row with every variable fixed that cannot hold
-        log = f"not passed to HiGHS: {matrix.infeasible_reason}\n"
-        return Outcome(None, None, None, None, None, log=log, termination="provenInfeasible", method=None)
-    problem = matrix.problem.relaxed() if relaxed else matrix.problem
-    highs = Settings(mip_rel_gap=settings.mip_rel_gap, threads=settings.threads, method=settings.method)
-    return solve_problem(problem, highs, time_limit_s=time_limit_s, start=start, tee=tee)
+    start: Mapping[str, float] | None = None,
+    executor: Executor | None = None,
+) -> SolveResult:
+    """Solve the scenario with HiGHS; never raises for solver outcomes.
 
-
-def remaining(time_limit_s: float | None, since: float) -> float | None:
-    """Seconds left of a time limit counted from `since` (a time.perf_counter() value); None: no limit."""
-    return None if time_limit_s is None else max(time_limit_s - (time.perf_counter() - since), 0.0)
-
-
-def classify(outcome: Outcome) -> tuple[str, str]:
-    """The summary's status and message for a solver outcome."""
-    condition = outcome.termination
-    if condition == "convergenceCriteriaSatisfied" and outcome.has_solution:
-        return "optimal", "solved to the requested MIP gap"
-    if outcome.has_solution:
-        return "feasible", f"stopped early ({condition}); best solution found is reported with its proven gap"
-    if condition in ("provenInfeasible", "infeasibleOrUnbounded"):
-        # All costs and variables are non-negative, so the model cannot be unbounded.
-        return "infeasible", "the constraints have no solution"
-    if condition == "maxTimeLimit":
-        return "time_limit_no_solution", "the time limit was reached before HiGHS found any solution"
-    return "error", f"HiGHS stopped without a solution ({condition})"
-
-
-def _summary(scenario, model, outcome: Outcome, status, message, build_seconds, solve_seconds) -> dict:
-    objective = outcome.objective if status in SOLUTION_STATUSES else None
-    bound = outcome.bound
-    bound = bound if bound is not None and math.isfinite(bound) else None  # HiGHS reports -inf when it has none
-    settings = scenario.config.solver
-    return {
-        "scenario": scenario.name,
-        "status": status,
-        "message": message,
-        "objective_usd": objective,
-        "best_bound_usd": bound,
-        "mip_gap": mip_gap(objective, bound),
-        "build_seconds": round(build_seconds, 3),
-        "solve_seconds": round(solve_seconds, 3),
-        "solver": {
-            "name": "HiGHS",
-            "version": version("highspy"),
-            "termination": outcome.termination,
-            "method": outcome.method,  # benders may fall back to direct; None: HiGHS was not run
-            "mip_rel_gap": settings.mip_rel_gap,
-            "time_limit_s": settings.time_limit_s,
-            "threads": settings.threads,
-        },
-        "model_size": _model_size(model),
-        "versions": {pkg: version(pkg) for pkg in ("gridsite", "pyomo", "highspy", "pandas")}
-        | {"python": platform.python_version()},
-        "input_hash": scenario.input_hash(),
-        "solved_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-
-
-def _model_size(model) -> dict:
-    variables = list(model.component_data_objects(pyo.Var))
-    blocks = model.array_blocks.values()
-    return {
-        "variables": len(variables) + sum(len(b.columns) for b in blocks),
-        "integer_variables": sum(1 for v in variables if v.is_integer() or v.is_binary()),
-        "fixed_variables": sum(1 for v in variables if v.fixed),
-        "constraints": sum(1 for _ in model.component_data_objects(pyo.Constraint, active=True))
-        + sum(len(b.row_lower) for b in blocks),
-    }
-
-
-def _tables(model, scenario: Scenario) -> dict[str, pd.DataFrame]:
-    tables = {}
-    for module in MODULES:
-        if hasattr(module, "result_tables"):
-            tables |= module.result_tables(model, scenario)
-    return tables | {"costs": _costs(model)}
-
-
-def _costs(model) -> pd.DataFrame:
-    """Every recorded cost term: undiscounted and as weighted in the objective (one-off terms unweighted)."""
-    factor = {year: pyo.value(model.discount_factor[year]) for year in model.YEARS}
-    rows = []
-    for (component, region, year, discounted), expr in model.cost_terms.items():
-        usd = pyo.value(expr)
-        rows.append((component, region, year, usd, usd * factor[year] if discounted else usd))
-    tables = [pd.DataFrame(rows, columns=COST_COLUMNS), *(block.cost_terms() for block in model.array_blocks.values())]
-    costs = pd.concat([t for t in tables if len(t)] or tables[:1], ignore_index=True)  # concat warns on empty tables
-    # A key may have terms both here and in a block (an onsite path's capex and its fuel): one row each.
-    costs = costs.groupby(COST_COLUMNS[:3], as_index=False, sort=False).sum()
-    rank = {component: i for i, component in enumerate(COMPONENTS)}
-    return costs.sort_values("component", key=lambda c: c.map(rank).fillna(len(rank)), kind="stable", ignore_index=True)
+    `start` (variable name -> value, e.g. an earlier result's `integer_values`) is a MIP start for a
+    deterministic scenario. `executor` (e.g. a Dask client's `get_executor()`) runs the independent
+    solves of an uncertain scenario's outcomes; without one they run here, one after another."""
+    if scenario.config.uncertainty is not None:
+        return solve_stochastic(scenario, tee=tee, executor=executor)
+    return solve_deterministic(scenario, tee=tee, start=start)
