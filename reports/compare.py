@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
-from reports.content import Figure, Report, Section, Table, usd
+from reports.document import Figure, Report, Section, Table, usd
 from reports.figures import OKABE_ITO, to_png
 from reports.run import Run
 

@@ -3,14 +3,15 @@ every number read from a run folder's result files (see reports.run). HTML and P
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
 
 import pandas as pd
 
 from reports import figures
+from reports.document import Figure, Report, Section, Table, mw, usd
 from reports.run import Run
+from reports.uncertainty import uncertainty_section
 
 SOURCES_NOTE = (
     "Every number in the default scenario (data/default/) is traced to its publisher, document and year in "
@@ -27,51 +28,10 @@ MODEL_ASSUMPTIONS = (
 )
 
 
-@dataclass
-class Figure:
-    title: str
-    png: bytes
-    caption: str
-
-
-@dataclass
-class Table:
-    title: str
-    frame: pd.DataFrame  # already formatted as text, column names with units
-    note: str = ""
-
-
-@dataclass
-class Section:
-    title: str
-    paragraphs: list[str] = field(default_factory=list)
-    items: list[Figure | Table] = field(default_factory=list)
-    bullets: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Report:
-    title: str
-    subtitle: str
-    sections: list[Section]
-
-
-def usd(value: float) -> str:
-    """USD in the unit a reader expects: billions, millions, or plain."""
-    if abs(value) >= 1e9:
-        return f"${value / 1e9:,.2f} bn"
-    if abs(value) >= 1e6:
-        return f"${value / 1e6:,.1f} M"
-    return f"${value:,.0f}"
-
-
-def mw(value: float) -> str:
-    return f"{value:,.0f} MW"
-
-
 def build_report(run: Run) -> Report:
     sections = [
         Section("Executive summary", paragraphs=executive_summary(run)),
+        uncertainty_section(run),
         Section("Where to build", items=[Figure("Siting map", figures.siting_map(run), _map_caption(run))]),
         Section(
             "When capacity comes online",
@@ -96,7 +56,7 @@ def build_report(run: Run) -> Report:
     return Report(
         title=f"Siting report: {run.name}",
         subtitle=f"Where and when to put AI data-center capacity, {run.years[0]}-{run.years[-1]}",
-        sections=sections,
+        sections=[section for section in sections if section is not None],
     )
 
 

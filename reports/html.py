@@ -6,7 +6,7 @@ import base64
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from reports.content import Report
+from reports.document import Report
 
 _ENV = Environment(loader=PackageLoader("reports"), autoescape=select_autoescape(["j2"]))
 _ENV.filters["b64"] = lambda data: base64.b64encode(data).decode("ascii")

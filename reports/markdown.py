@@ -7,17 +7,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from reports.run import has_plan, read_run
+
 
 def render_markdown(run_dir: str | Path) -> str:
     """Render report.md from summary.json and the result CSVs in `run_dir`."""
     run = Path(run_dir)
     summary = json.loads((run / "summary.json").read_text())
     lines = [f"# Siting report: {summary['scenario']}", "", _provenance(summary), ""]
-    if (run / "capacity.csv").exists():
-        capacity = pd.read_csv(run / "capacity.csv")
-        unserved = pd.read_csv(run / "unserved.csv")
-        costs = pd.read_csv(run / "costs.csv")
-        lines += _plan(capacity) + _shortfall(unserved) + _costs(costs)
+    if has_plan(run):
+        plan = read_run(run)  # expected values for a plan across outcomes
+        lines += _plan(plan.capacity) + _shortfall(plan.unserved) + _costs(plan.costs)
     else:
         lines += ["## No plan", "", summary["message"], ""]
     return "\n".join(lines)

@@ -9,7 +9,7 @@ import matplotlib
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from reports.content import Figure, Report, Section, Table
+from reports.document import Figure, Report, Section, Table
 
 # DejaVu ships with matplotlib, so the PDF embeds a Unicode font without any download.
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"

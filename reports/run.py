@@ -31,6 +31,11 @@ class Run:
     limits: pd.DataFrame | None = None  # limits.csv (binding zone limits and their marginal value)
     lead_times: pd.DataFrame | None = None  # lead_times.csv (value of earlier interconnection)
     probes: pd.DataFrame | None = None  # probes.csv (cost of forcing regions in or out)
+    # A plan across uncertain outcomes: the tables above hold probability-weighted expected values;
+    # these hold outcomes.csv, decisions_now.csv and each table per outcome (with its outcome column).
+    outcomes: pd.DataFrame | None = None
+    decisions_now: pd.DataFrame | None = None
+    by_outcome: dict[str, pd.DataFrame] | None = None
 
     @property
     def name(self) -> str:
@@ -88,13 +93,16 @@ def read_run(folder: str | Path) -> Run:
     if not has_plan(folder):
         raise RunFolderError(f"{folder}: no plan to report (status {summary['status']}: {summary['message']})")
     inputs = folder / "inputs"
+    tables = {name: _csv(folder, f"{name}.csv") for name in ("capacity", "costs", "service", "unserved")}
+    outcomes = _optional_csv(folder / "outcomes.csv")
+    by_outcome = None
+    if outcomes is not None:  # one table per outcome: report the expected plan, keep the rest
+        by_outcome = tables | {"requests": _optional_csv(folder / "requests.csv")}
+        tables = {name: expected(table, outcomes) for name, table in tables.items()}
     return Run(
         folder=folder,
         summary=summary,
-        capacity=_csv(folder, "capacity.csv"),
-        costs=_csv(folder, "costs.csv"),
-        service=_csv(folder, "service.csv"),
-        unserved=_csv(folder, "unserved.csv"),
+        **tables,
         sites=_sites(folder / "sites.geojson"),
         config=yaml.safe_load((inputs / "scenario.yaml").read_text()) if (inputs / "scenario.yaml").is_file() else None,
         regions=_optional_csv(inputs / "regions.csv"),
@@ -102,7 +110,20 @@ def read_run(folder: str | Path) -> Run:
         limits=_optional_csv(folder / "limits.csv"),
         lead_times=_optional_csv(folder / "lead_times.csv"),
         probes=_optional_csv(folder / "probes.csv"),
+        outcomes=outcomes,
+        decisions_now=_optional_csv(folder / "decisions_now.csv"),
+        by_outcome=by_outcome,
     )
+
+
+def expected(table: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
+    """A per-outcome table (leading `outcome` column) as probability-weighted expected values: each
+    number summed over outcomes times their probability, per key (the text columns and the year)."""
+    probability = table["outcome"].map(outcomes.set_index("outcome")["probability"])
+    keys = [c for c in table.columns if c != "outcome" and (c == "year" or not pd.api.types.is_numeric_dtype(table[c]))]
+    values = [c for c in table.columns if c not in keys and c != "outcome"]
+    weighted = table[values].mul(probability, axis=0).assign(**{k: table[k] for k in keys})
+    return weighted.groupby(keys, sort=False, as_index=False)[values].sum()[keys + values]
 
 
 def _csv(folder: Path, name: str) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from reports.content import Figure, Report, Section, Table, usd
+from reports.document import Figure, Report, Section, Table, usd
 from reports.figures import OKABE_ITO, to_png
 from reports.html import render_html
 from reports.pdf import render_pdf

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +16,7 @@ from rich.table import Table
 from optimizer.inputs.errors import ScenarioError
 from optimizer.inputs.load import load_scenario
 from optimizer.inputs.scenario import Scenario
+from optimizer.inputs.uncertainty import outcome_scenarios
 from optimizer.inputs.variants import apply_edits
 
 EXIT_NO_SOLUTION = 3
@@ -31,6 +34,11 @@ Edits = Annotated[
     ),
 ]
 ScenarioDir = Annotated[Path, typer.Argument(help="Scenario folder (scenario.yaml, regions.csv, demand.csv, ...).")]
+Workers = Annotated[int, typer.Option(min=1, help="Worker processes of a local Dask cluster (1: no cluster).")]
+Scheduler = Annotated[
+    str | None,
+    typer.Option(help="Address of an existing Dask scheduler (instead of a local cluster); its workers need gridsite."),
+]
 
 
 def load(folder: Path, edits: list[str] | None = None, **solver_overrides) -> Scenario:
@@ -38,6 +46,8 @@ def load(folder: Path, edits: list[str] | None = None, **solver_overrides) -> Sc
         scenario = apply_edits(load_scenario(folder), edits or [])
         overrides = {k: v for k, v in solver_overrides.items() if v is not None}
         scenario = scenario.with_solver(**overrides) if overrides else scenario
+        if scenario.config.uncertainty is not None:
+            outcome_scenarios(scenario)  # every outcome's edits are valid before anything is solved
     except ScenarioError as problem:
         err.print(f"[bold red]Invalid input[/] in {folder}:", highlight=False, soft_wrap=True)
         err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
@@ -45,6 +55,19 @@ def load(folder: Path, edits: list[str] | None = None, **solver_overrides) -> Sc
     for warning in scenario.warnings:
         err.print(f"warning: {warning}", style="yellow", highlight=False, markup=False, soft_wrap=True)
     return scenario
+
+
+@contextmanager
+def executor_for(workers: int, scheduler: str | None) -> Iterator[Executor | None]:
+    """An executor on Dask workers (a local cluster of `workers` processes, or the cluster at
+    `scheduler`), or None to run everything in this process."""
+    if workers == 1 and not scheduler:
+        yield None
+        return
+    from optimizer.studies.batch import dask_client
+
+    with dask_client(workers, scheduler) as client:
+        yield client.get_executor()
 
 
 def write_from_runs(write: Callable[[], list[Path]]) -> None:

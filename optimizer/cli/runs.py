@@ -12,7 +12,10 @@ from optimizer.cli.common import (
     EXIT_NO_SOLUTION,
     Edits,
     ScenarioDir,
+    Scheduler,
+    Workers,
     err,
+    executor_for,
     load,
     out,
     print_summary,
@@ -59,12 +62,18 @@ def solve(
             help="Region id whose forcing out of (or into) the plan is costed by a re-solve (probes.csv). Repeatable."
         ),
     ] = None,
+    workers: Workers = 1,
+    scheduler: Scheduler = None,
     edits: Edits = None,
 ) -> None:
     """Solve a scenario and write summary.json, capacity.csv, service.csv, unserved.csv, costs.csv,
     power_limits.csv, capacity_by_path.csv, contracts.csv, upgrades.csv and emissions.csv (where the
     inputs call for them), sites.geojson, solver.log, inputs/ (the validated inputs), limits.csv and
     lead_times.csv, report.md/.html/.pdf, results.xlsx and <table>.parquet into --out.
+
+    A scenario with an `uncertainty:` section is solved as one plan decided now across its outcomes
+    (outcomes.csv, decisions_now.csv, every table per outcome); --workers or --scheduler runs the
+    outcomes' independent solves on Dask.
 
     Exit 0 when a solution was written, 3 when the model has no solution (summary.json says why),
     2 for invalid input (nothing is written).
@@ -75,9 +84,12 @@ def solve(
     scenario = load(scenario_dir, edits, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, threads=threads)
     probes = tuple(probe_region or ())
     _check_regions(scenario, probes)
-    result = solve_scenario(scenario, tee=log)
-    if result.has_solution:
+    with executor_for(workers, scheduler) as executor:
+        result = solve_scenario(scenario, tee=log, executor=executor)
+    if result.has_solution and scenario.config.uncertainty is None:
         result.analysis = _analyse(scenario, result, limits, probes)
+    elif result.has_solution and (limits or probes):
+        result.summary["analysis_skipped"] = "what limits a plan is valued for one assumed future, not across outcomes"
     write_results(result, out_dir, extra=_renderers(result, report, export), inputs=scenario.files())
     print_summary(result.summary, out_dir)
     if not result.has_solution:

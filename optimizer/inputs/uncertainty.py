@@ -55,8 +55,20 @@ def deterministic(scenario: Scenario) -> Scenario:
     return replace(scenario, config=scenario.config.model_copy(update={"uncertainty": None}))
 
 
+_EXPANDED: dict[str, list[tuple[Outcome, Scenario]]] = {}  # the last scenario's, by input hash
+
+
 def outcome_scenarios(scenario: Scenario) -> list[tuple[Outcome, Scenario]]:
-    """Each outcome with its validated scenario; ScenarioError names the outcome of a bad edit."""
+    """Each outcome with its validated scenario; ScenarioError names the outcome of a bad edit. The
+    last scenario's are kept (the command line validates them before it solves)."""
+    digest = scenario.input_hash()
+    if digest not in _EXPANDED:
+        _EXPANDED.clear()
+        _EXPANDED[digest] = _expand(scenario)
+    return _EXPANDED[digest]
+
+
+def _expand(scenario: Scenario) -> list[tuple[Outcome, Scenario]]:
     base = deterministic(scenario)
     pairs = []
     for outcome in outcomes(scenario):

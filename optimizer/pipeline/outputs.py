@@ -15,8 +15,10 @@ import pandas as pd
 from formulations import RESULT_TABLES
 from formulations.lead_times import first_build_year
 from optimizer.pipeline.solve import ANALYSIS_TABLES, SolveResult
+from optimizer.pipeline.stochastic import PLAN_TABLES
 
-TABLES = (*RESULT_TABLES, "costs")  # the model's result tables and the cost terms (optimizer.pipeline.solve)
+# The model's result tables, the cost terms, and a plan across outcomes' own (optimizer.pipeline.stochastic).
+TABLES = (*RESULT_TABLES, "costs", *PLAN_TABLES)
 EXPORTED_TABLES = (*TABLES, "sites", *ANALYSIS_TABLES)  # exported to results.xlsx and <name>.parquet
 # What-if files beside a variant's results (optimizer.studies.whatif, reports.deltas): removed with the
 # rest when stale.
@@ -104,8 +106,9 @@ def _write_json(path: Path, data: dict) -> None:
 
 def sites_geojson(regions: pd.DataFrame, capacity: pd.DataFrame) -> str:
     """Candidate regions as points, with the first year each can add capacity (its construction lead
-    time), capacity_mw_<year> properties and whether each is built."""
-    by_year = capacity.pivot(index="region_id", columns="year", values="capacity_mw")
+    time), capacity_mw_<year> properties and whether each is built. For a plan across outcomes
+    (an `outcome` column), capacity_mw_<year> is the most MW in service in any outcome."""
+    by_year = capacity.pivot_table(index="region_id", columns="year", values="capacity_mw", aggfunc="max")
     first_year = int(by_year.columns.min())
     by_year.columns = [f"capacity_mw_{year}" for year in by_year.columns]
     sites = regions[["region_id", "zone_id", "lat", "lon", "max_mw"]].assign(

@@ -45,6 +45,7 @@ from optimizer.pipeline.matrix import ModelMatrix
 
 Bounds = dict[str, tuple[float, float]]  # decided-now variable name -> (lower, upper)
 EXTENSIVE_MAX_COLUMNS = 3_000_000  # `auto`: larger extensive forms are solved by outcomes
+PLAN_TABLES = ("outcomes", "decisions_now")  # a plan across outcomes' own tables
 
 
 def decide_now_years(scenario: Scenario) -> set[int]:

@@ -1,0 +1,201 @@
+"""The report section of a plan across uncertain outcomes: what to do now, how MW online and cost
+spread over the outcomes, which requests are hedges, and what knowing the future would be worth.
+Read from the run folder's outcomes.csv, decisions_now.csv and per-outcome tables only."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import FuncFormatter
+
+from reports.document import Figure, Section, Table, mw, usd
+from reports.figures import OKABE_ITO, to_png
+from reports.run import Run
+
+DECISIONS = {
+    "open_region": "open region",
+    "build": "build IT MW",
+    "connect": "connect grid MW",
+    "contract": "contract grid MW",
+    "request": "request grid MW",
+}
+
+
+def uncertainty_section(run: Run) -> Section | None:
+    """None for a run of one assumed future."""
+    if run.outcomes is None:
+        return None
+    summary = run.summary
+    years = summary["uncertainty"]["decide_now_years"]
+    paragraphs = [
+        f"This plan was chosen across {len(run.outcomes)} possible futures (outcomes). Its decisions for "
+        f"{_years(years)} are made now and are the same in every outcome; later years adapt to the outcome "
+        f"that arrives. The tables above show expected values (probability-weighted over the outcomes).",
+        _costs_sentence(run),
+        _value_sentence(summary, "evpi", "Knowing which outcome arrives before deciding would save"),
+        _value_sentence(
+            summary,
+            "vss",
+            "Planning for the average future instead (the mean-value plan's decisions made "
+            "now, carried out in every outcome, the rest re-optimised) would cost",
+        ),
+    ]
+    items = [_decisions_table(run), Figure("MW online across outcomes", fan_chart(run), _fan_caption(run))]
+    hedges = _hedges(run)
+    if hedges is not None:
+        items.append(hedges)
+    items.append(_outcomes_table(run))
+    return Section(
+        f"One plan across {len(run.outcomes)} outcomes", paragraphs=[p for p in paragraphs if p], items=items
+    )
+
+
+def _years(years: list[int]) -> str:
+    return str(years[0]) if len(years) == 1 else f"{years[0]}-{years[-1]}"
+
+
+def _costs_sentence(run: Run) -> str:
+    costs, probability = run.outcomes["cost_usd"].to_numpy(), run.outcomes["probability"].to_numpy()
+    order = np.argsort(costs)
+    cumulative = np.cumsum(probability[order])
+    p10, p50, p90 = (costs[order][np.searchsorted(cumulative, q - 1e-12)] for q in (0.1, 0.5, 0.9))
+    text = (
+        f"Total discounted cost: expected {usd(float(probability @ costs))}; 10th, 50th and 90th percentile over "
+        f"the outcomes {usd(p10)}, {usd(p50)} and {usd(p90)}; worst {usd(costs.max())} "
+        f"({run.outcomes.loc[costs.argmax(), 'outcome']})."
+    )
+    risk = run.summary["uncertainty"]["risk"]
+    if run.summary.get("cvar_usd") is not None:
+        text += (
+            f" CVaR at {risk['cvar_alpha']:.0%} (the expected cost of the worst {1 - risk['cvar_alpha']:.0%}): "
+            f"{usd(run.summary['cvar_usd'])}, weighted {risk['cvar_weight']:g} in the objective."
+        )
+    return text
+
+
+def _value_sentence(summary: dict, key: str, lead: str) -> str:
+    value, span = summary.get(f"{key}_usd"), summary.get(f"{key}_range_usd")
+    if value is None:
+        return ""
+    if span is None:
+        return f"{lead} about {usd(value)} (no range: a solve ended without a proven bound)."
+    low, high = span
+    if low <= 0 <= high:
+        return f"{lead} between {usd(low)} and {usd(high)}: within solver tolerance, not a proven difference."
+    return f"{lead} about {usd(value)} (between {usd(low)} and {usd(high)} given the solvers' proven bounds)."
+
+
+def _decisions_table(run: Run) -> Table:
+    decisions = run.decisions_now if run.decisions_now is not None else pd.DataFrame(columns=["decision"])
+    frame = pd.DataFrame(
+        {
+            "decision": decisions["decision"].map(DECISIONS).fillna(decisions["decision"]),
+            "region": decisions.get("region_id", pd.Series(dtype=str)).fillna(""),
+            "path": decisions.get("path_id", pd.Series(dtype=str)).fillna(""),
+            "year": decisions.get("year", pd.Series(dtype=float)).map(lambda y: "" if pd.isna(y) else f"{y:.0f}"),
+            "MW": decisions.get("mw", pd.Series(dtype=float)).map(lambda v: "" if pd.isna(v) else f"{v:,.0f}"),
+        }
+    )
+    note = "Regions opened are those that hold capacity in some outcome; MW are per year, decided now."
+    return Table("What to do now", frame, note)
+
+
+def _online(run: Run) -> pd.DataFrame:
+    """MW in service by year (rows) and outcome (columns)."""
+    capacity = run.by_outcome["capacity"]
+    return capacity.pivot_table(index="year", columns="outcome", values="capacity_mw", aggfunc="sum")
+
+
+def _demanded(run: Run) -> pd.DataFrame:
+    parts = [
+        run.by_outcome["service"][["outcome", "year", "mw"]],
+        run.by_outcome["unserved"][["outcome", "year", "mw"]],
+    ]
+    return pd.concat(parts).pivot_table(index="year", columns="outcome", values="mw", aggfunc="sum")
+
+
+def fan_chart(run: Run) -> bytes:
+    """MW in service per year in each outcome (thin lines), the 10-90% band, and demand (dashed)."""
+    online, demand = _online(run), _demanded(run)
+    probability = run.outcomes.set_index("outcome")["probability"].reindex(online.columns).to_numpy()
+    fig, ax = plt.subplots(figsize=(10, 5))
+    for outcome in online.columns:
+        ax.plot(online.index, online[outcome], color=OKABE_ITO[4], alpha=0.35, linewidth=1)
+    low, high = (_quantile(online, probability, q) for q in (0.1, 0.9))
+    ax.fill_between(online.index, low, high, color=OKABE_ITO[1], alpha=0.35, label="10-90% of outcomes: MW online")
+    ax.plot(
+        online.index, online.to_numpy() @ probability, color=OKABE_ITO[4], linewidth=2.5, label="expected MW online"
+    )
+    ax.plot(
+        demand.index,
+        demand.to_numpy() @ probability,
+        color="black",
+        linestyle="--",
+        linewidth=2,
+        label="expected demand",
+    )
+    ax.set_xlabel("Year")
+    ax.set_ylabel("Capacity in service (IT MW)")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.set_xticks(list(online.index))
+    ax.set_title("MW online across outcomes against demand")
+    ax.legend(fontsize=8, loc="upper left")
+    ax.grid(alpha=0.3)
+    return to_png(fig)
+
+
+def _quantile(values: pd.DataFrame, probability: np.ndarray, q: float) -> np.ndarray:
+    """The probability-weighted quantile q of each row."""
+    rows = values.to_numpy()
+    order = np.argsort(rows, axis=1)
+    cumulative = np.cumsum(probability[order], axis=1)
+    position = (cumulative < q - 1e-12).sum(axis=1).clip(max=rows.shape[1] - 1)
+    return rows[np.arange(len(rows)), order[np.arange(len(rows)), position]]
+
+
+def _fan_caption(run: Run) -> str:
+    return (
+        f"Thin lines: each of the {len(run.outcomes)} outcomes; band: the 10th to 90th percentile (probability-"
+        "weighted); dashed: expected demand (served + unserved)."
+    )
+
+
+def _hedges(run: Run) -> Table | None:
+    """Requests filed now that go unused in some outcome: options on power that may not be needed."""
+    requests = run.by_outcome.get("requests")
+    if requests is None or requests.empty:
+        return None
+    filed = requests[requests["requested_mw"] > 0]
+    unused = filed.assign(unused_mw=filed["requested_mw"] - filed["used_mw"])
+    shares = unused.groupby(["region_id", "path_id"]).agg(
+        requested_mw=("requested_mw", "first"),
+        outcomes_not_all_used=("unused_mw", lambda v: int((v > 1e-6).sum())),
+        least_used_mw=("used_mw", "min"),
+    )
+    frame = pd.DataFrame(
+        {
+            "region": shares.index.get_level_values(0),
+            "path": shares.index.get_level_values(1),
+            "requested (grid MW)": shares["requested_mw"].map("{:,.0f}".format).to_numpy(),
+            "least used (grid MW)": shares["least_used_mw"].map("{:,.0f}".format).to_numpy(),
+            "outcomes not using all of it": shares["outcomes_not_all_used"].astype(str).to_numpy(),
+        }
+    )
+    hedged = int((shares["outcomes_not_all_used"] > 0).sum())
+    note = f"{hedged} of {len(shares)} requests are hedges: filed now and left (partly) unused in some outcome."
+    return Table("Interconnection requests filed now", frame, note)
+
+
+def _outcomes_table(run: Run) -> Table:
+    outcomes = run.outcomes
+    online = _online(run).iloc[-1].reindex(outcomes["outcome"])
+    frame = pd.DataFrame(
+        {
+            "outcome": outcomes["outcome"],
+            "probability": outcomes["probability"].map("{:.3f}".format),
+            "total discounted cost": outcomes["cost_usd"].map(usd),
+            f"MW online in {_online(run).index[-1]}": online.map(mw).to_numpy(),
+        }
+    )
+    return Table("Outcomes", frame)
