@@ -549,7 +549,8 @@ def decisions_now(tables: dict[str, pd.DataFrame], years: set[int]) -> pd.DataFr
         mine = requests[(requests["outcome"] == first) & (requests["requested_mw"] > 0)]
         parts.append(mine.rename(columns={"requested_mw": "mw"}).assign(decision="request"))
     frame = pd.concat([part.reindex(columns=DECISION_COLUMNS) for part in parts if len(part)], ignore_index=True)
-    return frame.reindex(columns=DECISION_COLUMNS).fillna({"path_id": ""})
+    frame = frame.reindex(columns=DECISION_COLUMNS)
+    return frame.assign(path_id=frame["path_id"].astype(object).fillna(""))
 
 
 def _expected_costs(tables: dict[str, pd.DataFrame], pairs) -> dict[str, float]:

@@ -1,0 +1,231 @@
+"""One plan decided now across uncertain outcomes (optimizer/pipeline/stochastic.py): hand-computed
+hedges, equality with the deterministic model where there is nothing to hedge, the value of
+information and of the stochastic solution, non-anticipativity in the written tables, the
+decomposition's proven bound, and bad `uncertainty:` sections."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from scenario_factory import write_random_scenario, write_scenario
+from typer.testing import CliRunner
+
+from optimizer import load_scenario, solve, write_results
+from optimizer.cli import app
+from optimizer.inputs.uncertainty import deterministic
+
+runner = CliRunner()
+
+
+def _with_uncertainty(folder: Path, section: dict) -> Path:
+    config = yaml.safe_load((folder / "scenario.yaml").read_text())
+    (folder / "scenario.yaml").write_text(yaml.safe_dump(config | {"uncertainty": section}))
+    return folder
+
+
+def _two_queues(folder: Path, section: dict) -> Path:
+    """Regions a and b, free to build (no capex, lead 0), 100 MW each; 100 MW of demand in 2027 only,
+    unserved at 10 per MW-year. Power only through each region's queue: a's costs 1 per MW to connect,
+    b's 5; filing a request costs 1 per MW requested (paid in 2026). b's queue connects in 2027; a's does
+    too if on time, but not before 2028 (past the horizon) if it slips (its lead time + 1)."""
+    regions = [{"region_id": r, "max_mw": 100.0} for r in ("a", "b")]
+    paths = [
+        {"region_id": r, "path_id": "q", "kind": "queue", "lead_time_years": 1, "max_mw": 100.0,
+         "capex_usd_per_mw": capex, "request_cost_usd_per_mw": 1.0}
+        for r, capex in (("a", 1.0), ("b", 5.0))
+    ]  # fmt: skip
+    write_scenario(
+        folder,
+        regions,
+        [("d", 2027, 100.0)],
+        tables={"interconnection": paths},
+        last_year=2027,
+        unserved_penalty_usd_per_mw_year=10.0,
+    )
+    return _with_uncertainty(folder, section)
+
+
+SLIP = ["interconnection[region_id=a].lead_time_years += 1"]
+HEDGE = {"decide_now_years": 1, "outcomes": [{"name": "on_time", "probability": 0.5}, {"name": "slip", "probability": 0.5, "edits": SLIP}]}  # fmt: skip
+
+
+def test_filing_both_queues_is_the_hedge_worth_its_cost(tmp_path):
+    """Requests are decided now. a only: 200 on time (100 connect + 100 request), 1,100 if a slips
+    (1,000 unserved + 100): 650 expected. b only: 600 either way. Both: 300 on time, 700 if a slips:
+    500, the optimum. Perfect foresight: 200 and 600, so EVPI = 500 - 400 = 100. The mean-value
+    scenario has a's lead time 1.5, past the horizon: it requests b only, whose 600 gives VSS = 100."""
+    result = solve(load_scenario(_two_queues(tmp_path / "hedge", HEDGE)))
+    summary = result.summary
+    assert summary["status"] == "optimal" and summary["outcomes"] == 2
+    assert summary["objective_usd"] == pytest.approx(500) and summary["expected_cost_usd"] == pytest.approx(500)
+    requests = result.tables["requests"].set_index(["outcome", "region_id"])
+    assert requests["requested_mw"].to_dict() == pytest.approx(
+        {("on_time", "a"): 100, ("on_time", "b"): 100, ("slip", "a"): 100, ("slip", "b"): 100}
+    )
+    assert requests.loc[("slip", "a"), "used_mw"] == 0 and requests.loc[("on_time", "b"), "used_mw"] == 0
+    paths = result.tables["capacity_by_path"].query("year == 2027").set_index(["outcome", "region_id"])["capacity_mw"]
+    assert paths.to_dict() == pytest.approx(
+        {("on_time", "a"): 100, ("on_time", "b"): 0, ("slip", "a"): 0, ("slip", "b"): 100}
+    )
+    outcomes = result.tables["outcomes"].set_index("outcome")["cost_usd"]
+    assert outcomes.to_dict() == pytest.approx({"on_time": 300, "slip": 700})
+    assert summary["evpi_usd"] == pytest.approx(100) and summary["evpi_range_usd"] == pytest.approx([100, 100])
+    assert summary["vss_usd"] == pytest.approx(100) and summary["vss_range_usd"] == pytest.approx([100, 100])
+    decisions = result.tables["decisions_now"]
+    assert set(decisions.loc[decisions["decision"] == "request", "region_id"]) == {"a", "b"}
+
+
+def test_a_risk_averse_plan_files_only_the_certain_queue(tmp_path):
+    """Objective CVaR at 50% alone: the worse half of the outcomes. a only: 1,100; b only: 600; both:
+    700. So b only, at 600, although its expected cost (600) is above the hedge's (500)."""
+    section = HEDGE | {"risk": {"cvar_alpha": 0.5, "cvar_weight": 1.0}}
+    result = solve(load_scenario(_two_queues(tmp_path / "averse", section)))
+    assert result.summary["objective_usd"] == pytest.approx(600)
+    assert result.summary["cvar_usd"] == pytest.approx(600) and result.summary["expected_cost_usd"] == pytest.approx(
+        600
+    )
+    requested = result.tables["requests"].groupby("region_id")["requested_mw"].max()
+    assert requested.to_dict() == pytest.approx({"a": 0, "b": 100})
+
+
+def test_one_outcome_is_the_deterministic_model(tmp_path):
+    folder = write_random_scenario(tmp_path / "one", regions=8, demands=2, years=3, seed=3)
+    plain = solve(load_scenario(folder))
+    section = {"decide_now_years": 2, "outcomes": [{"name": "only", "probability": 1.0}]}
+    single = solve(load_scenario(_with_uncertainty(folder, section)))
+    assert single.summary["status"] == plain.summary["status"] == "optimal"
+    assert single.summary["objective_usd"] == pytest.approx(plain.summary["objective_usd"], rel=1e-9)
+    capacity = single.tables["capacity"].drop(columns="outcome")
+    pd.testing.assert_frame_equal(capacity, plain.capacity, check_exact=False, atol=1e-6)
+
+
+def test_outcomes_that_differ_only_later_keep_the_deterministic_plan_now(tmp_path):
+    """a (capex 1) cannot build before 2027; b (capex 2) builds in 40 MW modules. 2026 needs 50 MW:
+    two b modules (80 MW), which also cover any 2027 demand up to 80, so the plan decided in 2026 is the
+    same whatever 2027 brings (and equals the deterministic plan)."""
+    regions = [
+        {"region_id": "a", "max_mw": 100.0, "capex_usd_per_mw": 1.0, "lead_time_years": 1.0},
+        {"region_id": "b", "max_mw": 100.0, "capex_usd_per_mw": 2.0, "module_mw": 40.0},
+    ]
+    folder = write_scenario(tmp_path / "later", regions, [("us", 2026, 50.0), ("us", 2027, 80.0)], last_year=2027)
+    plain = solve(load_scenario(folder))
+    later = [
+        {"name": f"d{mw}", "probability": p, "edits": [f"demand[year=2027].mw = {mw}"]}
+        for mw, p in ((80, 0.5), (75, 0.3), (70, 0.2))
+    ]
+    result = solve(load_scenario(_with_uncertainty(folder, {"decide_now_years": 1, "outcomes": later})))
+    assert result.summary["status"] == "optimal"
+    now = result.tables["capacity"].query("year == 2026")
+    assert set(now["outcome"]) == {"d80", "d75", "d70"}
+    for _, rows in now.groupby("outcome"):
+        expected = plain.capacity.query("year == 2026").set_index("region_id")["capacity_mw"]
+        assert rows.set_index("region_id")["capacity_mw"].to_dict() == pytest.approx(expected.to_dict())
+
+
+def _slips(folder: Path, count: int, decide: int = 2, method: str = "auto") -> Path:
+    draws = [{"edit": "regions[region_id={key}].lead_time_years += {value}", "for_each": "regions.region_id",
+              "distribution": "integers", "args": [0, 2]}]  # fmt: skip
+    section = {"decide_now_years": decide, "samples": {"count": count, "seed": 5, "draws": draws}, "method": method}
+    return _with_uncertainty(folder, section)
+
+
+@pytest.fixture(scope="module")
+def sampled(tmp_path_factory):
+    """A random 10-region scenario over 4 years with 4 sampled outcomes of per-region slips of 0-1 years."""
+    folder = write_random_scenario(tmp_path_factory.mktemp("sampled") / "s", regions=10, demands=2, years=4, seed=11)
+    scenario = load_scenario(_slips(folder, 4))
+    return scenario, solve(scenario)
+
+
+def test_decisions_made_now_are_the_same_in_every_outcome(sampled, tmp_path):
+    """In the written capacity.csv, MW in the decided-now years agree across outcomes (later years may
+    differ: see the hedge, where 2027's connections follow the outcome)."""
+    _, result = sampled
+    assert result.summary["status"] == "optimal" and result.summary["outcomes"] == 4
+    write_results(result, tmp_path / "run")
+    table = pd.read_csv(tmp_path / "run" / "capacity.csv")
+    by_outcome = table.pivot_table(index=["region_id", "year"], columns="outcome", values="capacity_mw")
+    spread = by_outcome.max(axis=1) - by_outcome.min(axis=1)
+    assert spread[spread.index.get_level_values("year") <= 2027].max() <= 1e-6
+
+
+def test_evpi_and_vss_are_not_negative_beyond_the_gaps(sampled):
+    _, result = sampled
+    summary = result.summary
+    for key in ("evpi", "vss"):
+        low, high = summary[f"{key}_range_usd"]
+        assert low <= summary[f"{key}_usd"] <= high
+        assert high >= 0, key  # the true value lies in [low, high] and is >= 0
+
+
+def test_a_decided_now_build_is_possible_in_every_outcome(sampled):
+    """No region holds capacity in a decided-now year before the latest first build year among the
+    outcomes (their lead times)."""
+    scenario, result = sampled
+    from optimizer.inputs.uncertainty import outcome_scenarios
+
+    latest = pd.concat(
+        [s.regions.set_index("region_id")["lead_time_years"] for _, s in outcome_scenarios(scenario)], axis=1
+    ).max(axis=1)
+    capacity = result.tables["capacity"]
+    held = capacity[(capacity["year"] <= 2027) & (capacity["capacity_mw"] > 0)]
+    assert (held["year"].to_numpy() >= 2026 + latest.reindex(held["region_id"]).to_numpy()).all()
+
+
+def test_the_decomposition_proves_a_bound_below_the_extensive_forms_optimum(tmp_path):
+    folder = write_random_scenario(tmp_path / "d", regions=10, demands=2, years=4, seed=11)
+    exact = solve(load_scenario(_slips(folder, 4)))
+    split = solve(load_scenario(_slips(folder, 4, method="decomposition")))
+    summary = split.summary
+    assert summary["solver"]["method"] == "by_outcomes" and summary["status"] in ("optimal", "feasible")
+    optimum = exact.summary["objective_usd"]
+    assert summary["best_bound_usd"] <= optimum * (1 + 1e-9) <= summary["objective_usd"] * (1 + 2e-9)
+    costs = split.tables["outcomes"]
+    assert (costs["probability"] * costs["cost_usd"]).sum() == pytest.approx(summary["objective_usd"], rel=1e-9)
+
+
+def test_the_command_writes_the_plan_across_outcomes(tmp_path):
+    folder = _two_queues(tmp_path / "cli", HEDGE)
+    done = runner.invoke(app, ["solve", str(folder), "--out", str(tmp_path / "out")])
+    assert done.exit_code == 0, done.output
+    out = tmp_path / "out"
+    assert json.loads((out / "summary.json").read_text())["analysis_skipped"]
+    assert pd.read_csv(out / "capacity.csv").columns[0] == "outcome"
+    assert set(pd.read_csv(out / "outcomes.csv")["outcome"]) == {"on_time", "slip"}
+    assert "One plan across 2 outcomes" in (out / "report.html").read_text()
+
+
+@pytest.mark.parametrize(
+    "section, expected",
+    [
+        ({"outcomes": [{"name": "x", "probability": 0.6}]}, "probabilities must sum to 1"),
+        (
+            {"outcomes": [{"name": "x", "probability": 0.5}, {"name": "x", "probability": 0.5}]},
+            "outcome names must be unique",
+        ),
+        ({"outcomes": [{"name": "x", "probability": 0}]}, "key uncertainty.outcomes.0.probability"),
+        ({"outcomes": [{"name": "x", "probability": 1, "edits": ["regions.nope = 1"]}]}, "outcome x"),
+        (
+            {"outcomes": [{"name": "x", "probability": 1, "edits": ["demand.demand_id = e"]}]},
+            "change the ids",
+        ),
+        ({"decide_now_years": 5, "outcomes": [{"name": "x", "probability": 1}]}, "exceeds the horizon"),
+        ({"outcomes": [{"name": "x", "probability": 1}], "shape": 2}, "key uncertainty.shape: unknown key"),
+        ({}, "expected outcomes, samples, or both"),
+    ],
+)
+def test_a_bad_uncertainty_section_exits_2_naming_the_key(tmp_path, section, expected):
+    folder = _two_queues(tmp_path / "bad", section)
+    done = runner.invoke(app, ["solve", str(folder), "--out", str(tmp_path / "out")])
+    assert done.exit_code == 2 and expected in done.output, done.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_scenario_without_uncertainty_is_unchanged_by_the_section_being_removed(tmp_path):
+    scenario = load_scenario(_two_queues(tmp_path / "plain", HEDGE))
+    plain = deterministic(scenario)
+    assert plain.config.uncertainty is None and solve(plain).summary["objective_usd"] == pytest.approx(200)
