@@ -35,6 +35,7 @@ from optimizer.pipeline.stochastic import (
 )
 
 MAX_ROUNDS = 20  # Lagrangian rounds at most
+GAP_TOLERANCE = 1e-9  # a gap this far above the requested one is round-off (a requested gap of 0 is met)
 FIRST_STEP = 0.1  # the first step moves lambda a tenth of the way Polyak's rule would (the plan is far off)
 STEP_SHRINK = 0.5  # the step's scale falls by this factor after a round that raises no bound
 
@@ -109,7 +110,7 @@ def solve_by_outcomes(scenario, pairs, years: set[int], *, executor: Executor | 
         search.bound = better_bound(search.bound, lagrangian)
         search.line(f"round {rounds}: Lagrangian bound {lagrangian:.6e}, best bound {search.bound:.6e}")
         search.carry_out(f"round {rounds}'s median plan", _median(runs, search.probabilities), bounds)
-        if search.gap() <= scenario.config.solver.mip_rel_gap or search.risk.cvar_weight:
+        if search.gap() <= scenario.config.solver.mip_rel_gap + GAP_TOLERANCE or search.risk.cvar_weight:
             break
         scale = scale if raised else scale * STEP_SHRINK
         prices = _step(prices, runs, search.probabilities, scale * (search.value - lagrangian))
@@ -162,7 +163,7 @@ def _plan(
     scenario, search: _Search, bounds: Bounds, rounds: int, build_seconds: float, solve_seconds: float, mean
 ) -> Plan:
     settings = scenario.config.solver
-    if search.runs and search.gap() <= settings.mip_rel_gap:
+    if search.runs and search.gap() <= settings.mip_rel_gap + GAP_TOLERANCE:
         termination = "convergenceCriteriaSatisfied"
     elif _past(search.deadline):
         termination = "maxTimeLimit"
