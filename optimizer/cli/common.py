@@ -82,19 +82,39 @@ def write_from_runs(write: Callable[[], list[Path]]) -> None:
     out.print("wrote " + ", ".join(str(p) for p in written), highlight=False, soft_wrap=True)
 
 
+SOLVED_BY = {
+    "benders": "Benders decomposition",
+    "extensive_form": "HiGHS, extensive form of {outcomes} outcomes",
+    "by_outcomes": "by outcomes ({outcomes}): Lagrangian bound, plans carried out in every outcome",
+}
+
+
 def print_summary(summary: dict, out_dir: Path) -> None:
     table = Table(title=f"gridsite: {summary['scenario']}", show_header=False)
     gap = summary["mip_gap"]
     objective = summary["objective_usd"]
+    method = summary["solver"].get("method")
     rows = {
         "status": summary["status"],
         "message": summary["message"],
         "objective": "-" if objective is None else f"${objective:,.0f}",
         "MIP gap": "-" if gap is None else f"{gap:.4%}",
         "build / solve": f"{summary['build_seconds']:.2f} s / {summary['solve_seconds']:.2f} s",
-        "solved by": "Benders decomposition" if summary["solver"].get("method") == "benders" else "HiGHS, whole model",
-        "results": str(out_dir),
+        "solved by": SOLVED_BY.get(method, "HiGHS, whole model").format(outcomes=summary.get("outcomes")),
     }
+    for key, label in (("evpi", "value of perfect information"), ("vss", "value of the stochastic plan")):
+        if summary.get(f"{key}_usd") is not None:
+            rows[label] = _with_range(summary[f"{key}_usd"], summary.get(f"{key}_range_usd"))
+    rows["results"] = str(out_dir)
     for key, value in rows.items():
         table.add_row(key, value)
     out.print(table)
+
+
+def _with_range(value: float, span: list[float] | None) -> str:
+    """A difference of two solves, with the range their proven bounds allow."""
+    if span is None:
+        return f"${value:,.0f} (no proven range)"
+    low, high = span
+    verdict = "within solver tolerance" if low <= 0 <= high else "proven"
+    return f"${value:,.0f} (${low:,.0f} to ${high:,.0f}: {verdict})"
