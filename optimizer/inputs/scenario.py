@@ -69,6 +69,7 @@ class UncertaintySettings(BaseModel):
     samples: Samples | None = None  # each sample has probability (1 - explicit probabilities) / count
     risk: RiskSettings = RiskSettings()
     method: Literal["auto", "extensive", "decomposition"] = "auto"
+    value_of_information: bool = True  # also compute EVPI and VSS (each outcome alone, the mean-value plan)
 
     @model_validator(mode="after")
     def _outcomes_are_a_distribution(self) -> UncertaintySettings:

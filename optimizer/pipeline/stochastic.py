@@ -343,7 +343,7 @@ def solve_stochastic(scenario: Scenario, *, tee: bool = False, executor: Executo
     else:
         plan = _solve_extensive(scenario, pairs, years, first, tee, started)
     summary = _stochastic_summary(scenario, plan, pairs, years)
-    if plan.runs:
+    if plan.runs and uncertainty.value_of_information:
         summary |= value_of_uncertainty(scenario, pairs, years, plan, executor, deadline)
     tables = _plan_tables(pairs, plan.runs, years) if plan.runs else {}
     if tables:
