@@ -243,3 +243,29 @@ def test_the_extensive_form_equals_a_plain_one_written_independently(tmp_path, r
     plain = solve_plain_extensive_form(scenario)
     assert ours.summary["status"] == "optimal" and plain["termination"] == "kOptimal"
     assert ours.summary["objective_usd"] == pytest.approx(plain["objective_usd"], rel=1e-7)
+
+
+def test_whatif_compares_two_plans_across_outcomes_by_their_expected_values(tmp_path):
+    """Base: the hedge, 500 expected. Variant: b's connection at 3 per MW instead of 5, so the hedge
+    costs 300 on time and 500 if a slips: 400. The comparison holds expected values: -100."""
+    folder = _two_queues(tmp_path / "base", HEDGE)
+    edit = "interconnection[region_id=b].capex_usd_per_mw = 3"
+    done = runner.invoke(
+        app, ["whatif", str(folder), "--set", edit, "--name", "cheaper_b", "--out", str(tmp_path / "w")]
+    )
+    assert done.exit_code == 0, done.output
+    costs = pd.read_csv(tmp_path / "w" / "cheaper_b" / "cost_delta.csv").set_index("component")
+    assert costs.at["total", "base_usd"] == pytest.approx(500)
+    assert costs.at["total", "delta_usd"] == pytest.approx(-100)
+
+
+def test_a_stored_plan_across_outcomes_is_shown_by_its_expected_values(tmp_path):
+    from optimizer.studies import store
+
+    result = solve(load_scenario(_two_queues(tmp_path / "s", HEDGE)))
+    store.record(tmp_path / "runs.duckdb", "hedge", "sweep", [], result)
+    done = runner.invoke(app, ["runs", "show", "hedge", "--store", str(tmp_path / "runs.duckdb")])
+    assert done.exit_code == 0, done.output
+    assert "expected over the run's outcomes" in done.output
+    interconnection = [line.split("|")[2] for line in done.output.splitlines() if line.startswith("| interconnection")]
+    assert [float(cell) for cell in interconnection] == [300]  # 0.5 x 100 (a on time) + 0.5 x 500 (b)

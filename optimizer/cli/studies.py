@@ -128,16 +128,32 @@ def show_run(name: Annotated[str, typer.Argument(help="Run name.")], store_file:
         raise typer.Exit(cli.EXIT_INVALID_INPUT)
     for key, value in runs.iloc[0].drop("summary").items():
         cli.out.print(f"{key}: {value}", highlight=False, markup=False)
-    if store.has_table(store_file, "costs"):
-        costs = store.read_table(store_file, "costs", name).groupby("component", sort=False)["discounted_usd"].sum()
-        cli.out.print(
-            f"\ndiscounted cost by component (USD)\n{costs.to_frame().to_markdown(floatfmt=',.0f')}", markup=False
-        )
-    if store.has_table(store_file, "capacity"):
-        capacity = store.read_table(store_file, "capacity", name)
+    across = " (expected over the run's outcomes)" if _run_table(store_file, "outcomes", name) is not None else ""
+    costs = _run_table(store_file, "costs", name)
+    if costs is not None:
+        by_component = costs.groupby("component", sort=False)["discounted_usd"].sum().to_frame()
+        text = by_component.to_markdown(floatfmt=",.0f")
+        cli.out.print(f"\ndiscounted cost by component (USD){across}\n{text}", markup=False)
+    capacity = _run_table(store_file, "capacity", name)
+    if capacity is not None:
         built = capacity.pivot(index="region_id", columns="year", values="capacity_mw")
         built = built[built.max(axis=1) > 0]
-        cli.out.print(f"\nMW in service by region and year\n{built.to_markdown(floatfmt=',.0f')}", markup=False)
+        cli.out.print(f"\nMW in service by region and year{across}\n{built.to_markdown(floatfmt=',.0f')}", markup=False)
+
+
+def _run_table(store_file: Path, table: str, name: str) -> pd.DataFrame | None:
+    """A run's rows of a stored table (None when the store has no such table or rows); a table of a
+    plan across outcomes as its probability-weighted expected values."""
+    from reports.run import expected
+
+    if not store.has_table(store_file, table):
+        return None
+    rows = store.read_table(store_file, table, name).drop(columns="run")
+    if rows.empty:
+        return None
+    if "outcome" in rows and table != "outcomes":
+        rows = expected(rows, store.read_table(store_file, "outcomes", name))
+    return rows
 
 
 @runs_app.command("export")
