@@ -45,6 +45,7 @@ class _Search:
 
     def __init__(self, scenario, pairs, years: set[int], executor: Executor | None, deadline: float | None) -> None:
         self.risk = scenario.config.uncertainty.risk
+        self.gap_wanted = scenario.config.solver.mip_rel_gap
         self.probabilities = np.array([future.probability for future, _ in pairs])
         self.files = [edited.files() for _, edited in pairs]
         self.years, self.executor, self.deadline = frozenset(years), executor, deadline
@@ -81,6 +82,10 @@ class _Search:
         gap = mip_gap(self.value if self.runs else None, self.bound)
         return math.inf if gap is None else gap
 
+    def met(self) -> bool:
+        """Whether the best plan is proven within the requested gap."""
+        return self.gap() <= self.gap_wanted + GAP_TOLERANCE
+
     def line(self, text: str) -> None:
         self.lines.append(f"gridsite by outcomes: {text}\n")
 
@@ -91,10 +96,7 @@ def solve_by_outcomes(scenario, pairs, years: set[int], *, executor: Executor | 
     search = _Search(scenario, pairs, years, executor, deadline)
     bounds = common_bounds(run_all(search.tasks({}), executor, outcome_bounds))
     build_seconds = time.perf_counter() - started
-    mean, mean_runs = mean_value_runs(scenario, pairs, years, bounds, executor, deadline)
-    if mean.now:
-        search.tried.append(clipped(mean.now, bounds))
-        search.offer("the mean-value plan", mean_runs)
+    mean = None  # the mean-value plan and its runs, tried after the first round if the gap is still open
     prices: list[dict[str, float]] = [{} for _ in pairs]
     scale, rounds = FIRST_STEP, 0
     while rounds < MAX_ROUNDS and not _past(deadline):
@@ -110,18 +112,22 @@ def solve_by_outcomes(scenario, pairs, years: set[int], *, executor: Executor | 
         search.bound = better_bound(search.bound, lagrangian)
         search.line(f"round {rounds}: Lagrangian bound {lagrangian:.6e}, best bound {search.bound:.6e}")
         search.carry_out(f"round {rounds}'s median plan", _median(runs, search.probabilities), bounds)
-        if search.gap() <= scenario.config.solver.mip_rel_gap + GAP_TOLERANCE or search.risk.cvar_weight:
+        if mean is None and not search.met():
+            mean = mean_value_runs(scenario, pairs, years, bounds, executor, deadline)
+            if mean[0].now and clipped(mean[0].now, bounds) not in search.tried:
+                search.tried.append(clipped(mean[0].now, bounds))
+                search.offer("the mean-value plan", mean[1])
+        if search.met() or search.risk.cvar_weight:
             break
         scale = scale if raised else scale * STEP_SHRINK
         prices = _step(prices, runs, search.probabilities, scale * (search.value - lagrangian))
     return _plan(
-        scenario,
         search,
         bounds,
         rounds,
         build_seconds,
         time.perf_counter() - started - build_seconds,
-        (mean, mean_runs),
+        mean,
     )
 
 
@@ -159,11 +165,8 @@ def _past(deadline: float | None) -> bool:
     return deadline is not None and time.time() >= deadline
 
 
-def _plan(
-    scenario, search: _Search, bounds: Bounds, rounds: int, build_seconds: float, solve_seconds: float, mean
-) -> Plan:
-    settings = scenario.config.solver
-    if search.runs and search.gap() <= settings.mip_rel_gap + GAP_TOLERANCE:
+def _plan(search: _Search, bounds: Bounds, rounds: int, build_seconds: float, solve_seconds: float, mean) -> Plan:
+    if search.runs and search.met():
         termination = "convergenceCriteriaSatisfied"
     elif _past(search.deadline):
         termination = "maxTimeLimit"
