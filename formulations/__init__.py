@@ -51,6 +51,15 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def goals(model: pyo.ConcreteModel, scenario: Scenario) -> dict:
+    """Every module's goals (quantities to trade off against cost), by name: see `goals` hooks."""
+    found = {}
+    for module in MODULES:
+        if hasattr(module, "goals"):
+            found |= module.goals(model, scenario)
+    return found
+
+
 @gc_paused()
 def build_model(scenario: Scenario) -> pyo.ConcreteModel:
     """Build the Pyomo model of a validated scenario."""

@@ -11,7 +11,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from formulations.interconnection import mwh_per_mw_year
-from formulations.objective import add_cost, scaled
+from formulations.objective import Goal, add_cost, scaled
 from formulations.values import solved
 
 
@@ -47,6 +47,13 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
         model.carbon_cap = pyo.Constraint(
             model.YEARS, rule=lambda m, t: sum(m.emissions_t[r, t] for r in m.REGIONS) <= cap
         )
+
+
+def goals(model: pyo.ConcreteModel, scenario) -> dict[str, Goal]:
+    """carbon: tonnes emitted over the horizon (where emission rates are given)."""
+    if not applies(scenario):
+        return {}
+    return {"carbon": Goal("t", pyo.quicksum(model.emissions_t.values()))}
 
 
 RESULT_TABLES = ("emissions",)  # the tables result_tables returns

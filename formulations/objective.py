@@ -9,6 +9,8 @@ weights d_t are set here too.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
@@ -20,6 +22,15 @@ COMPONENTS = (
     "fixed", "capex", "opex", "service", "unserved", "interconnection", "request", "onsite_generation", "curtailment",
     "energy", "demand_charge", "capacity_charge", "min_take_shortfall", "upgrade", "carbon",
 )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A quantity a user may trade off against cost (Pareto studies): a linear expression of the
+    model, in `unit` (the suffix of its column in pareto.csv)."""
+
+    unit: str
+    expression: object  # a linear Pyomo expression
 
 
 def discount_factor(discount_rate: float, first_year: int, year: int) -> float:

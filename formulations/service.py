@@ -20,7 +20,7 @@ import scipy.sparse
 
 from formulations.arrays import ArrayBlock
 from formulations.lead_times import first_build_year
-from formulations.objective import NO_REGION, add_cost, scaled
+from formulations.objective import NO_REGION, Goal, add_cost, scaled
 from formulations.values import solved
 
 
@@ -110,6 +110,13 @@ def _arc_block(model: pyo.ConcreteModel, needs: pd.DataFrame, arcs: pd.DataFrame
     upper = np.concatenate([mw, zeros, zeros])
     columns = arcs.assign(lower=0.0, upper=np.inf, usd=arcs["usd_per_mw_year"], component="service")
     return ArrayBlock(columns, lower, upper, matrix, coupling)
+
+
+def goals(model: pyo.ConcreteModel, scenario) -> dict[str, Goal]:
+    """time_to_power: MW-years of demand not yet served (with an unserved penalty)."""
+    if not hasattr(model, "unserved_mw"):
+        return {}
+    return {"time_to_power": Goal("mw_years", pyo.quicksum(model.unserved_mw.values()))}
 
 
 RESULT_TABLES = ("service", "unserved")  # the tables result_tables returns

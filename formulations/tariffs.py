@@ -18,7 +18,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from formulations.interconnection import mwh_per_mw_year
-from formulations.objective import add_cost, scaled
+from formulations.objective import Goal, add_cost, scaled
 from formulations.values import solved
 
 TARIFF_DEFAULTS = {
@@ -117,6 +117,21 @@ def _minimum_take_rule(model: pyo.ConcreteModel, tariff: pd.Series, region: str,
     takes = {start: minimum_take(share, term, ramp, year - start) for start in model.YEARS if start <= year}
     floor = [take * model.new_contract_mw[region, start] for start, take in takes.items() if take]
     return model.billed_mw[region, year] >= sum(floor) if floor else pyo.Constraint.Skip
+
+
+def goals(model: pyo.ConcreteModel, scenario) -> dict[str, Goal]:
+    """ratepayer_cost: network upgrades paid by other ratepayers, discounted like costs."""
+    if scenario.tariffs is None or not scenario.tariffs["upgrade_cost_usd_per_mw"].any():
+        return {}
+    cost = scenario.tariffs.set_index("region_id")["upgrade_cost_usd_per_mw"]
+    others = 1 - upgrade_shares(scenario, model.REGIONS)
+    terms = [
+        scaled(others[r] * per_mw * pyo.value(model.discount_factor[t]), model.new_contract_mw[r, t])
+        for r, per_mw in cost[cost > 0].items()
+        for t in model.YEARS
+        if others[r]
+    ]
+    return {"ratepayer_cost": Goal("usd", pyo.quicksum(terms))} if terms else {}
 
 
 RESULT_TABLES = ("contracts", "upgrades")  # the tables result_tables returns

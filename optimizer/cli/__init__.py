@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from optimizer.cli import runs, studies
+from optimizer.cli import runs, studies, tradeoffs
 
 app = typer.Typer(
     rich_markup_mode=None,  # help texts show edits such as regions[zone_id=PJM] literally
@@ -34,3 +34,4 @@ def main(
 
 runs.register(app)
 studies.register(app)
+tradeoffs.register(app)

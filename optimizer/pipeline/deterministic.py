@@ -15,7 +15,7 @@ import pyomo.environ as pyo
 
 from formulations import MODULES, build_model, gc_paused
 from formulations.objective import COMPONENTS
-from optimizer.highs import Outcome, Settings, mip_gap, solve_problem
+from optimizer.highs import Outcome, Problem, Settings, mip_gap, solve_problem
 from optimizer.inputs.scenario import Scenario, SolverSettings
 from optimizer.pipeline.diagnose import explain_infeasibility
 from optimizer.pipeline.matrix import ModelMatrix
@@ -57,30 +57,49 @@ def solve_deterministic(
     """Build and solve the scenario with HiGHS; never raises for solver outcomes.
 
     `start` (variable name -> value, e.g. an earlier result's `integer_values`) is a MIP start."""
-    settings = scenario.config.solver
+    compiled = compile_scenario(scenario)
+    solve_started = time.perf_counter()
+    columns, warm_start = start_columns(compiled.matrix, start) if start else (None, None)  # an earlier plan
+    # The time limit counts from the start of the solve: building the model uses it too.
+    time_limit = remaining(scenario.config.solver.time_limit_s, compiled.started)
+    outcome = run_highs(compiled.matrix, scenario.config.solver, time_limit, start=columns, tee=tee)
+    result = finish(compiled, outcome, time.perf_counter() - solve_started)
+    result.summary["warm_start"] = warm_start
+    result.summary["solver"]["mip_start"] = "earlier_plan" if start and outcome.method != "benders" else None
+    return result
+
+
+@dataclass
+class Compiled:
+    """A scenario's Pyomo model compiled for HiGHS, and when its build started (time.perf_counter())."""
+
+    scenario: Scenario
+    model: pyo.ConcreteModel
+    matrix: ModelMatrix
+    started: float
+    build_seconds: float
+
+
+def compile_scenario(scenario: Scenario) -> Compiled:
     started = time.perf_counter()
     with gc_paused():  # one pause over both, so the collection it defers runs once (see gc_paused)
         model = build_model(scenario)
         matrix = ModelMatrix(model)  # the hand-off to HiGHS, counted as build time
-    build_seconds = time.perf_counter() - started
+    return Compiled(scenario, model, matrix, started, time.perf_counter() - started)
 
-    solve_started = time.perf_counter()
-    columns, warm_start = start_columns(matrix, start) if start else (None, None)  # an earlier plan (what-if, batch)
-    # The time limit counts from the start of this call: building the model uses it too.
-    outcome = run_highs(matrix, settings, remaining(settings.time_limit_s, started), start=columns, tee=tee)
-    solve_seconds = time.perf_counter() - solve_started
 
+def finish(compiled: Compiled, outcome: Outcome, solve_seconds: float) -> SolveResult:
+    """The result of a solve of the compiled model: its plan loaded back, its tables and summary."""
+    scenario, model = compiled.scenario, compiled.model
     status, message = classify(outcome)
     if status in SOLUTION_STATUSES:
-        matrix.load(outcome.col_value)
+        compiled.matrix.load(outcome.col_value)
     elif status == "infeasible":
         message = explain_infeasibility(scenario)
-
-    summary = run_summary(scenario, outcome, status, message, build_seconds, solve_seconds, model_size(model))
-    summary |= {"edits": list(scenario.edits), "warm_start": warm_start, "input_warnings": list(scenario.warnings)}
-    summary["solver"]["mip_start"] = (
-        "earlier_plan" if start and outcome.method != "benders" else None
-    )  # benders: unused
+    size = model_size(model)
+    summary = run_summary(scenario, outcome, status, message, compiled.build_seconds, solve_seconds, size)
+    summary |= {"edits": list(scenario.edits), "warm_start": None, "input_warnings": list(scenario.warnings)}
+    summary["solver"]["mip_start"] = None
     tables = result_tables(model, scenario) if status in SOLUTION_STATUSES else {}
     if tables:
         summary["costs_usd"] = tables["costs"].groupby("component", sort=False)["discounted_usd"].sum().to_dict()
@@ -96,12 +115,15 @@ def run_highs(
     start: dict[int, float] | None = None,
     tee: bool = False,
     relaxed: bool = False,
+    problem: Problem | None = None,
 ) -> Outcome:
-    """Solve a compiled model with the scenario's solver settings (its LP relaxation with `relaxed`)."""
+    """Solve a compiled model with the scenario's solver settings (its LP relaxation with `relaxed`;
+    `problem`: a variant of the compiled problem, e.g. with rows or costs added, on the same columns)."""
     if matrix.infeasible_reason:  # a Pyomo row with every variable fixed that cannot hold
         log = f"not passed to HiGHS: {matrix.infeasible_reason}\n"
         return Outcome(None, None, None, None, None, log=log, termination="provenInfeasible", method=None)
-    problem = matrix.problem.relaxed() if relaxed else matrix.problem
+    problem = problem if problem is not None else matrix.problem
+    problem = problem.relaxed() if relaxed else problem
     highs = Settings(mip_rel_gap=settings.mip_rel_gap, threads=settings.threads, method=settings.method)
     return solve_problem(problem, highs, time_limit_s=time_limit_s, start=start, tee=tee)
 

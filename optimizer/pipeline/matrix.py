@@ -14,6 +14,7 @@ import pandas as pd
 import pyomo.environ as pyo
 import scipy.sparse
 from pyomo.common.errors import InfeasibleConstraintException
+from pyomo.repn import generate_standard_repn
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from formulations import gc_paused
@@ -145,6 +146,23 @@ class ModelMatrix:
                 var.set_value(value, skip_validation=True)
         for block, first in self.blocks:
             block.values = values[first : first + len(block.columns)]
+
+    def linear(self, expression) -> tuple[np.ndarray, float]:
+        """A linear Pyomo expression of the model as (coefficient per column, constant); fixed
+        variables count as constants."""
+        repn = generate_standard_repn(expression, compute_values=True, quadratic=False)
+        if repn.nonlinear_expr is not None:
+            raise ValueError("expected a linear expression")
+        column = {id(var): j for j, var in enumerate(self.columns) if var is not None}
+        coefs = np.zeros(len(self.columns))
+        for var, coef in zip(repn.linear_vars, repn.linear_coefs):
+            coefs[column[id(var)]] += coef
+        return coefs, float(repn.constant)
+
+    def columns_of(self, variables) -> np.ndarray:
+        """The column of each (free) Pyomo variable; -1 for one that is not a column (fixed, or unused)."""
+        column = {id(var): j for j, var in enumerate(self.columns) if var is not None}
+        return np.array([column.get(id(var), -1) for var in variables], dtype=np.int64)
 
     def duals(self, constraints, row_dual: np.ndarray) -> dict:
         """Row duals of an LP solve by constraint (HiGHS's sign: d objective / d right-hand side)."""

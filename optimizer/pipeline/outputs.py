@@ -93,6 +93,16 @@ def write_results(
     return out
 
 
+def write_text(path: Path, text: str) -> Path:
+    """Write a file through a temporary file in its folder, then rename: never half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    with os.fdopen(handle, "w") as file:
+        file.write(text)
+    os.replace(temp, path)
+    return path
+
+
 def _remove(path: Path) -> None:
     if path.is_dir():
         shutil.rmtree(path)

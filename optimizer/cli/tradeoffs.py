@@ -1,0 +1,89 @@
+"""`gridsite alternatives` and `gridsite pareto`: what else is almost as good, and what other goals cost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from optimizer.cli import common as cli
+from optimizer.inputs.errors import ScenarioError
+
+OutDir = Annotated[Path, typer.Option("--out", help="Folder for the study's tables and one run folder per plan.")]
+Report = Annotated[bool, typer.Option(help="Also write each plan's report.md, report.html and report.pdf.")]
+
+
+def alternatives(
+    scenario_dir: cli.ScenarioDir,
+    out_dir: OutDir,
+    slack: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Cost budget above the optimum's proven bound.")
+    ] = 0.02,
+    count: Annotated[int, typer.Option(min=1, max=50, help="Alternatives to look for.")] = 8,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the random directions tried when a search stalls.")] = 0,
+    report: Report = True,
+    edits: cli.Edits = None,
+) -> None:
+    """Solve a scenario, then look for up to COUNT plans within SLACK of the optimum's proven bound
+    that put capacity in other regions (OUT/opt, OUT/alt_01, ...). alternatives.csv compares them;
+    sites_range.csv gives each region's least and most MW across all plans: must-have regions, never-
+    used ones, and interchangeable ones. Exit 0 with a plan, 3 without, 2 for invalid input."""
+    from optimizer.studies.alternatives import find_alternatives
+
+    scenario = cli.load(scenario_dir, edits)
+    found = find_alternatives(scenario, slack=slack, count=count, seed=seed)
+    _write(out_dir, found.plans, {"alternatives.csv": found.table, "sites_range.csv": found.ranges}, report, scenario)
+    for note in found.notes:
+        cli.out.print(f"note: {note}", highlight=False, markup=False)
+    if found.table.empty:
+        raise typer.Exit(cli.EXIT_NO_SOLUTION)
+    cli.out.print(found.table.to_markdown(index=False, floatfmt=",.4f"), markup=False)
+
+
+def pareto(
+    scenario_dir: cli.ScenarioDir,
+    out_dir: OutDir,
+    objectives: Annotated[
+        str, typer.Option(help="cost and one or two goals: time_to_power, carbon, ratepayer_cost (comma-separated).")
+    ] = "cost,time_to_power",
+    points: Annotated[int, typer.Option(min=2, max=30, help="Grid values per goal.")] = 8,
+    report: Report = True,
+    edits: cli.Edits = None,
+) -> None:
+    """The trade-off between cost and other goals by the augmented epsilon-constraint method: the
+    cheapest plan, the plan best at each goal, and plans on a grid between (OUT/point_01, ...).
+    pareto.csv lists every non-dominated point with each objective's value. Exit 0 with points, 3
+    without, 2 for invalid input."""
+    from optimizer.studies.pareto import pareto_front
+
+    scenario = cli.load(scenario_dir, edits)
+    try:
+        front = pareto_front(scenario, [name.strip() for name in objectives.split(",")], points)
+    except ScenarioError as problem:
+        cli.err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(cli.EXIT_INVALID_INPUT) from None
+    _write(out_dir, front.points, {"pareto.csv": front.table}, report, scenario)
+    for note in front.notes:
+        cli.out.print(f"note: {note}", highlight=False, markup=False)
+    if front.table.empty:
+        raise typer.Exit(cli.EXIT_NO_SOLUTION)
+    cli.out.print(front.table.to_markdown(index=False, floatfmt=",.2f"), markup=False)
+
+
+def _write(out_dir: Path, plans: dict, tables: dict[str, pd.DataFrame], report: bool, scenario) -> None:
+    """Each plan's run folder, then the study's tables, each written atomically."""
+    from optimizer.pipeline.outputs import write_results, write_text
+    from reports import report_renderers
+
+    for name, result in plans.items():
+        write_results(result, out_dir / name, extra=report_renderers() if report and result.has_solution else {},
+                      inputs=scenario.files())  # fmt: skip
+    for file, table in tables.items():
+        write_text(out_dir / file, table.to_csv(index=False))
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(alternatives)
+    app.command()(pareto)

@@ -1,0 +1,105 @@
+"""Near-optimal alternatives (optimizer/studies/alternatives.py) and Pareto fronts
+(optimizer/studies/pareto.py), on hand-computed cases and through the command line."""
+
+from __future__ import annotations
+
+import itertools
+
+import pandas as pd
+import pytest
+from scenario_factory import write_scenario
+from typer.testing import CliRunner
+
+from optimizer import load_scenario
+from optimizer.cli import app
+from optimizer.studies.alternatives import find_alternatives
+from optimizer.studies.pareto import pareto_front
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def three_sites(tmp_path):
+    """150 MW of demand in one year. m (capex 1, 100 MW) is cheapest; a and b (capex 2, 100 MW each)
+    are the same; c (capex 10) is dear. Optimum: m 100 + 50 in a or b = 200. Within 2% (204) every
+    plan keeps at least 96 MW in m (each MW moved from m to a or b costs 1 more) and puts the rest
+    in a or b; c never fits (each MW of it costs 8 more)."""
+    regions = [
+        {"region_id": "m", "max_mw": 100.0, "capex_usd_per_mw": 1.0},
+        {"region_id": "a", "max_mw": 100.0, "capex_usd_per_mw": 2.0},
+        {"region_id": "b", "max_mw": 100.0, "capex_usd_per_mw": 2.0},
+        {"region_id": "c", "max_mw": 100.0, "capex_usd_per_mw": 10.0},
+    ]
+    return write_scenario(tmp_path / "three", regions, [("d", 2026, 150.0)])
+
+
+def test_alternatives_stay_within_slack_of_the_bound_and_differ(three_sites):
+    found = find_alternatives(load_scenario(three_sites), slack=0.02, count=3)
+    plans = found.plans
+    assert plans["opt"].summary["objective_usd"] == pytest.approx(200)
+    assert len(plans) >= 2  # a second plan: the 50 MW in the other one of a and b
+    for name, result in plans.items():
+        assert result.summary["status"] in ("optimal", "feasible"), name
+        assert result.summary["objective_usd"] <= 1.02 * plans["opt"].summary["best_bound_usd"] + 1e-6
+        served = result.service["mw"].sum()
+        assert served == pytest.approx(150)  # every plan is a plan: demand met
+    capacity = {name: result.capacity.set_index("region_id")["capacity_mw"] for name, result in plans.items()}
+    for one, other in itertools.combinations(capacity, 2):
+        assert (capacity[one] - capacity[other]).abs().max() >= 1.0, (one, other)
+    table = found.table.set_index("alternative")
+    assert (table["cost_vs_optimum"] <= 0.02 + 1e-9).all()
+
+
+def test_interchangeable_must_have_and_never_sites(three_sites):
+    found = find_alternatives(load_scenario(three_sites), slack=0.02, count=2)
+    roles = found.ranges.set_index("region_id")["role"].to_dict()
+    assert roles == {"m": "must_have", "a": "interchangeable", "b": "interchangeable", "c": "never"}
+    ranges = found.ranges.set_index("region_id")
+    assert ranges.at["m", "min_mw"] >= 96 - 1e-6
+    assert ranges.at["a", "min_mw"] == pytest.approx(0) and ranges.at["b", "min_mw"] == pytest.approx(0)
+
+
+@pytest.fixture
+def clean_or_dirty(tmp_path):
+    """100 MW for one year from clean (capex 3, no emissions) or dirty (capex 1, 1,000 kg/MWh, so
+    8,760 t per MW-year at a load factor of 1). Serving c MW clean: cost 100 + 2c, carbon
+    8,760 (100 - c). The front is the line cost = 300 - carbon / 4,380."""
+    regions = [
+        {"region_id": "clean", "max_mw": 100.0, "capex_usd_per_mw": 3.0},
+        {"region_id": "dirty", "max_mw": 100.0, "capex_usd_per_mw": 1.0, "emission_kg_per_mwh": 1000.0},
+    ]
+    return write_scenario(tmp_path / "cd", regions, [("d", 2026, 100.0)])
+
+
+def test_a_pareto_front_with_a_known_trade_off(clean_or_dirty):
+    front = pareto_front(load_scenario(clean_or_dirty), ["cost", "carbon"], points=4)
+    table = front.table.sort_values("carbon_t", ascending=False)
+    assert table["carbon_t"].tolist() == pytest.approx([876_000, 584_000, 292_000, 0], abs=1e-3)
+    assert table["cost_usd"].tolist() == pytest.approx([100, 100 + 200 / 3, 100 + 400 / 3, 300], abs=1e-6)
+
+
+def test_pareto_points_are_non_dominated_and_monotone(clean_or_dirty):
+    table = pareto_front(load_scenario(clean_or_dirty), ["cost", "carbon"], points=5).table
+    values = table[["cost_usd", "carbon_t"]].to_numpy()
+    for i, j in itertools.permutations(range(len(values)), 2):
+        assert not ((values[j] <= values[i]).all() and (values[j] < values[i]).any()), (i, j)
+    ordered = table.sort_values("carbon_t")
+    assert ordered["cost_usd"].is_monotonic_decreasing
+
+
+def test_the_commands_write_their_tables_and_a_run_folder_per_plan(three_sites, clean_or_dirty, tmp_path):
+    done = runner.invoke(
+        app, ["alternatives", str(three_sites), "--count", "1", "--no-report", "--out", str(tmp_path / "a")]
+    )
+    assert done.exit_code == 0, done.output
+    assert set(pd.read_csv(tmp_path / "a" / "alternatives.csv")["alternative"]) == {"opt", "alt_01"}
+    assert (tmp_path / "a" / "alt_01" / "capacity.csv").is_file() and (tmp_path / "a" / "sites_range.csv").is_file()
+    done = runner.invoke(app, ["pareto", str(clean_or_dirty), "--objectives", "cost,carbon", "--points", "3",
+                               "--no-report", "--out", str(tmp_path / "p")])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert len(pd.read_csv(tmp_path / "p" / "pareto.csv")) == 3
+
+
+def test_a_goal_the_scenario_lacks_exits_2(three_sites, tmp_path):
+    done = runner.invoke(app, ["pareto", str(three_sites), "--objectives", "cost,carbon", "--out", str(tmp_path / "p")])
+    assert done.exit_code == 2 and "carbon: not a goal of this scenario" in done.output
