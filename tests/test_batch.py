@@ -151,3 +151,37 @@ def test_interrupting_or_killing_the_coordinator_loses_no_run_and_a_rerun_finish
     after = whole_runs(path)
     assert len(after) == count + 1 and (after["status"] == "optimal").all()
     assert (after.loc[before.index, "recorded_at"] == before["recorded_at"]).all()
+
+
+def test_batch_runs_the_base_s_alternatives_and_pareto_front_and_an_uncertain_base(tmp_path):
+    """A sweep's studies run on the workers: each plan recorded as <study>:<plan>, the study's own
+    tables beside the first plan's; a base with an uncertainty section is solved across its outcomes."""
+    regions = [
+        {"region_id": "clean", "max_mw": 100.0, "capex_usd_per_mw": 3.0},
+        {"region_id": "dirty", "max_mw": 100.0, "capex_usd_per_mw": 1.0, "emission_kg_per_mwh": 1000.0},
+    ]
+    base = write_scenario(tmp_path / "cd", regions, [("d", 2026, 100.0)], unserved_penalty_usd_per_mw_year=10.0)
+    config = yaml.safe_load((base / "scenario.yaml").read_text())
+    slow = {"name": "slow", "probability": 0.5, "edits": ["regions[region_id=clean].lead_time_years = 1"]}
+    config["uncertainty"] = {"outcomes": [{"name": "on_time", "probability": 0.5}, slow]}
+    (base / "scenario.yaml").write_text(yaml.safe_dump(config))
+    sweep = tmp_path / "study.yaml"
+    sweep.write_text(
+        yaml.safe_dump(
+            {
+                "base": "cd",
+                "alternatives": {"slack": 0.5, "count": 1},
+                "pareto": {"objectives": ["cost", "carbon"], "points": 3},
+            }
+        )
+    )
+    done = batch(sweep)
+    assert done.returncode == 0, done.stdout + done.stderr
+    runs = store.read_table(tmp_path / "runs.duckdb", "runs").set_index("name")
+    assert {"base", "alternatives:opt", "alternatives:alt_01"} <= set(runs.index)
+    assert sum(name.startswith("pareto:point_") for name in runs.index) == 3
+    assert (runs["status"] == "optimal").all()
+    pareto = store.read_table(tmp_path / "runs.duckdb", "pareto")
+    assert len(pareto) == 3
+    outcomes = store.read_table(tmp_path / "runs.duckdb", "outcomes", "base")
+    assert set(outcomes["outcome"]) == {"on_time", "slow"}

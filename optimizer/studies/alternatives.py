@@ -47,7 +47,7 @@ def find_alternatives(scenario: Scenario, *, slack: float = 0.02, count: int = 8
     settings = scenario.config.solver
     solved = run_highs(compiled.matrix, settings, _left(compiled))
     optimum = finish(compiled, solved, time.perf_counter() - solve_started)
-    plans, notes = {"opt": optimum}, []
+    plans, notes = {"opt": optimum}, one_future_note(scenario)
     if not optimum.has_solution:
         return Alternatives(plans, pd.DataFrame(), pd.DataFrame(), ["the scenario has no plan, so no alternatives"])
     bound = optimum.summary["best_bound_usd"]
@@ -80,6 +80,13 @@ def find_alternatives(scenario: Scenario, *, slack: float = 0.02, count: int = 8
         plans[f"alt_{i:02d}"] = found
         weights = weights + capacity.shares(found)
     return Alternatives(plans, _table(plans), _ranges(plans), notes)
+
+
+def one_future_note(scenario: Scenario) -> list[str]:
+    """A note when the scenario's `uncertainty:` section is set aside (these studies plan one future)."""
+    if scenario.config.uncertainty is None:
+        return []
+    return ["planned for one assumed future: the scenario's uncertainty section is not used here"]
 
 
 def _left(compiled: Compiled) -> float | None:

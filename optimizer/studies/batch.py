@@ -27,6 +27,8 @@ from optimizer.inputs.scenario import Scenario
 from optimizer.inputs.variants import apply_edits
 from optimizer.pipeline.solve import SOLUTION_STATUSES, SolveResult, solve
 from optimizer.studies import store
+from optimizer.studies.alternatives import find_alternatives
+from optimizer.studies.pareto import pareto_front
 from optimizer.studies.sweep import Run, SweepFile, expand
 
 
@@ -45,6 +47,26 @@ def solve_inputs(files: dict[str, str], start: dict[str, float] | None) -> Solve
         return solve(load_scenario(files), start=start or None)
     except Exception as err:  # noqa: BLE001 - any failure is this run's outcome, reported with its message
         return failed_result("error", f"{type(err).__name__}: {err}")
+
+
+def study_inputs(kind: str, files: dict[str, str], settings: dict) -> dict[str, SolveResult]:
+    """The worker task of a study of the base (`alternatives` or `pareto`): each plan's result by
+    name, the study's own tables (alternatives.csv, sites_range.csv or pareto.csv) with the first.
+    Never raises: a failure is one result named `failed`."""
+    try:
+        scenario = load_scenario(files)
+        if kind == "alternatives":
+            found = find_alternatives(scenario, **settings)
+            plans, tables = found.plans, {"alternatives": found.table, "sites_range": found.ranges}
+        else:
+            front = pareto_front(scenario, **settings)
+            plans, tables = front.points, {"pareto": front.table}
+    except Exception as err:  # noqa: BLE001 - any failure is this study's outcome, reported with its message
+        return {"failed": failed_result("error", f"{type(err).__name__}: {err}")}
+    if plans:
+        first = next(iter(plans.values()))
+        first.tables = first.tables | {name: table for name, table in tables.items() if not table.empty}
+    return plans
 
 
 def integer_values_of(result: SolveResult) -> dict[str, float]:
@@ -100,16 +122,34 @@ def run_batch(
         else:
             groups.setdefault(digest, []).append(run)
             scenarios[digest] = scenario
-    if groups:
+    studies = _studies(sweep, base, stored, tally)
+    if groups or studies:
         with dask_client(workers, scheduler) as client:
-            _solve_groups(client, sweep, base.input_hash(), groups, scenarios, stored, tally, console)
+            _solve_groups(client, sweep, base, groups, scenarios, stored, studies, tally, console)
     return tally
 
 
-def _solve_groups(client, sweep, base_hash, groups, scenarios, stored, tally, console) -> None:
+def _studies(sweep: SweepFile, base: Scenario, stored: dict, tally: Tally) -> dict[str, dict]:
+    """The sweep's studies of its base (kind -> settings) not yet stored for the base's inputs."""
+    wanted = {kind: getattr(sweep.sweep, kind) for kind in ("alternatives", "pareto")}
+    studies = {}
+    for kind, study in wanted.items():
+        if study is None:
+            continue
+        if any(name.startswith(f"{kind}:") and digest == base.input_hash() for name, (digest, _) in stored.items()):
+            tally.skipped += 1
+        else:
+            studies[kind] = study.model_dump()
+    return studies
+
+
+def _solve_groups(client, sweep, base, groups, scenarios, stored, studies, tally, console) -> None:
     from distributed import wait
 
+    base_hash = base.input_hash()
     futures = {}
+    for kind, settings in studies.items():  # a study's plans are recorded as runs named <kind>:<plan>
+        futures[client.submit(study_inputs, kind, base.files(), settings, key=f"{kind}-{base_hash}")] = kind
     start = next((store.start_of(sweep.store, n) for n, (h, _) in stored.items() if h == base_hash), None)
     if base_hash in groups:  # solve the base first; its plan starts every variant
         base_future = client.submit(solve_inputs, scenarios[base_hash].files(), None, key=f"solve-{base_hash}")
@@ -136,7 +176,13 @@ def _solve_groups(client, sweep, base_hash, groups, scenarios, stored, tally, co
             except TimeoutError:
                 finished = set()
             for future in finished:
-                _record(sweep, futures[future], _outcome(future), tally, progress.console)
+                if isinstance(futures[future], str):
+                    outcome = _outcome(future)  # the worker's plans, or one failed result
+                    plans = outcome if isinstance(outcome, dict) else {"failed": outcome}
+                    for plan, result in plans.items():
+                        _record(sweep, [Run(f"{futures[future]}:{plan}", ())], result, tally, progress.console)
+                else:
+                    _record(sweep, futures[future], _outcome(future), tally, progress.console)
             running = sum(len(keys) for keys in client.processing().values())
             progress.update(bar, completed=len(futures) - len(pending), running=running, failed=tally.failed)
 

@@ -24,6 +24,7 @@ from formulations import goals
 from optimizer.inputs.errors import ScenarioError
 from optimizer.inputs.scenario import Scenario
 from optimizer.pipeline.deterministic import Compiled, SolveResult, compile_scenario, finish, remaining, run_highs
+from optimizer.studies.alternatives import one_future_note
 
 AUGMENTATION = 1e-4  # delta, relative to the cheapest plan's cost per unit of each goal's range
 
@@ -84,6 +85,7 @@ def pareto_front(scenario: Scenario, objectives: list[str], points: int = 8) -> 
         if found is not None:
             search.runs[f"point_{k:02d}"], previous = found, found[1]
     kept, notes = _non_dominated(search.runs, [cost, *linear])
+    notes = one_future_note(scenario) + notes
     table = _table(search.runs, kept, [cost, *linear])
     return Front({name: search.runs[name][0] for name in kept}, table, notes)
 

@@ -26,7 +26,7 @@ from functools import partial
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from optimizer.inputs.draws import Samples, draw_edits
 from optimizer.inputs.errors import ScenarioError
@@ -34,6 +34,25 @@ from optimizer.inputs.scenario import Scenario, describe_validation_error
 from optimizer.inputs.variants import select_values
 
 BASE_RUN = "base"
+
+
+class AlternativesStudy(BaseModel):
+    """Near-optimal alternatives of the sweep's base (optimizer.studies.alternatives)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    slack: float = Field(0.02, ge=0, le=1)
+    count: int = Field(8, ge=1, le=50)
+    seed: int = Field(0, ge=0)
+
+
+class ParetoStudy(BaseModel):
+    """A Pareto front of the sweep's base (optimizer.studies.pareto)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    objectives: list[str] = Field(["cost", "time_to_power"], min_length=2, max_length=3)
+    points: int = Field(8, ge=2, le=30)
 
 
 class Sweep(BaseModel):
@@ -45,6 +64,8 @@ class Sweep(BaseModel):
     variants: dict[str, list[str]] = {}
     grid: dict[str, dict[str, list[str]]] = {}
     samples: Samples | None = None
+    alternatives: AlternativesStudy | None = None
+    pareto: ParetoStudy | None = None
 
 
 @dataclass(frozen=True)
