@@ -118,11 +118,7 @@ def _costs(model: pyo.ConcreteModel, paths: pd.DataFrame, mwh_per_mw: float) -> 
     costs = {}  # per path, once: not per path and year
     for key, row in paths.to_dict("index").items():
         component = "onsite_generation" if row["kind"] == "onsite" else "interconnection"
-        fuel = (
-            row["energy_price_usd_per_mwh"]
-            if row["kind"] == "onsite" and pd.notna(row["energy_price_usd_per_mwh"])
-            else 0.0
-        )
+        fuel = row["energy_price_usd_per_mwh"] if row["kind"] == "onsite" else 0.0  # validated: never blank
         costs[key] = (
             component,
             row["capex_usd_per_mw"],

@@ -132,6 +132,11 @@ CASES = {
         "region_id,path_id,kind,lead_time_years,max_mw\na,p,queue,0,10\na,p,onsite,0,10\n",
         "line 3: duplicate row for region_id=a, path_id=p",
     ),
+    "onsite path without its fuel cost": (
+        "interconnection.csv",
+        "region_id,path_id,kind,lead_time_years,max_mw,energy_price_usd_per_mwh\na,grid,queue,0,10,\na,gas,onsite,0,10,\n",
+        "interconnection.csv: line 3, column energy_price_usd_per_mwh: empty cell, expected the onsite path's fuel cost",
+    ),
     "tariff for unknown region": (
         "tariffs.csv",
         "region_id,energy_price_usd_per_mwh\nzz,50\n",

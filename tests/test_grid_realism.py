@@ -259,14 +259,14 @@ def test_infeasibility_names_the_missing_interconnection(tmp_path):
 
 @pytest.mark.parametrize(("kind", "expected"), [("onsite", 10.0), ("queue", 1000.0)])
 def test_a_blank_firm_share_counts_onsite_generation_outside_grid_headroom(tmp_path, kind, expected):
-    """The zone has no headroom (limit 0). Onsite generation (blank firm share = 0) serves the 10 MW at
-    capex 1; a queue path (blank = 1) cannot, so the 10 MW go unserved at 100: 1000."""
+    """The zone has no headroom (limit 0). Onsite generation (blank firm share = 0, fuel stated as free) serves
+    the 10 MW at capex 1; a queue path (blank = 1) cannot, so the 10 MW go unserved at 100: 1000."""
     result = run(
         tmp_path,
         regions=[{"region_id": "a", "zone_id": "Z", "capex_usd_per_mw": 1}],
         demand=[("d", 2026, 10)],
         zone_limits=[("Z", 2026, 0)],
-        tables={"interconnection": [path("a", "p", kind, 0)]},
+        tables={"interconnection": [path("a", "p", kind, 0, energy_price_usd_per_mwh=0)]},
         unserved_penalty_usd_per_mw_year=100,
     )
     assert result.summary["objective_usd"] == pytest.approx(expected)

@@ -273,7 +273,7 @@ def read_scenario(folder: Source, raw: dict) -> Scenario:
         demand,
         zone_limits=zone_limits,
         service_costs=_optional(folder, SERVICE_COSTS, {"region_id": known_region, "demand_id": known_demand}),
-        interconnection=_optional(folder, INTERCONNECTION, {"region_id": known_region}),
+        interconnection=_check_onsite_fuel(_optional(folder, INTERCONNECTION, {"region_id": known_region})),
         tariffs=_optional(folder, TARIFFS, {"region_id": known_region}),
         local_limits=local_limits,
         gpus=gpus,
@@ -330,6 +330,21 @@ def _check_demand_units(demand: pd.DataFrame) -> None:
     ]
     if problems:
         raise ScenarioError(DEMAND.file, problems)
+
+
+def _check_onsite_fuel(paths: pd.DataFrame | None) -> pd.DataFrame | None:
+    """An onsite path states its fuel cost: a blank price means the tariff's only for utility paths."""
+    if paths is None:
+        return None
+    blank = paths["kind"].eq("onsite") & paths["energy_price_usd_per_mwh"].isna()
+    problems = [
+        f"line {i + 2}, column energy_price_usd_per_mwh: empty cell, expected the onsite path's fuel cost "
+        "in USD/MWh (0 if it has none)"
+        for i in paths.index[blank]
+    ]
+    if problems:
+        raise ScenarioError(INTERCONNECTION.file, problems)
+    return paths
 
 
 def _optional(folder: Source, spec: TableSpec, refs) -> pd.DataFrame | None:
