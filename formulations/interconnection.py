@@ -22,6 +22,8 @@ from formulations.objective import add_cost
 from formulations.stock import Stock, add_stock, additions, fix_before, stock_table
 from formulations.values import cleaned
 
+# Investment decisions among the Pyomo variables (path MW; supply_mw is operations); docs/formulation.md
+INVESTMENTS: tuple[str, ...] = ("path_mw", "path_modules_added")
 HOURS_PER_YEAR = 8760
 PATH_STOCK = Stock("path_mw", "path_modules_added", "MODULAR_PATHS", "path_grows")
 

@@ -13,6 +13,9 @@ import pyomo.environ as pyo
 from formulations.sites import SITE_STOCK
 from formulations.stock import fix_before
 
+# Investment decisions among the Pyomo variables (none: fixings only); docs/formulation.md
+INVESTMENTS: tuple[str, ...] = ()
+
 
 def first_build_year(first_year: int, lead_time_years: float) -> int:
     """The first year a region with this lead time can add capacity."""

@@ -14,6 +14,8 @@ import pandas as pd
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
+# Investment decisions among the Pyomo variables (none); docs/formulation.md
+INVESTMENTS: tuple[str, ...] = ()
 NO_REGION = ""  # region key of costs that belong to no region (e.g. unserved demand)
 # Cost components in the order tables and reports list them (costs.csv, the summary, the siting report).
 COMPONENTS = (

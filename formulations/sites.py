@@ -19,6 +19,8 @@ from formulations.arrays import ArrayBlock, Prices
 from formulations.objective import add_cost
 from formulations.stock import Stock, add_stock, additions, stock_table
 
+# Investment decisions among the Pyomo variables (sites opened, IT MW and modules built); docs/formulation.md
+INVESTMENTS: tuple[str, ...] = ("open", "capacity_mw", "modules_added")
 SITE_STOCK = Stock("capacity_mw", "modules_added", "MODULAR_REGIONS", "capacity_grows")
 
 

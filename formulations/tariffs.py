@@ -21,6 +21,8 @@ from formulations.interconnection import mwh_per_mw_year
 from formulations.objective import add_cost, scaled
 from formulations.values import solved
 
+# Investment decisions among the Pyomo variables (none: billed MW are operations); docs/formulation.md
+INVESTMENTS: tuple[str, ...] = ()
 TARIFF_DEFAULTS = {
     "energy_price_usd_per_mwh": 0.0,
     "demand_charge_usd_per_mw_month": 0.0,

@@ -1,0 +1,22 @@
+"""The hooks every module of formulations/ provides (docs/formulation.md, Modules and their hooks)."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+from conftest import REPO
+
+from formulations import MODULES, build_model
+from optimizer import load_scenario
+
+
+def test_every_module_declares_its_investment_variables():
+    """On the default scenario (which uses every module): each name a module lists in INVESTMENTS is a
+    Pyomo variable of the model, no name is listed twice, and every integer variable is one of them
+    (whole modules, openings and connection blocks are investments; operations are continuous)."""
+    model = build_model(load_scenario(REPO / "data" / "default"))
+    declared = [name for module in MODULES for name in module.INVESTMENTS]
+    assert len(declared) == len(set(declared))
+    assert all(isinstance(model.component(name), pyo.Var) for name in declared)
+    integer = {var.parent_component().name for var in model.component_data_objects(pyo.Var) if var.is_integer()}
+    assert integer <= set(declared)
+    assert {"open", "capacity_mw", "path_mw"} <= set(declared)
