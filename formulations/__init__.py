@@ -55,7 +55,7 @@ def gc_paused() -> Iterator[None]:
 def build_model(scenario: Scenario) -> pyo.ConcreteModel:
     """Build the Pyomo model of a validated scenario."""
     model = pyo.ConcreteModel(name=scenario.name)
-    model.cost_terms = {}  # (component, region, year, discounted) -> USD expression; see objective.add_cost
+    model.cost_terms = {}  # (component, region, year) -> USD expression; see objective.add_cost
     model.array_blocks = {}  # name -> ArrayBlock (formulations/arrays.py), appended at the hand-off to HiGHS
     for module in MODULES:
         module.define_components(model, scenario)

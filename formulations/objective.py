@@ -1,7 +1,6 @@
-"""Objective: minimise the sum of all recorded cost terms, discounted where they recur.
+"""Objective: minimise the sum of all recorded cost terms, each discounted to the first year.
 
-    minimise  sum over terms (component, region, year) of w * cost,
-              w = d_t = (1 + discount_rate)^-(t - first_year) for yearly terms, w = 1 for one-off terms
+    minimise  sum over terms (component, region, year) of d_t * cost,   d_t = (1 + discount_rate)^-(t - first_year)
 Modules record terms with `add_cost`; results report each term, so costs.csv sums to the objective.
 Array blocks (formulations/arrays.py) carry yearly costs per column and on Pyomo variables; their
 weights d_t are set here too.
@@ -28,11 +27,11 @@ def discount_factor(discount_rate: float, first_year: int, year: int) -> float:
     return (1.0 + discount_rate) ** -(year - first_year)
 
 
-def add_cost(model: pyo.ConcreteModel, component: str, region: str, year: int, usd, discounted: bool = True) -> None:
+def add_cost(model: pyo.ConcreteModel, component: str, region: str, year: int, usd) -> None:
     """Record `usd` (a Pyomo expression) as cost `component` of `region` in `year`."""
     if isinstance(usd, (int, float)) and usd == 0:
         return
-    key = (component, region, year, discounted)
+    key = (component, region, year)
     model.cost_terms[key] = model.cost_terms[key] + usd if key in model.cost_terms else usd
 
 
@@ -63,7 +62,5 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
         block.objective = _discounted(block.columns, factor)
         block.priced_objective = _discounted(block.priced, factor)
     model.total_cost = pyo.Objective(
-        expr=pyo.quicksum(
-            scaled(factor[t] if discounted else 1.0, usd) for (_, _, t, discounted), usd in model.cost_terms.items()
-        )
+        expr=pyo.quicksum(scaled(factor[t], usd) for (_, _, t), usd in model.cost_terms.items())
     )

@@ -167,12 +167,12 @@ def _tables(model, scenario: Scenario) -> dict[str, pd.DataFrame]:
 
 
 def _costs(model) -> pd.DataFrame:
-    """Every recorded cost term: undiscounted and as weighted in the objective (one-off terms unweighted)."""
+    """Every recorded cost term: undiscounted and as weighted in the objective."""
     factor = {year: pyo.value(model.discount_factor[year]) for year in model.YEARS}
     rows = []
-    for (component, region, year, discounted), expr in model.cost_terms.items():
+    for (component, region, year), expr in model.cost_terms.items():
         usd = pyo.value(expr)
-        rows.append((component, region, year, usd, usd * factor[year] if discounted else usd))
+        rows.append((component, region, year, usd, usd * factor[year]))
     tables = [pd.DataFrame(rows, columns=COST_COLUMNS), *(block.cost_terms() for block in model.array_blocks.values())]
     costs = pd.concat([t for t in tables if len(t)] or tables[:1], ignore_index=True)  # concat warns on empty tables
     # A key may have terms both here and in a block (an onsite path's capex and its fuel): one row each.
