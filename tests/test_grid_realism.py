@@ -270,3 +270,146 @@ def test_a_blank_firm_share_counts_onsite_generation_outside_grid_headroom(tmp_p
         unserved_penalty_usd_per_mw_year=100,
     )
     assert result.summary["objective_usd"] == pytest.approx(expected)
+
+
+FLEXIBLE_CHARGES = {
+    "region_id": "r",
+    "demand_charge_usd_per_mw_month": 10,
+    "capacity_price_usd_per_mw_day": 1,
+    "min_take_share": 0.85,
+    "contract_years": 10,
+    "upgrade_cost_usd_per_mw": 1000,
+}
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra", "expected"),
+    [
+        ("flexible", {"firm_share": 0.5, "curtailment_share": 0.01, "curtailment_cost_usd_per_mwh": 2}, 15_874.5),
+        ("queue", {}, 28_245),
+    ],
+)
+def test_a_flexible_connection_pays_charges_minimum_take_and_upgrades_on_its_firm_share(
+    tmp_path, kind, extra, expected
+):
+    """10 MW in 2026 through one path connected in 20 MW blocks; charges 120 + 365 = 485 USD per MW-year,
+    85% minimum take, upgrades 1000 USD/MW paid in full. Flexible, firm share 0.5: firm MW drawn 5, contracted
+    10. Demand charge 120 * 5 = 600, capacity 365 * 5 = 1825, floor 8.5 so shortfall 3.5 * 485 = 1697.5,
+    upgrade 1000 * 10 = 10,000, curtailment 0.01 * 8760 * 10 * 2 = 1752: 15,874.5. A firm queue path pays on
+    every MW: 1200 + 3650 + (17 - 10) * 485 + 20,000 = 28,245."""
+    result = run(
+        tmp_path,
+        regions=[{"region_id": "r"}],
+        demand=[("d", 2026, 10)],
+        tables={
+            "interconnection": [path("r", "p", kind, 0, module_mw=20, **extra)],
+            "tariffs": [FLEXIBLE_CHARGES],
+        },
+    )
+    assert result.summary["objective_usd"] == pytest.approx(expected)
+    firm = extra.get("firm_share", 1.0)
+    contract = result.table("contracts").iloc[0]
+    assert (contract["contracted_mw"], contract["used_mw"]) == pytest.approx((20 * firm, 10 * firm))
+    assert result.table("upgrades").iloc[0]["new_contract_mw"] == pytest.approx(20 * firm)
+
+
+def bridge_case(tmp_path, releasable: int, **config):
+    """A 10 MW flexible bridge (firm share 0.5) in 2026, then a 25 MW queue block from 2027; load 10, 20, 20 MW
+    under an 85% minimum take of ten years and a demand charge of 120 USD per MW-year."""
+    return run(
+        tmp_path,
+        regions=[{"region_id": "r"}],
+        demand=[("d", 2026, 10), ("d", 2027, 20), ("d", 2028, 20)],
+        tables={
+            "interconnection": [
+                path("r", "flex", "flexible", 0, max_mw=10, firm_share=0.5, releasable=releasable),
+                path("r", "queue", "queue", 1, max_mw=25, module_mw=25),
+            ],
+            "tariffs": [
+                {"region_id": "r", "demand_charge_usd_per_mw_month": 10, "min_take_share": 0.85, "contract_years": 10}
+            ],
+        },
+        last_year=2028,
+        unserved_penalty_usd_per_mw_year=1e6,
+        **config,
+    )
+
+
+@pytest.mark.parametrize(("releasable", "expected"), [(1, 5700), (0, 6720)])
+def test_a_released_flexible_bridge_leaves_the_contract_and_its_minimum_take(tmp_path, releasable, expected):
+    """2026: the flexible path serves 10 MW: firm MW drawn and contracted 0.5 * 10 = 5, charge 120 * 5 = 600.
+    2027-28: the queue block serves 20 MW. Released, the bridge leaves the contract: 25 MW contracted, billed
+    max(20, 0.85 * 25 = 21.25) = 21.25, 2550 a year: 600 + 5100 = 5700. Kept (releasable 0): 30 MW contracted,
+    billed 0.85 * 30 = 25.5 whatever the paths draw, 3060 a year: 600 + 6120 = 6720."""
+    result = bridge_case(tmp_path, releasable)
+    assert result.summary["objective_usd"] == pytest.approx(expected)
+    contracts = result.table("contracts").set_index("year")
+    flex = result.table("capacity_by_path").set_index(["path_id", "year"]).loc["flex"]
+    if releasable:
+        assert contracts["contracted_mw"].tolist() == pytest.approx([5, 25, 25])
+        assert contracts["billed_mw"].tolist() == pytest.approx([5, 21.25, 21.25])
+        assert flex["capacity_mw"].tolist() == [10, 0, 0] and flex["released_mw"].tolist() == [0, 10, 0]
+    else:
+        assert contracts["contracted_mw"].tolist() == pytest.approx([5, 30, 30])
+        assert flex["capacity_mw"].tolist() == [10, 10, 10]
+
+
+@pytest.mark.parametrize(("releasable", "expected"), [(1, 526_600), (0, 527_600)])
+def test_an_onsite_bridge_is_released_when_the_grid_arrives(tmp_path, releasable, expected):
+    """10 MW all year, 2026-2029. Onsite turbines (leased at 50 USD per MW-year, fuel 2 USD/MWh) bridge
+    2026-27: 2 * 87,600 + 500 = 175,700 a year. The queue arrives in 2028 (grid energy 1 USD/MWh: 87,600
+    a year) and the turbines are released, so their lease stops: 2 * 175,700 + 2 * 87,600 = 526,600.
+    Not releasable, the lease runs on in 2028-29: 527,600."""
+    result = run(
+        tmp_path,
+        regions=[{"region_id": "r"}],
+        demand=[("d", t, 10) for t in range(2026, 2030)],
+        tables={
+            "interconnection": [
+                path("r", "grid", "queue", 2),
+                path(
+                    "r",
+                    "gas",
+                    "onsite",
+                    0,
+                    max_mw=10,
+                    energy_price_usd_per_mwh=2,
+                    opex_usd_per_mw_year=50,
+                    releasable=releasable,
+                ),
+            ],
+            "tariffs": [{"region_id": "r", "energy_price_usd_per_mwh": 1}],
+        },
+        last_year=2029,
+    )
+    assert result.summary["objective_usd"] == pytest.approx(expected)
+    gas = result.table("capacity_by_path").set_index(["path_id", "year"]).loc["gas"]
+    assert gas["supply_mw"].tolist() == [10, 10, 0, 0]
+    assert gas["capacity_mw"].tolist() == ([10, 10, 0, 0] if releasable else [10, 10, 10, 10])
+
+
+@pytest.mark.parametrize(("releasable", "expected"), [(1, 0), (0, 1000)])
+def test_a_released_bridge_frees_its_zone_headroom(tmp_path, releasable, expected):
+    """Zone limit 20 MW every year. A firm flexible bridge (10 MW) serves 2026; the queue's one 20 MW block
+    arrives in 2027 for 20 MW of load. Released, the bridge frees its 10 MW of headroom and the block fits:
+    nothing unserved, 0. Kept, 10 + 20 > 20: the block cannot connect and 10 MW go unserved in one of the
+    two years at 100: 1000."""
+    result = run(
+        tmp_path,
+        regions=[{"region_id": "r"}],
+        demand=[("d", 2026, 10), ("d", 2027, 20)],
+        zone_limits=[("Z", 2026, 20), ("Z", 2027, 20)],
+        tables={
+            "interconnection": [
+                path("r", "flex", "flexible", 0, max_mw=10, firm_share=1, releasable=releasable),
+                path("r", "queue", "queue", 1, max_mw=20, module_mw=20),
+            ]
+        },
+        last_year=2027,
+        unserved_penalty_usd_per_mw_year=100,
+    )
+    assert result.summary["objective_usd"] == pytest.approx(expected)
+    held = result.table("power_limits").set_index("year")["used_mw"]
+    assert (held <= 20 + 1e-6).all()
+    if releasable:
+        assert held[2027] == pytest.approx(20)

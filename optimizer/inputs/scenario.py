@@ -119,6 +119,8 @@ INTERCONNECTION = TableSpec(
         ColumnSpec("curtailment_share", float, default=0.0, checks=(between(0, 1, include_high=False),)),
         ColumnSpec("curtailment_cost_usd_per_mwh", float, default=0.0, checks=(at_least(0),)),
         ColumnSpec("firm_share", float, blank_allowed=True, checks=(between(0, 1),)),
+        ColumnSpec("releasable", float, blank_allowed=True, checks=(one_of((0.0, 1.0), "0 or 1"),)),
+        ColumnSpec("opex_usd_per_mw_year", float, default=0.0, checks=(at_least(0),)),
     ),
     key=("region_id", "path_id"),
 )
