@@ -5,7 +5,8 @@
     added_mw[r,t] = module_mw[r] * modules_added[r,t], modules_added integer   (regions with a module size)
     sum_t opening[r,t] = open[r];   pue[r] * capacity_mw[r,t] <= max_mw[r] * sum over u <= t of opening[r,u]
     Costs: fixed_cost_usd[r] * opening[r,t] in the year r opens; per year t, capex_usd_per_mw[r] * added_mw[r,t]
-    and opex_usd_per_mw_year[r] * capacity_mw[r,t].
+    and opex_usd_per_mw_year[r] * capacity_mw[r,t]. With salvage: straight_line, in the last year L the credit
+    -capex_usd_per_mw[r] * added_mw[r,t] * max(0, t + life[r] - 1 - L) / life[r] (life left after the horizon).
 opening[r,t] (binary: r first holds capacity in year t) exists only where it prices something: regions with a
 fixed cost and more than one year they could open in; with one such year, open[r] is the opening.
 Capacity, builds and modules are a stock (formulations/stock.py), like each interconnection path's MW;
@@ -46,7 +47,7 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
         model.REGIONS, rule=lambda m, r: m.pue[r] * m.capacity_mw[r, last] <= max_mw[r] * m.open[r]
     )
     _fixed_costs(model, regions, years)
-    model.array_blocks["site_costs"] = _yearly_costs(model, regions)
+    model.array_blocks["site_costs"] = _yearly_costs(model, regions, scenario.config.salvage)
 
 
 def _fixed_costs(model: pyo.ConcreteModel, regions: pd.DataFrame, years: list[int]) -> None:
@@ -79,18 +80,28 @@ def _fixed_costs(model: pyo.ConcreteModel, regions: pd.DataFrame, years: list[in
     model.array_blocks["site_opening"] = rows_only(lower, upper, coupling)
 
 
-def _yearly_costs(model: pyo.ConcreteModel, regions: pd.DataFrame) -> ArrayBlock:
-    """capex on MW added and opex on MW in service, per region and year, as costs on capacity_mw
-    (an array block: as Pyomo cost terms they took about a fifth of build and hand-off at 1,000 sites)."""
+def _yearly_costs(model: pyo.ConcreteModel, regions: pd.DataFrame, salvage: str) -> ArrayBlock:
+    """capex on MW added, opex on MW in service and any salvage credit, per region and year, as costs on
+    capacity_mw (an array block: as Pyomo cost terms they took about a fifth of build and hand-off at 1,000 sites)."""
     capex, opex = (regions[column].to_dict() for column in ("capex_usd_per_mw", "opex_usd_per_mw_year"))
+    life = regions["asset_life_years"].to_dict()
+    last = model.YEARS.last()
     prices = Prices()
     for (r, t), terms in additions(model, model.capacity_mw):
         if capex[r]:
+            left = salvage_share(t, last, life[r]) if salvage == "straight_line" else 0.0
             for var, coef in terms:
                 prices.add(var, capex[r] * coef, "capex", r, t)
+                if left:
+                    prices.add(var, -capex[r] * left * coef, "salvage", r, last)
         if opex[r]:
             prices.add(terms[0][0], opex[r], "opex", r, t)
     return prices.block()
+
+
+def salvage_share(year: int, last_year: int, life_years: float) -> float:
+    """Straight-line share of an asset built in `year` whose service life is left after `last_year`."""
+    return max(0.0, year + life_years - 1 - last_year) / life_years
 
 
 RESULT_TABLES = ("capacity",)  # the tables result_tables returns

@@ -177,6 +177,11 @@ CASES = {
         "name: s\nfirst_year: 2026\nlast_year: 2027\ncost_allocation: bogus\n",
         "scenario.yaml: key cost_allocation",
     ),
+    "salvage without asset lives": (
+        "scenario.yaml",
+        "name: s\nfirst_year: 2026\nlast_year: 2027\nsalvage: straight_line\n",
+        "regions.csv: line 2, column asset_life_years: empty cell, expected the asset life in years",
+    ),
     "load factor above one": (
         "scenario.yaml",
         "name: s\nfirst_year: 2026\nlast_year: 2027\nload_factor: 1.5\n",

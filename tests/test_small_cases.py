@@ -225,3 +225,38 @@ def test_solves_with_different_thread_counts_in_one_process(tmp_path):
     for threads in (2, 1, 2):
         result = solve(scenario.with_solver(threads=threads))
         assert result.summary["status"] == "optimal" and result.summary["objective_usd"] == pytest.approx(10)
+
+
+@pytest.mark.parametrize(("salvage", "expected"), [("none", 3000), ("straight_line", 1000)])
+def test_salvage_values_a_last_year_build_by_its_life_left(tmp_path, salvage, expected):
+    """10 MW needed only in 2027, the last year; capex 1000/MW with a 10-year life, unserved 300 per MW-year.
+    Without salvage a build costs its full 10,000 for one year of service, so the 10 MW go unserved: 3000
+    (the end-of-horizon artefact). With straight-line salvage, 9 of its 10 years are left after 2027 and
+    credited in 2027: 10,000 - 9,000 = 1000 < 3000, so it is built."""
+    result = run(
+        tmp_path,
+        regions=[{"region_id": "r", "capex_usd_per_mw": 1000, "asset_life_years": 10}],
+        demand=[("d", 2026, 0), ("d", 2027, 10)],
+        last_year=2027,
+        unserved_penalty_usd_per_mw_year=300,
+        salvage=salvage,
+    )
+    assert result.summary["objective_usd"] == pytest.approx(expected)
+    assert capacity(result, "r", 2027) == (10 if salvage == "straight_line" else 0)
+
+
+def test_salvage_credits_life_left_in_the_last_year_discounted(tmp_path):
+    """10 MW from 2026 to 2027 at capex 100/MW, 4-year life, rate 10%. Built in 2026 (1000), it serves 2 of
+    its 4 years in the horizon: half its capex, 500, is credited in 2027, discounted: 500 / 1.1.
+    Total 1000 - 454.55 = 545.45."""
+    result = run(
+        tmp_path,
+        regions=[{"region_id": "r", "capex_usd_per_mw": 100, "asset_life_years": 4}],
+        demand=[("d", 2026, 10), ("d", 2027, 10)],
+        last_year=2027,
+        discount_rate=0.1,
+        salvage="straight_line",
+    )
+    assert result.summary["objective_usd"] == pytest.approx(1000 - 500 / 1.1)
+    credit = result.costs[result.costs["component"] == "salvage"]
+    assert credit[["year", "usd"]].values.tolist() == [[2027, -500]]

@@ -55,6 +55,7 @@ class ScenarioConfig(BaseModel):
     socialized_data_center_share: float = Field(0.0, ge=0, le=1)
     carbon_price_usd_per_t: float = Field(0.0, ge=0)
     carbon_cap_t_per_year: float | None = Field(None, ge=0)
+    salvage: Literal["none", "straight_line"] = "none"
     solver: SolverSettings = SolverSettings()
 
     @field_validator("cost_allocation")
@@ -100,6 +101,7 @@ REGIONS = TableSpec(
         ColumnSpec("pue", float, default=1.0, checks=(at_least(1),)),
         ColumnSpec("pool_id", str, blank_allowed=True),
         ColumnSpec("emission_kg_per_mwh", float, default=0.0, checks=(at_least(0),)),
+        ColumnSpec("asset_life_years", float, blank_allowed=True, checks=(greater_than(0),)),
     ),
     key=("region_id",),
 )
@@ -252,7 +254,7 @@ def read_scenario(folder: Source, raw: dict) -> Scenario:
     config = validate_config(raw)
     years = config.years
     horizon = one_of(years, f"a year from {years[0]} to {years[-1]} (the scenario horizon)")
-    regions = read_table(folder, REGIONS)
+    regions = _check_asset_lives(read_table(folder, REGIONS), config)
     known_region = one_of(set(regions["region_id"]), "a region_id listed in regions.csv")
     gpus = _optional(folder, GPUS, {})
     gpu_ids = set() if gpus is None else set(gpus["gpu_id"])
@@ -332,6 +334,20 @@ def _check_demand_units(demand: pd.DataFrame) -> None:
     ]
     if problems:
         raise ScenarioError(DEMAND.file, problems)
+
+
+def _check_asset_lives(regions: pd.DataFrame, config: ScenarioConfig) -> pd.DataFrame:
+    """With salvage, every region states the service life its capex is written off over."""
+    if config.salvage != "none":
+        blank = regions.index[regions["asset_life_years"].isna()]
+        problems = [
+            f"line {i + 2}, column asset_life_years: empty cell, expected the asset life in years "
+            f"(salvage: {config.salvage})"
+            for i in blank
+        ]
+        if problems:
+            raise ScenarioError(REGIONS.file, problems)
+    return regions
 
 
 def _check_onsite_fuel(paths: pd.DataFrame | None) -> pd.DataFrame | None:
