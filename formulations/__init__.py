@@ -23,12 +23,13 @@ from formulations import (
     service,
     sites,
     tariffs,
+    water,
 )
 
 if TYPE_CHECKING:
     from optimizer.inputs.scenario import Scenario
 
-MODULES = (sites, lead_times, service, interconnection, power_limits, tariffs, carbon, objective)
+MODULES = (sites, lead_times, service, interconnection, power_limits, tariffs, carbon, water, objective)
 # Every result table a module can return (its RESULT_TABLES), in module order.
 RESULT_TABLES = tuple(name for module in MODULES for name in getattr(module, "RESULT_TABLES", ()))
 

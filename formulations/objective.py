@@ -19,7 +19,7 @@ NO_REGION = ""  # region key of costs that belong to no region (e.g. unserved de
 # Cost components in the order tables and reports list them (costs.csv, the summary, the siting report).
 COMPONENTS = (
     "fixed", "capex", "opex", "service", "unserved", "interconnection", "onsite_generation", "curtailment",
-    "energy", "demand_charge", "capacity_charge", "min_take_shortfall", "upgrade", "carbon", "salvage",
+    "energy", "demand_charge", "capacity_charge", "min_take_shortfall", "upgrade", "carbon", "water", "salvage",
 )  # fmt: skip
 
 

@@ -182,6 +182,11 @@ CASES = {
         "name: s\nfirst_year: 2026\nlast_year: 2027\nsalvage: straight_line\n",
         "regions.csv: line 2, column asset_life_years: empty cell, expected the asset life in years",
     ),
+    "water limit naming neither basin nor region": (
+        "water_limits.csv",
+        "basin_id,region_id,year,limit_megalitres\n,,2026,5\n",
+        "water_limits.csv: line 2: expected a basin_id or a region_id, not both or neither",
+    ),
     "load factor above one": (
         "scenario.yaml",
         "name: s\nfirst_year: 2026\nlast_year: 2027\nload_factor: 1.5\n",

@@ -413,3 +413,41 @@ def test_a_released_bridge_frees_its_zone_headroom(tmp_path, releasable, expecte
     assert (held <= 20 + 1e-6).all()
     if releasable:
         assert held[2027] == pytest.approx(20)
+
+
+WATER_REGIONS = [
+    # evaporative cooling, 2 L/kWh, water at 0.01 USD/ML: 17.52 ML per MW-year, 1.1752 USD per MW all in
+    {
+        "region_id": "a",
+        "basin_id": "colorado",
+        "capex_usd_per_mw": 1,
+        "wue_l_per_kwh": 2,
+        "water_cost_usd_per_megalitre": 0.01,
+    },
+    {"region_id": "b", "capex_usd_per_mw": 2},  # dry cooling: no water
+]
+
+
+@pytest.mark.parametrize("limit", [{"basin_id": "colorado"}, {"region_id": "a"}])
+def test_a_water_limit_caps_an_evaporatively_cooled_site(tmp_path, limit):
+    """10 MW all year (8760 h). At a, 1 MW draws 2 L/kWh * 8760 MWh * 1000 kWh/MWh = 17.52 ML a year and costs
+    1 + 0.1752 = 1.1752; b costs 2. A limit of 87.6 ML (on a's basin, or on a itself) lets a host 87.6 / 17.52
+    = 5 MW; the other 5 go to b: 5 * 1.1752 + 5 * 2 = 15.876."""
+    result = run(
+        tmp_path,
+        regions=WATER_REGIONS,
+        demand=[("d", 2026, 10)],
+        tables={"water_limits": [limit | {"year": 2026, "limit_megalitres": 87.6}]},
+    )
+    assert result.summary["objective_usd"] == pytest.approx(15.876)
+    water = result.table("water").set_index("region_id")["water_megalitres"]
+    assert water["a"] == pytest.approx(87.6) and water["b"] == 0
+    assert component(result, "water") == pytest.approx(0.876)
+
+
+def test_water_cost_moves_load_to_a_dry_cooled_site(tmp_path):
+    """Water at 1 USD/ML makes a cost 1 + 17.52 = 18.52 per MW against b's 2: all 10 MW go to b, 20."""
+    regions = [WATER_REGIONS[0] | {"water_cost_usd_per_megalitre": 1}, WATER_REGIONS[1]]
+    result = run(tmp_path, regions=regions, demand=[("d", 2026, 10)])
+    assert result.summary["objective_usd"] == pytest.approx(20)
+    assert result.service["region_id"].tolist() == ["b"]

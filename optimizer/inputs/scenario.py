@@ -102,6 +102,9 @@ REGIONS = TableSpec(
         ColumnSpec("pool_id", str, blank_allowed=True),
         ColumnSpec("emission_kg_per_mwh", float, default=0.0, checks=(at_least(0),)),
         ColumnSpec("asset_life_years", float, blank_allowed=True, checks=(greater_than(0),)),
+        ColumnSpec("wue_l_per_kwh", float, default=0.0, checks=(at_least(0),)),
+        ColumnSpec("water_cost_usd_per_megalitre", float, default=0.0, checks=(at_least(0),)),
+        ColumnSpec("basin_id", str, blank_allowed=True),
     ),
     key=("region_id",),
 )
@@ -145,6 +148,16 @@ LOCAL_LIMITS = TableSpec(
     "local_limits.csv",
     (ColumnSpec("pool_id", str), ColumnSpec("year", int), ColumnSpec("limit_mw", float, checks=(at_least(0),))),
     key=("pool_id", "year"),
+)
+WATER_LIMITS = TableSpec(
+    "water_limits.csv",
+    (
+        ColumnSpec("basin_id", str, blank_allowed=True),
+        ColumnSpec("region_id", str, blank_allowed=True),
+        ColumnSpec("year", int),
+        ColumnSpec("limit_megalitres", float, checks=(at_least(0),)),
+    ),
+    key=("basin_id", "region_id", "year"),
 )
 GPUS = TableSpec(
     "gpus.csv",
@@ -191,6 +204,7 @@ class Scenario:
     tariffs: pd.DataFrame | None = None
     local_limits: pd.DataFrame | None = None
     gpus: pd.DataFrame | None = None
+    water_limits: pd.DataFrame | None = None
     source: Path | None = None
     edits: tuple[str, ...] = ()  # edits applied to the files in `source` (see optimizer.inputs.variants)
     warnings: tuple[str, ...] = ()  # inputs that were ignored: unknown files and columns
@@ -233,6 +247,7 @@ class Scenario:
             "tariffs",
             "local_limits",
             "gpus",
+            "water_limits",
         )
         return {name: getattr(self, name) for name in names if getattr(self, name) is not None}
 
@@ -271,6 +286,11 @@ def read_scenario(folder: Source, raw: dict) -> Scenario:
         LOCAL_LIMITS,
         {"year": horizon, "pool_id": one_of(set(regions["pool_id"].dropna()), "a pool_id used in regions.csv")},
     )
+    water_refs = {
+        "year": horizon,
+        "region_id": known_region,
+        "basin_id": one_of(set(regions["basin_id"].dropna()), "a basin_id used in regions.csv"),
+    }
     scenario = Scenario(
         config,
         regions,
@@ -281,6 +301,7 @@ def read_scenario(folder: Source, raw: dict) -> Scenario:
         tariffs=_optional(folder, TARIFFS, {"region_id": known_region}),
         local_limits=local_limits,
         gpus=gpus,
+        water_limits=_check_water_limits(_optional(folder, WATER_LIMITS, water_refs)),
         source=folder if isinstance(folder, Path) else None,  # text in memory has no folder
     )
     return replace(scenario, warnings=_ignored_inputs(folder, scenario))
@@ -295,6 +316,7 @@ TABLE_SPECS = {
     "tariffs": TARIFFS,
     "local_limits": LOCAL_LIMITS,
     "gpus": GPUS,
+    "water_limits": WATER_LIMITS,
 }
 
 
@@ -348,6 +370,19 @@ def _check_asset_lives(regions: pd.DataFrame, config: ScenarioConfig) -> pd.Data
         if problems:
             raise ScenarioError(REGIONS.file, problems)
     return regions
+
+
+def _check_water_limits(limits: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Each water limit names a basin (all its regions) or a single region, not both."""
+    if limits is None:
+        return None
+    named = limits["basin_id"].notna().astype(int) + limits["region_id"].notna()
+    problems = [
+        f"line {i + 2}: expected a basin_id or a region_id, not both or neither" for i in limits.index[named != 1]
+    ]
+    if problems:
+        raise ScenarioError(WATER_LIMITS.file, problems)
+    return limits
 
 
 def _check_onsite_fuel(paths: pd.DataFrame | None) -> pd.DataFrame | None:
