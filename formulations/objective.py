@@ -1,6 +1,8 @@
-"""Objective: minimise the sum of all recorded cost terms, each discounted to the first year.
+"""Objective: minimise the sum of the recorded cost terms, each discounted to the first year.
 
     minimise  sum over terms (component, region, year) of d_t * cost,   d_t = (1 + discount_rate)^-(t - first_year)
+Whose cost: under cost_perspective developer, the terms other ratepayers bear (BORNE_BY_OTHERS) are recorded
+but left out; under system they count too.
 Modules record terms with `add_cost`; results report each term, so costs.csv sums to the objective.
 Array blocks (formulations/arrays.py) carry yearly costs per column and on Pyomo variables; their
 weights d_t are set here too.
@@ -19,8 +21,16 @@ NO_REGION = ""  # region key of costs that belong to no region (e.g. unserved de
 # Cost components in the order tables and reports list them (costs.csv, the summary, the siting report).
 COMPONENTS = (
     "fixed", "capex", "opex", "service", "unserved", "interconnection", "onsite_generation", "curtailment",
-    "energy", "demand_charge", "capacity_charge", "min_take_shortfall", "upgrade", "carbon", "water", "salvage",
+    "energy", "demand_charge", "capacity_charge", "min_take_shortfall", "upgrade", "socialized_upgrade", "carbon",
+    "water", "salvage",
 )  # fmt: skip
+# Components other ratepayers bear (their share of network upgrades): in the objective only from the system's view.
+BORNE_BY_OTHERS = ("socialized_upgrade",)
+
+
+def counted(component: str, cost_perspective: str) -> bool:
+    """Whether a cost component is in the objective from this perspective (developer or system)."""
+    return cost_perspective == "system" or component not in BORNE_BY_OTHERS
 
 
 def discount_factor(discount_rate: float, first_year: int, year: int) -> float:
@@ -62,5 +72,9 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
         block.objective = _discounted(block.columns, factor)
         block.priced_objective = _discounted(block.priced, factor)
     model.total_cost = pyo.Objective(
-        expr=pyo.quicksum(scaled(factor[t], usd) for (_, _, t), usd in model.cost_terms.items())
+        expr=pyo.quicksum(
+            scaled(factor[t], usd)
+            for (component, _, t), usd in model.cost_terms.items()
+            if counted(component, config.cost_perspective)
+        )
     )

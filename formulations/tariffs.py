@@ -9,7 +9,8 @@ Utility draws (every power draw but onsite generation) of region r are billed un
                       take(k) = min_take_share * min(1, (k+1) / ramp_years) for k < contract_years, else 0
     charges     (12 * demand_charge + 365 * capacity_price) * used_mw ("demand_charge", "capacity_charge"),
                 the same rates * (billed_mw - used_mw) ("min_take_shortfall")
-    upgrades    upgrade_share * upgrade_cost_usd_per_mw * new_contract_mw ("upgrade"); other ratepayers pay the rest.
+    upgrades    upgrade_share * upgrade_cost_usd_per_mw * new_contract_mw ("upgrade"); other ratepayers pay the rest
+                ("socialized_upgrade", in the objective only under cost_perspective: system).
 vintage[r,u,t], the firm MW contracted in year u still contracted in t, is new_contract_mw[r,u] where contracts
 never fall; where a release can lower them, contract_vintage_mw[r,u,t] >= 0 with sum_u vintage = contracted_mw,
 vintages that only shrink, and vintage[r,t,t] <= new_contract_mw[r,t].
@@ -90,15 +91,9 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
                 add_cost(
                     model, "min_take_shortfall", r, t, scaled(sum(rate), model.billed_mw[r, t] - model.used_mw[r, t])
                 )
-            share = tariff["data_center_upgrade_share"]
-            if tariff["upgrade_cost_usd_per_mw"] and share:
-                add_cost(
-                    model,
-                    "upgrade",
-                    r,
-                    t,
-                    scaled(share * tariff["upgrade_cost_usd_per_mw"], model.new_contract_mw[r, t]),
-                )
+            share, cost = tariff["data_center_upgrade_share"], tariff["upgrade_cost_usd_per_mw"]
+            for component, payer_share in (("upgrade", share), ("socialized_upgrade", 1 - share)):
+                add_cost(model, component, r, t, scaled(payer_share * cost, model.new_contract_mw[r, t]))
 
 
 def _contract_vintages(model: pyo.ConcreteModel, regions: list[str]) -> None:

@@ -3,10 +3,14 @@ small cases whose optimum or cost is worked out by hand in each docstring."""
 
 from __future__ import annotations
 
+import json
+
+import pandas as pd
 import pytest
 from scenario_factory import write_scenario
 
 from optimizer import load_scenario, solve
+from optimizer.studies.whatif import run_whatif
 
 HOURS = 8760
 
@@ -451,3 +455,43 @@ def test_water_cost_moves_load_to_a_dry_cooled_site(tmp_path):
     result = run(tmp_path, regions=regions, demand=[("d", 2026, 10)])
     assert result.summary["objective_usd"] == pytest.approx(20)
     assert result.service["region_id"].tolist() == ["b"]
+
+
+PERSPECTIVE_CASE = dict(
+    regions=[{"region_id": "a", "capex_usd_per_mw": 100}, {"region_id": "b", "capex_usd_per_mw": 600}],
+    demand=[("d", 2026, 10)],
+    tables={"tariffs": [{"region_id": "a", "upgrade_cost_usd_per_mw": 1000}]},
+    cost_allocation="socialized",
+    socialized_data_center_share=0.25,
+)
+
+
+@pytest.mark.parametrize(
+    ("perspective", "region", "developer", "system"), [("developer", "a", 3500, 11_000), ("system", "b", 6000, 6000)]
+)
+def test_the_cost_perspective_decides_whose_upgrade_costs_count(tmp_path, perspective, region, developer, system):
+    """10 MW. Region a: capex 100/MW plus upgrades of 1000/MW, of which the data center pays 25%: 350/MW to the
+    developer, 1100/MW to the system. Region b: capex 600/MW, no upgrades. The developer's plan is a (3500; the
+    system pays 3500 + 7500 of other ratepayers' upgrades = 11,000); the system's plan is b (6000 either way).
+    The summary states both totals of the chosen plan; costs.csv holds what the objective counts."""
+    result = run(tmp_path, **PERSPECTIVE_CASE, cost_perspective=perspective)
+    summary = result.summary
+    assert result.service["region_id"].tolist() == [region]
+    assert summary["objective_usd"] == pytest.approx(developer if perspective == "developer" else system)
+    assert (summary["developer_cost_usd"], summary["system_cost_usd"]) == pytest.approx((developer, system))
+    assert result.costs["discounted_usd"].sum() == pytest.approx(summary["objective_usd"])
+
+
+def test_whatif_shows_how_the_plan_moves_under_the_system_view(tmp_path):
+    """`gridsite whatif --set cost_perspective=system` on the case above: the base (developer) plan builds a
+    at a system cost of 11,000, the variant b; the comparison names a dropped and b opened."""
+    base = load_scenario(write_scenario(tmp_path / "case", **PERSPECTIVE_CASE))
+    outcome = run_whatif(base, ["cost_perspective = system"], "system", tmp_path / "out")
+    assert outcome.variant.service["region_id"].tolist() == ["b"]
+    assert outcome.variant.summary["cost_perspective"] == "system"
+    base_plan = pd.read_csv(tmp_path / "out" / "base" / "service.csv")
+    assert base_plan["region_id"].tolist() == ["a"]
+    base_summary = json.loads((tmp_path / "out" / "base" / "summary.json").read_text())
+    assert base_summary["system_cost_usd"] == pytest.approx(11_000)
+    changed = pd.read_csv(outcome.variant_dir / "regions_changed.csv").set_index("region_id")["change"]
+    assert changed.to_dict() == {"a": "dropped", "b": "opened"}

@@ -53,6 +53,7 @@ class ScenarioConfig(BaseModel):
     load_factor: float = Field(1.0, gt=0, le=1)
     cost_allocation: Literal["participant_funding", "socialized"] | float = "participant_funding"
     socialized_data_center_share: float = Field(0.0, ge=0, le=1)
+    cost_perspective: Literal["developer", "system"] = "developer"
     carbon_price_usd_per_t: float = Field(0.0, ge=0)
     carbon_cap_t_per_year: float | None = Field(None, ge=0)
     salvage: Literal["none", "straight_line"] = "none"

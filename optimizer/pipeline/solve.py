@@ -16,7 +16,7 @@ from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondi
 from pyomo.contrib.solver.solvers.highs import Highs
 
 from formulations import MODULES, build_model, gc_paused
-from formulations.objective import COMPONENTS
+from formulations.objective import BORNE_BY_OTHERS, COMPONENTS, counted
 from optimizer.highs.run import mip_gap
 from optimizer.inputs.scenario import Scenario, SolverSettings
 from optimizer.pipeline.diagnose import explain_infeasibility
@@ -85,9 +85,10 @@ def solve(scenario: Scenario, *, tee: bool = False, start: Mapping[str, float] |
     summary["solver"]["method"] = highs.method  # benders may fall back to direct; None: no run
     summary |= {"edits": list(scenario.edits), "warm_start": warm_start, "input_warnings": list(scenario.warnings)}
     summary["solver"]["mip_start"] = "earlier_plan" if start and highs.method != "benders" else None  # benders: unused
-    tables = _tables(model, scenario) if status in SOLUTION_STATUSES else {}
+    tables, totals = _tables(model, scenario) if status in SOLUTION_STATUSES else ({}, {})
     if tables:
         summary["costs_usd"] = tables["costs"].groupby("component", sort=False)["discounted_usd"].sum().to_dict()
+    summary |= {"cost_perspective": scenario.config.cost_perspective} | totals
     start_values = integer_values(model) if tables else {}
     return SolveResult(summary, tables, results.solver_log or "", scenario.regions, integer_values=start_values)
 
@@ -158,12 +159,22 @@ def _model_size(model) -> dict:
     }
 
 
-def _tables(model, scenario: Scenario) -> dict[str, pd.DataFrame]:
+def _tables(model, scenario: Scenario) -> tuple[dict[str, pd.DataFrame], dict[str, float]]:
+    """The result tables (costs: the terms in the objective), and the plan's total discounted cost as the
+    developer sees it and as the system does (other ratepayers' costs included), whatever the perspective."""
     tables = {}
     for module in MODULES:
         if hasattr(module, "result_tables"):
             tables |= module.result_tables(model, scenario)
-    return tables | {"costs": _costs(model)}
+    costs = _costs(model)
+    borne_by_others = costs["component"].isin(BORNE_BY_OTHERS)
+    developer = float(costs.loc[~borne_by_others, "discounted_usd"].sum())
+    totals = {
+        "developer_cost_usd": developer,
+        "system_cost_usd": developer + float(costs.loc[borne_by_others, "discounted_usd"].sum()),
+    }
+    in_objective = costs["component"].map(lambda c: counted(c, scenario.config.cost_perspective)).astype(bool)
+    return tables | {"costs": costs[in_objective].reset_index(drop=True)}, totals
 
 
 def _costs(model) -> pd.DataFrame:
