@@ -227,7 +227,7 @@ def test_solves_with_different_thread_counts_in_one_process(tmp_path):
         assert result.summary["status"] == "optimal" and result.summary["objective_usd"] == pytest.approx(10)
 
 
-@pytest.mark.parametrize(("salvage", "expected"), [("none", 3000), ("straight_line", 1000)])
+@pytest.mark.parametrize(("salvage", "expected"), [(None, 3000), ("straight_line", 1000)])
 def test_salvage_values_a_last_year_build_by_its_life_left(tmp_path, salvage, expected):
     """10 MW needed only in 2027, the last year; capex 1000/MW with a 10-year life, unserved 300 per MW-year.
     Without salvage a build costs its full 10,000 for one year of service, so the 10 MW go unserved: 3000

@@ -56,7 +56,7 @@ class ScenarioConfig(BaseModel):
     cost_perspective: Literal["developer", "system"] = "developer"
     carbon_price_usd_per_t: float = Field(0.0, ge=0)
     carbon_cap_t_per_year: float | None = Field(None, ge=0)
-    salvage: Literal["none", "straight_line"] = "none"
+    salvage: Literal["straight_line"] | None = None
     solver: SolverSettings = SolverSettings()
 
     @field_validator("cost_allocation")
@@ -361,7 +361,7 @@ def _check_demand_units(demand: pd.DataFrame) -> None:
 
 def _check_asset_lives(regions: pd.DataFrame, config: ScenarioConfig) -> pd.DataFrame:
     """With salvage, every region states the service life its capex is written off over."""
-    if config.salvage != "none":
+    if config.salvage is not None:
         blank = regions.index[regions["asset_life_years"].isna()]
         problems = [
             f"line {i + 2}, column asset_life_years: empty cell, expected the asset life in years "
