@@ -495,3 +495,24 @@ def test_whatif_shows_how_the_plan_moves_under_the_system_view(tmp_path):
     assert base_summary["system_cost_usd"] == pytest.approx(11_000)
     changed = pd.read_csv(outcome.variant_dir / "regions_changed.csv").set_index("region_id")["change"]
     assert changed.to_dict() == {"a": "dropped", "b": "opened"}
+
+
+def test_a_modular_path_is_released_in_whole_blocks(tmp_path):
+    """A flexible path in 10 MW blocks (opex 100 per MW-year) serves 20 MW in 2026: 2000. In 2027 a 7 MW queue
+    path (no cost) arrives and the load is 15 MW, so the path must still carry 8 MW: it keeps one whole block and
+    releases the other, opex 1000 (keeping 8 MW, were release continuous, would cost 800). Total 3000."""
+    result = run(
+        tmp_path,
+        regions=[{"region_id": "r"}],
+        demand=[("d", 2026, 20), ("d", 2027, 15)],
+        tables={
+            "interconnection": [
+                path("r", "flex", "flexible", 0, max_mw=20, module_mw=10, opex_usd_per_mw_year=100),
+                path("r", "queue", "queue", 1, max_mw=7),
+            ]
+        },
+        last_year=2027,
+    )
+    assert result.summary["objective_usd"] == pytest.approx(3000)
+    flex = result.table("capacity_by_path").set_index(["path_id", "year"]).loc["flex"]
+    assert flex["capacity_mw"].tolist() == [20, 10] and flex["released_mw"].tolist() == [0, 10]
