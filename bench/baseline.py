@@ -36,7 +36,7 @@ def build_baseline(scenario: Scenario) -> pyo.ConcreteModel:
         regions_of[d].append(r)
         demands_of[r].append(d)
 
-    m.open = pyo.Var(m.R, within=pyo.Binary)
+    m.opened = pyo.Var(m.R, m.T, within=pyo.Binary)  # 1 from the year r first holds capacity on
     m.add = pyo.Var(m.R, m.T, within=pyo.NonNegativeReals)
     m.cap = pyo.Var(m.R, m.T, within=pyo.NonNegativeReals)
     m.x = pyo.Var(m.P, m.T, within=pyo.NonNegativeReals)
@@ -44,7 +44,10 @@ def build_baseline(scenario: Scenario) -> pyo.ConcreteModel:
     m.acc = pyo.Constraint(
         m.R, m.T, rule=lambda m, r, t: m.cap[r, t] == (m.cap[r, t - 1] if t > years[0] else 0) + m.add[r, t]
     )
-    m.site = pyo.Constraint(m.R, rule=lambda m, r: m.cap[r, years[-1]] <= regions.at[r, "max_mw"] * m.open[r])
+    m.site = pyo.Constraint(m.R, m.T, rule=lambda m, r, t: m.cap[r, t] <= regions.at[r, "max_mw"] * m.opened[r, t])
+    m.stays_open = pyo.Constraint(
+        m.R, m.T, rule=lambda m, r, t: m.opened[r, t] >= m.opened[r, t - 1] if t > years[0] else pyo.Constraint.Skip
+    )
     for r in regions.index:
         opens = years[0] + math.ceil(regions.at[r, "lead_time_years"] - 1e-9)
         for t in years:
@@ -74,12 +77,15 @@ def build_baseline(scenario: Scenario) -> pyo.ConcreteModel:
     def disc(t):
         return (1 + config.discount_rate) ** -(t - years[0])
 
+    def opens(r, t):
+        return m.opened[r, t] - (m.opened[r, t - 1] if t > years[0] else 0)
+
     m.obj = pyo.Objective(
-        expr=sum(regions.at[r, "fixed_cost_usd"] * m.open[r] for r in m.R)
-        + sum(
+        expr=sum(
             disc(t)
             * (
-                sum(
+                sum(regions.at[r, "fixed_cost_usd"] * opens(r, t) for r in m.R)
+                + sum(
                     regions.at[r, "capex_usd_per_mw"] * m.add[r, t]
                     + regions.at[r, "opex_usd_per_mw_year"] * m.cap[r, t]
                     for r in m.R

@@ -2,10 +2,11 @@
 
 The textbook way: every outcome gets its own copy of the core contract's model (as bench/baseline.py
 writes it: every listed service pair in every year, no reductions), and non-anticipativity rows tie
-each outcome's decisions made now to the first outcome's (open[r], and capacity in the decided-now
-years). Written independently of gridsite's formulations and of its extensive form, so that it also
-cross-checks gridsite's optimum (tests/test_uncertainty.py). Core contract only: regions, demand,
-service costs, zone limits, modules, lead times, an unserved penalty.
+each outcome's decisions made now to the first outcome's (whether a region is used at all, whether it
+is open and its capacity in the decided-now years). Written independently of gridsite's formulations
+and of its extensive form, so that it also cross-checks gridsite's optimum (tests/test_uncertainty.py).
+Core contract only: regions, demand, service costs, zone limits, modules, lead times, an unserved
+penalty.
 """
 
 from __future__ import annotations
@@ -71,8 +72,10 @@ def build_plain_extensive_form(scenario) -> tuple[highspy.Highs, dict]:
             first_open, first_cap = opened, cap
             continue
         ones = np.ones(len(opened))
-        rows.add([(opened, ones), (first_open, -ones)], 0.0, 0.0)
+        tied = [opened[:, -1], first_open[:, -1]]  # used at all, and opened and built in the years decided now
+        rows.add([(tied[0], ones), (tied[1], -ones)], 0.0, 0.0)
         for t in range(len(now)):
+            rows.add([(opened[:, t], ones), (first_open[:, t], -ones)], 0.0, 0.0)
             rows.add([(cap[:, t], ones), (first_cap[:, t], -ones)], 0.0, 0.0)
     A = scipy.sparse.csc_matrix(
         (np.concatenate(rows.vals), (np.concatenate(rows.rows), np.concatenate(rows.cols))), shape=(rows.n, columns.n)
@@ -101,14 +104,17 @@ def build_plain_extensive_form(scenario) -> tuple[highspy.Highs, dict]:
 
 
 def _outcome(scenario, years: list[int], weight: float, columns: _Columns, rows: _Rows):
-    """One outcome's copy of the core model; returns its open[r] columns and cap[r, t] columns."""
+    """One outcome's copy of the core model; returns its opened[r, t] and cap[r, t] columns."""
     config = scenario.config
     regions = scenario.regions.reset_index(drop=True)
     n_r, n_t = len(regions), len(years)
     disc = np.array([(1 + config.discount_rate) ** -(t - years[0]) for t in years])
     opens = np.array([years[0] + math.ceil(lead - 1e-9) for lead in regions["lead_time_years"]])
     allowed = np.array(years)[None, :] >= opens[:, None]  # r x t: may add capacity
-    opened = columns.add(n_r, 0, 1, weight * regions["fixed_cost_usd"].to_numpy(), integer=True)
+    # opened[r,t] = 1 from the year r first holds capacity on; its fixed cost falls in that year, discounted:
+    # sum_t fixed d_t (opened[t] - opened[t-1]) = sum_t fixed (d_t - d_t+1) opened[t]  (d_L+1 = 0)
+    fixed = regions["fixed_cost_usd"].to_numpy()[:, None] * (disc - np.append(disc[1:], 0.0))[None, :]
+    opened = columns.add(n_r * n_t, 0, 1, (weight * fixed).ravel(), integer=True).reshape(n_r, n_t)
     cap_cost = weight * regions["opex_usd_per_mw_year"].to_numpy()[:, None] * disc[None, :]
     cap = columns.add(n_r * n_t, 0, np.inf, cap_cost.ravel()).reshape(n_r, n_t)
     add_cost = weight * regions["capex_usd_per_mw"].to_numpy()[:, None] * disc[None, :]
@@ -117,7 +123,10 @@ def _outcome(scenario, years: list[int], weight: float, columns: _Columns, rows:
     for t in range(n_t):  # cap[t] - cap[t-1] - add[t] = 0
         entries = [(cap[:, t], ones), (add[:, t], -ones)] + ([(cap[:, t - 1], -ones)] if t else [])
         rows.add(entries, 0.0, 0.0)
-    rows.add([(cap[:, -1], ones), (opened, -regions["max_mw"].to_numpy())], -np.inf, 0.0)  # site limit
+    for t in range(n_t):  # capacity only once opened, and opened stays so
+        rows.add([(cap[:, t], ones), (opened[:, t], -regions["max_mw"].to_numpy())], -np.inf, 0.0)
+        if t:
+            rows.add([(opened[:, t], ones), (opened[:, t - 1], -ones)], 0.0, np.inf)
     modular = np.flatnonzero(regions["module_mw"].notna().to_numpy())
     module = regions["module_mw"].to_numpy()[modular]
     for t in range(n_t):

@@ -23,12 +23,13 @@ from formulations import (
     service,
     sites,
     tariffs,
+    water,
 )
 
 if TYPE_CHECKING:
     from optimizer.inputs.scenario import Scenario
 
-MODULES = (sites, lead_times, service, interconnection, power_limits, tariffs, carbon, objective)
+MODULES = (sites, lead_times, service, interconnection, power_limits, tariffs, carbon, water, objective)
 # Every result table a module can return (its RESULT_TABLES), in module order.
 RESULT_TABLES = tuple(name for module in MODULES for name in getattr(module, "RESULT_TABLES", ()))
 
@@ -64,7 +65,7 @@ def goals(model: pyo.ConcreteModel, scenario: Scenario) -> dict:
 def build_model(scenario: Scenario) -> pyo.ConcreteModel:
     """Build the Pyomo model of a validated scenario."""
     model = pyo.ConcreteModel(name=scenario.name)
-    model.cost_terms = {}  # (component, region, year, discounted) -> USD expression; see objective.add_cost
+    model.cost_terms = {}  # (component, region, year) -> USD expression; see objective.add_cost
     model.array_blocks = {}  # name -> ArrayBlock (formulations/arrays.py), appended at the hand-off to HiGHS
     for module in MODULES:
         module.define_components(model, scenario)

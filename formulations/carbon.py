@@ -14,6 +14,9 @@ from formulations.interconnection import mwh_per_mw_year
 from formulations.objective import Goal, add_cost, scaled
 from formulations.values import solved
 
+# Investment decisions among the Pyomo variables (none: expressions only); docs/formulation.md
+INVESTMENTS: tuple[str, ...] = ()
+
 
 def applies(scenario) -> bool:
     """Emissions exist only where some emission rate is given."""

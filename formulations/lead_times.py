@@ -6,17 +6,13 @@ Applied as variable fixings, so it adds no rows. A fractional lead time rounds u
 
 from __future__ import annotations
 
-import math
-
 import pyomo.environ as pyo
 
 from formulations.sites import SITE_STOCK
-from formulations.stock import fix_before
+from formulations.stock import first_build_year, fix_before
 
-
-def first_build_year(first_year: int, lead_time_years: float) -> int:
-    """The first year a region with this lead time can add capacity."""
-    return first_year + math.ceil(lead_time_years - 1e-9)
+# Investment decisions among the Pyomo variables (none: fixings only); docs/formulation.md
+INVESTMENTS: tuple[str, ...] = ()
 
 
 def define_components(model: pyo.ConcreteModel, scenario) -> None:

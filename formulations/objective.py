@@ -1,7 +1,8 @@
-"""Objective: minimise the sum of all recorded cost terms, discounted where they recur.
+"""Objective: minimise the sum of the recorded cost terms, each discounted to the first year.
 
-    minimise  sum over terms (component, region, year) of w * cost,
-              w = d_t = (1 + discount_rate)^-(t - first_year) for yearly terms, w = 1 for one-off terms
+    minimise  sum over terms (component, region, year) of d_t * cost,   d_t = (1 + discount_rate)^-(t - first_year)
+Whose cost: under cost_perspective developer, the terms other ratepayers bear (BORNE_BY_OTHERS) are recorded
+but left out; under system they count too.
 Modules record terms with `add_cost`; results report each term, so costs.csv sums to the objective.
 Array blocks (formulations/arrays.py) carry yearly costs per column and on Pyomo variables; their
 weights d_t are set here too.
@@ -16,12 +17,22 @@ import pandas as pd
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
+# Investment decisions among the Pyomo variables (none); docs/formulation.md
+INVESTMENTS: tuple[str, ...] = ()
 NO_REGION = ""  # region key of costs that belong to no region (e.g. unserved demand)
 # Cost components in the order tables and reports list them (costs.csv, the summary, the siting report).
 COMPONENTS = (
-    "fixed", "capex", "opex", "service", "unserved", "interconnection", "request", "onsite_generation", "curtailment",
-    "energy", "demand_charge", "capacity_charge", "min_take_shortfall", "upgrade", "carbon",
+    "fixed", "capex", "opex", "service", "unserved", "interconnection", "request", "onsite_generation",
+    "curtailment", "energy", "demand_charge", "capacity_charge", "min_take_shortfall", "upgrade", "socialized_upgrade",
+    "carbon", "water", "salvage",
 )  # fmt: skip
+# Components other ratepayers bear (their share of network upgrades): in the objective only from the system's view.
+BORNE_BY_OTHERS = ("socialized_upgrade",)
+
+
+def counted(component: str, cost_perspective: str) -> bool:
+    """Whether a cost component is in the objective from this perspective (developer or system)."""
+    return cost_perspective == "system" or component not in BORNE_BY_OTHERS
 
 
 @dataclass(frozen=True)
@@ -37,11 +48,11 @@ def discount_factor(discount_rate: float, first_year: int, year: int) -> float:
     return (1.0 + discount_rate) ** -(year - first_year)
 
 
-def add_cost(model: pyo.ConcreteModel, component: str, region: str, year: int, usd, discounted: bool = True) -> None:
+def add_cost(model: pyo.ConcreteModel, component: str, region: str, year: int, usd) -> None:
     """Record `usd` (a Pyomo expression) as cost `component` of `region` in `year`."""
     if isinstance(usd, (int, float)) and usd == 0:
         return
-    key = (component, region, year, discounted)
+    key = (component, region, year)
     model.cost_terms[key] = model.cost_terms[key] + usd if key in model.cost_terms else usd
 
 
@@ -73,6 +84,19 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
         block.priced_objective = _discounted(block.priced, factor)
     model.total_cost = pyo.Objective(
         expr=pyo.quicksum(
-            scaled(factor[t] if discounted else 1.0, usd) for (_, _, t, discounted), usd in model.cost_terms.items()
+            scaled(factor[t], usd)
+            for (component, _, t), usd in model.cost_terms.items()
+            if counted(component, config.cost_perspective)
         )
     )
+
+
+def goals(model: pyo.ConcreteModel, scenario) -> dict[str, Goal]:
+    """ratepayer_cost: what other ratepayers bear (their share of network upgrades), discounted like
+    every cost, whichever cost perspective the objective takes."""
+    terms = [
+        scaled(pyo.value(model.discount_factor[t]), usd)
+        for (component, _, t), usd in model.cost_terms.items()
+        if component in BORNE_BY_OTHERS
+    ]
+    return {"ratepayer_cost": Goal("usd", pyo.quicksum(terms))} if terms else {}

@@ -14,6 +14,9 @@ import pyomo.environ as pyo
 
 from formulations.values import solved
 
+# Investment decisions among the Pyomo variables (none: rows only); docs/formulation.md
+INVESTMENTS: tuple[str, ...] = ()
+
 
 def define_components(model: pyo.ConcreteModel, scenario) -> None:
     regions = scenario.regions

@@ -23,6 +23,9 @@ from formulations.lead_times import first_build_year
 from formulations.objective import NO_REGION, Goal, add_cost, scaled
 from formulations.values import solved
 
+# Investment decisions among the Pyomo variables (none: service is operations); docs/formulation.md
+INVESTMENTS: tuple[str, ...] = ()
+
 
 def define_components(model: pyo.ConcreteModel, scenario) -> None:
     model.DEMANDS = pyo.Set(initialize=sorted(scenario.demand_mw["demand_id"].unique()), ordered=True)

@@ -3,8 +3,12 @@
     added_mw[r,t] = capacity_mw[r,t] - capacity_mw[r,t-1] >= 0          (capacity_mw[r,first-1] = 0; IT MW)
     pue[r] * capacity_mw[r,last] <= max_mw[r] * open[r]               (grid MW; capacity never falls, so the last year suffices)
     added_mw[r,t] = module_mw[r] * modules_added[r,t], modules_added integer   (regions with a module size)
-    Costs: fixed_cost_usd[r] * open[r] once (undiscounted); per year t, capex_usd_per_mw[r] * added_mw[r,t]
-    and opex_usd_per_mw_year[r] * capacity_mw[r,t].
+    sum_t opening[r,t] = open[r];   pue[r] * capacity_mw[r,t] <= max_mw[r] * sum over u <= t of opening[r,u]
+    Costs: fixed_cost_usd[r] * opening[r,t] in the year r opens; per year t, capex_usd_per_mw[r] * added_mw[r,t]
+    and opex_usd_per_mw_year[r] * capacity_mw[r,t]. With salvage: straight_line, in the last year L the credit
+    -capex_usd_per_mw[r] * added_mw[r,t] * max(0, t + life[r] - 1 - L) / life[r] (life left after the horizon).
+opening[r,t] (binary: r first holds capacity in year t) exists only where it prices something: regions with a
+fixed cost and more than one year they could open in; with one such year, open[r] is the opening.
 Capacity, builds and modules are a stock (formulations/stock.py), like each interconnection path's MW;
 added_mw is the difference of two capacity_mw there. Capex and opex are an array block of costs on
 capacity_mw (formulations/arrays.py).
@@ -12,16 +16,19 @@ capacity_mw (formulations/arrays.py).
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pyomo.environ as pyo
 
-from formulations.arrays import ArrayBlock, Prices
+from formulations.arrays import ArrayBlock, Prices, rows_only
 from formulations.objective import add_cost
-from formulations.stock import Stock, add_stock, additions, stock_table
+from formulations.stock import Stock, add_stock, additions, first_build_year, stock_table
 
 SITE_STOCK = Stock("capacity_mw", "modules_added", "MODULAR_REGIONS", "capacity_grows")
-# Decisions, not operations (docs/formulation.md); module counts follow from the levels.
-INVESTMENTS = ("open", SITE_STOCK.level)
+# Investment decisions among the Pyomo variables (sites opened, when, and IT MW built; the module
+# counts follow from the MW); docs/formulation.md
+INVESTMENTS: tuple[str, ...] = ("open", "opening", SITE_STOCK.level)
 
 
 def define_components(model: pyo.ConcreteModel, scenario) -> None:
@@ -35,30 +42,67 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
     model.open = pyo.Var(model.REGIONS, within=pyo.Binary)
     add_stock(model, SITE_STOCK, model.REGIONS, it_max, regions["module_mw"].dropna().to_dict())
 
-    first, last = years[0], years[-1]
+    last = years[-1]
     max_mw = regions["max_mw"].to_dict()
     model.site_limit = pyo.Constraint(
         model.REGIONS, rule=lambda m, r: m.pue[r] * m.capacity_mw[r, last] <= max_mw[r] * m.open[r]
     )
-
-    for r, fixed in regions["fixed_cost_usd"].items():
-        if fixed:
-            add_cost(model, "fixed", r, first, fixed * model.open[r], discounted=False)
-    model.array_blocks["site_costs"] = _yearly_costs(model, regions)
+    _fixed_costs(model, regions, years)
+    model.array_blocks["site_costs"] = _yearly_costs(model, regions, scenario.config.salvage)
 
 
-def _yearly_costs(model: pyo.ConcreteModel, regions: pd.DataFrame) -> ArrayBlock:
-    """capex on MW added and opex on MW in service, per region and year, as costs on capacity_mw
-    (an array block: as Pyomo cost terms they took about a fifth of build and hand-off at 1,000 sites)."""
+def _fixed_costs(model: pyo.ConcreteModel, regions: pd.DataFrame, years: list[int]) -> None:
+    """fixed_cost_usd in the year a region opens: the years it could open in are those from its first build
+    year on; with several, binaries opening[r,t] pick the year (rows: an array block on the Pyomo variables)."""
+    could_open = {}
+    for r, row in regions[regions["fixed_cost_usd"] > 0].iterrows():
+        opens = first_build_year(years[0], row["lead_time_years"])
+        could_open[r] = [t for t in years if t >= opens]
+    several = [(r, t) for r, in_years in could_open.items() if len(in_years) > 1 for t in in_years]
+    model.opening = pyo.Var(several, within=pyo.Binary)
+    lower, upper, coupling = [], [], []
+    for r, in_years in could_open.items():
+        fixed = regions.at[r, "fixed_cost_usd"]
+        if len(in_years) == 1:
+            add_cost(model, "fixed", r, in_years[0], fixed * model.open[r])
+            continue
+        row = len(lower)  # sum_t opening[r,t] = open[r]
+        coupling += [(row, model.opening[r, t], 1.0) for t in in_years] + [(row, model.open[r], -1.0)]
+        lower.append(0.0)
+        upper.append(0.0)
+        for i, t in enumerate(in_years[:-1]):  # capacity only once opened (the site limit covers the last year)
+            row = len(lower)
+            coupling.append((row, model.capacity_mw[r, t], model.pue[r]))
+            coupling += [(row, model.opening[r, u], -regions.at[r, "max_mw"]) for u in in_years[: i + 1]]
+            lower.append(-math.inf)
+            upper.append(0.0)
+        for t in in_years:
+            add_cost(model, "fixed", r, t, fixed * model.opening[r, t])
+    model.array_blocks["site_opening"] = rows_only(lower, upper, coupling)
+
+
+def _yearly_costs(model: pyo.ConcreteModel, regions: pd.DataFrame, salvage: str) -> ArrayBlock:
+    """capex on MW added, opex on MW in service and any salvage credit, per region and year, as costs on
+    capacity_mw (an array block: as Pyomo cost terms they took about a fifth of build and hand-off at 1,000 sites)."""
     capex, opex = (regions[column].to_dict() for column in ("capex_usd_per_mw", "opex_usd_per_mw_year"))
+    life = regions["asset_life_years"].to_dict()
+    last = model.YEARS.last()
     prices = Prices()
     for (r, t), terms in additions(model, model.capacity_mw):
         if capex[r]:
+            left = salvage_share(t, last, life[r]) if salvage == "straight_line" else 0.0
             for var, coef in terms:
                 prices.add(var, capex[r] * coef, "capex", r, t)
+                if left:
+                    prices.add(var, -capex[r] * left * coef, "salvage", r, last)
         if opex[r]:
             prices.add(terms[0][0], opex[r], "opex", r, t)
     return prices.block()
+
+
+def salvage_share(year: int, last_year: int, life_years: float) -> float:
+    """Straight-line share of an asset built in `year` whose service life is left after `last_year`."""
+    return max(0.0, year + life_years - 1 - last_year) / life_years
 
 
 RESULT_TABLES = ("capacity",)  # the tables result_tables returns

@@ -32,6 +32,11 @@ class Stock:
     grows: str  # array block (model.array_blocks) of the rows added >= 0, or added = whole modules
 
 
+def first_build_year(first_year: int, lead_time_years: float) -> int:
+    """The first year a key with this lead time can add MW (a fractional lead time rounds up)."""
+    return first_year + math.ceil(lead_time_years - 1e-9)
+
+
 def whole_modules(mw: float, module_mw: float) -> int:
     """How many whole modules fit in `mw` (tolerant of round-off, e.g. 300 / 100)."""
     return math.floor(mw / module_mw + 1e-9)

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from optimizer.inputs.scenario import GPUS, INTERCONNECTION, LOCAL_LIMITS, REGIONS, TARIFFS
+from optimizer.inputs.scenario import GPUS, INTERCONNECTION, LOCAL_LIMITS, REGIONS, TARIFFS, WATER_LIMITS
 
 REGION_DEFAULTS = {"zone_id": "Z", "lat": 40.0, "lon": -90.0, "max_mw": 1000.0}
-SPECS = {spec.file: spec for spec in (REGIONS, INTERCONNECTION, TARIFFS, LOCAL_LIMITS, GPUS)}
+SPECS = {spec.file: spec for spec in (REGIONS, INTERCONNECTION, TARIFFS, LOCAL_LIMITS, GPUS, WATER_LIMITS)}
 
 
 def _frame(file: str, rows: list[dict]) -> pd.DataFrame:

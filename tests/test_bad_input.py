@@ -132,6 +132,11 @@ CASES = {
         "region_id,path_id,kind,lead_time_years,max_mw\na,p,queue,0,10\na,p,onsite,0,10\n",
         "line 3: duplicate row for region_id=a, path_id=p",
     ),
+    "onsite path without its fuel cost": (
+        "interconnection.csv",
+        "region_id,path_id,kind,lead_time_years,max_mw,energy_price_usd_per_mwh\na,grid,queue,0,10,\na,gas,onsite,0,10,\n",
+        "interconnection.csv: line 3, column energy_price_usd_per_mwh: empty cell, expected the onsite path's fuel cost",
+    ),
     "tariff for unknown region": (
         "tariffs.csv",
         "region_id,energy_price_usd_per_mwh\nzz,50\n",
@@ -171,6 +176,16 @@ CASES = {
         "scenario.yaml",
         "name: s\nfirst_year: 2026\nlast_year: 2027\ncost_allocation: bogus\n",
         "scenario.yaml: key cost_allocation",
+    ),
+    "salvage without asset lives": (
+        "scenario.yaml",
+        "name: s\nfirst_year: 2026\nlast_year: 2027\nsalvage: straight_line\n",
+        "regions.csv: line 2, column asset_life_years: empty cell, expected the asset life in years",
+    ),
+    "water limit naming neither basin nor region": (
+        "water_limits.csv",
+        "basin_id,region_id,year,limit_megalitres\n,,2026,5\n",
+        "water_limits.csv: line 2: expected a basin_id or a region_id, not both or neither",
     ),
     "load factor above one": (
         "scenario.yaml",

@@ -15,7 +15,7 @@ from formulations.objective import COMPONENTS, discount_factor
 from optimizer import load_scenario
 from optimizer.pipeline.outputs import TABLES
 
-VARIANTS = ("default", "pjm_causer_pays", "no_flexible_load", "gpu_gb200")
+VARIANTS = ("default", "pjm_causer_pays", "no_flexible_load", "gpu_gb200", "system_view")
 
 
 def test_shipped_scenarios_are_what_the_build_script_derives(tmp_path):
@@ -37,9 +37,16 @@ def test_variants_differ_from_the_default_in_their_one_change(default_run, varia
     scenario, _ = default_run
     other = load_scenario(REPO / "data" / variant)
     changed = [name for name, table in scenario.tables().items() if not table.equals(other.tables()[name])]
+    base, config = scenario.config.model_dump(), other.config.model_dump()
+    changed += [key for key in base if key != "name" and base[key] != config[key]]
     assert (
         changed
-        == {"pjm_causer_pays": ["tariffs"], "no_flexible_load": ["interconnection"], "gpu_gb200": ["demand"]}[variant]
+        == {
+            "pjm_causer_pays": ["tariffs"],
+            "no_flexible_load": ["interconnection"],
+            "gpu_gb200": ["demand"],
+            "system_view": ["cost_perspective"],
+        }[variant]
     )
 
 
@@ -147,9 +154,9 @@ def test_default_objective_recomputed_from_result_tables(default_run):
     regions = scenario.regions.set_index("region_id")
     tariffs = scenario.tariffs.set_index("region_id")
     plan = result.capacity.join(regions, on="region_id")
-    built = plan.groupby("region_id")["capacity_mw"].max() > 0
+    opened = plan[plan["capacity_mw"] > 0].groupby("region_id")["year"].min()  # the fixed cost falls then
     expected = {
-        "fixed": regions.loc[built[built].index, "fixed_cost_usd"].sum(),
+        "fixed": (weight(opened) * regions.loc[opened.index, "fixed_cost_usd"]).sum(),
         "capex": (weight(plan["year"]) * plan["capex_usd_per_mw"] * plan["added_mw"]).sum(),
         "unserved": (
             weight(result.unserved["year"]) * config.unserved_penalty_usd_per_mw_year * result.unserved["mw"]
@@ -173,6 +180,14 @@ def test_default_objective_recomputed_from_result_tables(default_run):
     ).sum()
     upgrades = result.table("upgrades")
     expected["upgrade"] = (weight(upgrades["year"]) * upgrades["data_center_usd"]).sum()
+    water = result.table("water").join(regions["water_cost_usd_per_megalitre"], on="region_id")
+    expected["water"] = (
+        weight(water["year"]) * water["water_cost_usd_per_megalitre"] * water["water_megalitres"]
+    ).sum()
+    last = config.last_year  # straight-line salvage: capex of the life left after the last year, credited then
+    left = (plan["year"] + plan["asset_life_years"] - 1 - last).clip(lower=0) / plan["asset_life_years"]
+    at_last = discount_factor(config.discount_rate, config.first_year, last)
+    expected["salvage"] = -at_last * (plan["capex_usd_per_mw"] * plan["added_mw"] * left).sum()
     reported = result.costs.groupby("component")["discounted_usd"].sum()
     for name, usd in expected.items():
         assert reported.get(name, 0.0) == pytest.approx(usd, rel=1e-6, abs=1.0), name

@@ -69,8 +69,9 @@ def enumerate_optimum(inst: dict) -> float | None:
         cost = 0.0
         feasible = True
         for r, modules in zip(regions, plan):
-            if sum(modules):
-                cost += r["fixed_cost_usd"]
+            if sum(modules):  # the fixed cost falls in the year of the first module
+                opened = next(t for n, t in zip(modules, YEARS) if n)
+                cost += r["fixed_cost_usd"] * discount_factor(inst["discount_rate"], YEARS[0], opened)
         for k, t in enumerate(YEARS):
             factor = discount_factor(inst["discount_rate"], YEARS[0], t)
             cap = {r["region_id"]: r["module_mw"] * sum(m[: k + 1]) for r, m in zip(regions, plan)}

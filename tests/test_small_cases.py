@@ -150,21 +150,41 @@ def test_penalty_below_build_cost_leaves_demand_unserved(tmp_path):
     assert result.unserved["mw"].sum() == pytest.approx(20)
 
 
-def test_discounting_and_undiscounted_fixed_cost(tmp_path):
+def test_discounting_and_the_fixed_cost_in_the_opening_year(tmp_path):
     """rate 10%, 5 MW needed only in 2027: build then. capex 100*5/1.1 + opex 10*5/1.1 = 500, plus
-    fixed 7 paid once, undiscounted: 507."""
+    fixed 11 paid once, in 2027 when the site opens, discounted like the rest: 11/1.1 = 10. Total 510."""
     result = run(
         tmp_path,
-        regions=[{"region_id": "r", "capex_usd_per_mw": 100, "opex_usd_per_mw_year": 10, "fixed_cost_usd": 7}],
+        regions=[{"region_id": "r", "capex_usd_per_mw": 100, "opex_usd_per_mw_year": 10, "fixed_cost_usd": 11}],
         demand=[("d", 2026, 0), ("d", 2027, 5)],
         last_year=2027,
         discount_rate=0.1,
     )
-    assert result.summary["objective_usd"] == pytest.approx(507)
+    assert result.summary["objective_usd"] == pytest.approx(510)
     assert capacity(result, "r", 2026) == 0
-    costs = result.costs.groupby("component")["discounted_usd"].sum()
-    assert costs["fixed"] == pytest.approx(7)
-    assert costs["capex"] == pytest.approx(500 / 1.1)
+    fixed = result.costs[(result.costs["component"] == "fixed") & (result.costs["usd"] != 0)]
+    assert fixed[["year", "usd"]].values.tolist() == [[2027, 11]]
+    assert fixed["discounted_usd"].sum() == pytest.approx(10)
+    assert result.costs.groupby("component")["discounted_usd"].sum()["capex"] == pytest.approx(500 / 1.1)
+
+
+def test_the_fixed_cost_of_a_late_site_is_discounted_to_its_opening_year(tmp_path):
+    """rate 10%, 10 MW needed only in 2028 (d = 1/1.21). Site `early` (no lead time) has fixed 1000 and capex
+    10/MW; site `late` opens in 2028 at the earliest, fixed 1090, capex 0. Both open in 2028, so each cost is
+    discounted by 1.21: early (1000 + 100) / 1.21 = 909.09, late 1090 / 1.21 = 900.83: late wins. (Booked
+    undiscounted in the first year, early would have won: 1000 + 100/1.21 = 1082.6 < 1090.)"""
+    result = run(
+        tmp_path,
+        regions=[
+            {"region_id": "early", "fixed_cost_usd": 1000, "capex_usd_per_mw": 10},
+            {"region_id": "late", "fixed_cost_usd": 1090, "lead_time_years": 2},
+        ],
+        demand=[("d", 2026, 0), ("d", 2028, 10)],
+        last_year=2028,
+        discount_rate=0.1,
+    )
+    assert result.summary["objective_usd"] == pytest.approx(1090 / 1.21)
+    assert capacity(result, "late", 2028) == 10 and capacity(result, "early", 2028) == 0
 
 
 def test_fixed_cost_prefers_one_site_over_two(tmp_path):
@@ -205,3 +225,38 @@ def test_solves_with_different_thread_counts_in_one_process(tmp_path):
     for threads in (2, 1, 2):
         result = solve(scenario.with_solver(threads=threads))
         assert result.summary["status"] == "optimal" and result.summary["objective_usd"] == pytest.approx(10)
+
+
+@pytest.mark.parametrize(("salvage", "expected"), [(None, 3000), ("straight_line", 1000)])
+def test_salvage_values_a_last_year_build_by_its_life_left(tmp_path, salvage, expected):
+    """10 MW needed only in 2027, the last year; capex 1000/MW with a 10-year life, unserved 300 per MW-year.
+    Without salvage a build costs its full 10,000 for one year of service, so the 10 MW go unserved: 3000
+    (the end-of-horizon artefact). With straight-line salvage, 9 of its 10 years are left after 2027 and
+    credited in 2027: 10,000 - 9,000 = 1000 < 3000, so it is built."""
+    result = run(
+        tmp_path,
+        regions=[{"region_id": "r", "capex_usd_per_mw": 1000, "asset_life_years": 10}],
+        demand=[("d", 2026, 0), ("d", 2027, 10)],
+        last_year=2027,
+        unserved_penalty_usd_per_mw_year=300,
+        salvage=salvage,
+    )
+    assert result.summary["objective_usd"] == pytest.approx(expected)
+    assert capacity(result, "r", 2027) == (10 if salvage == "straight_line" else 0)
+
+
+def test_salvage_credits_life_left_in_the_last_year_discounted(tmp_path):
+    """10 MW from 2026 to 2027 at capex 100/MW, 4-year life, rate 10%. Built in 2026 (1000), it serves 2 of
+    its 4 years in the horizon: half its capex, 500, is credited in 2027, discounted: 500 / 1.1.
+    Total 1000 - 454.55 = 545.45."""
+    result = run(
+        tmp_path,
+        regions=[{"region_id": "r", "capex_usd_per_mw": 100, "asset_life_years": 4}],
+        demand=[("d", 2026, 10), ("d", 2027, 10)],
+        last_year=2027,
+        discount_rate=0.1,
+        salvage="straight_line",
+    )
+    assert result.summary["objective_usd"] == pytest.approx(1000 - 500 / 1.1)
+    credit = result.costs[result.costs["component"] == "salvage"]
+    assert credit[["year", "usd"]].values.tolist() == [[2027, -500]]

@@ -101,8 +101,10 @@ class ScenarioConfig(BaseModel):
     load_factor: float = Field(1.0, gt=0, le=1)
     cost_allocation: Literal["participant_funding", "socialized"] | float = "participant_funding"
     socialized_data_center_share: float = Field(0.0, ge=0, le=1)
+    cost_perspective: Literal["developer", "system"] = "developer"
     carbon_price_usd_per_t: float = Field(0.0, ge=0)
     carbon_cap_t_per_year: float | None = Field(None, ge=0)
+    salvage: Literal["straight_line"] | None = None
     solver: SolverSettings = SolverSettings()
     uncertainty: UncertaintySettings | None = None
 
@@ -151,6 +153,10 @@ REGIONS = TableSpec(
         ColumnSpec("pue", float, default=1.0, checks=(at_least(1),)),
         ColumnSpec("pool_id", str, blank_allowed=True),
         ColumnSpec("emission_kg_per_mwh", float, default=0.0, checks=(at_least(0),)),
+        ColumnSpec("asset_life_years", float, blank_allowed=True, checks=(greater_than(0),)),
+        ColumnSpec("wue_l_per_kwh", float, default=0.0, checks=(at_least(0),)),
+        ColumnSpec("water_cost_usd_per_megalitre", float, default=0.0, checks=(at_least(0),)),
+        ColumnSpec("basin_id", str, blank_allowed=True),
     ),
     key=("region_id",),
 )
@@ -171,6 +177,8 @@ INTERCONNECTION = TableSpec(
         ColumnSpec("curtailment_cost_usd_per_mwh", float, default=0.0, checks=(at_least(0),)),
         ColumnSpec("firm_share", float, blank_allowed=True, checks=(between(0, 1),)),
         ColumnSpec("request_cost_usd_per_mw", float, default=0.0, checks=(at_least(0),)),
+        ColumnSpec("releasable", float, blank_allowed=True, checks=(one_of((0.0, 1.0), "0 or 1"),)),
+        ColumnSpec("opex_usd_per_mw_year", float, default=0.0, checks=(at_least(0),)),
     ),
     key=("region_id", "path_id"),
 )
@@ -193,6 +201,16 @@ LOCAL_LIMITS = TableSpec(
     "local_limits.csv",
     (ColumnSpec("pool_id", str), ColumnSpec("year", int), ColumnSpec("limit_mw", float, checks=(at_least(0),))),
     key=("pool_id", "year"),
+)
+WATER_LIMITS = TableSpec(
+    "water_limits.csv",
+    (
+        ColumnSpec("basin_id", str, blank_allowed=True),
+        ColumnSpec("region_id", str, blank_allowed=True),
+        ColumnSpec("year", int),
+        ColumnSpec("limit_megalitres", float, checks=(at_least(0),)),
+    ),
+    key=("basin_id", "region_id", "year"),
 )
 GPUS = TableSpec(
     "gpus.csv",
@@ -239,6 +257,7 @@ class Scenario:
     tariffs: pd.DataFrame | None = None
     local_limits: pd.DataFrame | None = None
     gpus: pd.DataFrame | None = None
+    water_limits: pd.DataFrame | None = None
     source: Path | None = None
     edits: tuple[str, ...] = ()  # edits applied to the files in `source` (see optimizer.inputs.variants)
     warnings: tuple[str, ...] = ()  # inputs that were ignored: unknown files and columns
@@ -281,6 +300,7 @@ class Scenario:
             "tariffs",
             "local_limits",
             "gpus",
+            "water_limits",
         )
         return {name: getattr(self, name) for name in names if getattr(self, name) is not None}
 
@@ -302,7 +322,7 @@ def read_scenario(folder: Source, raw: dict) -> Scenario:
     config = validate_config(raw)
     years = config.years
     horizon = one_of(years, f"a year from {years[0]} to {years[-1]} (the scenario horizon)")
-    regions = read_table(folder, REGIONS)
+    regions = _check_asset_lives(read_table(folder, REGIONS), config)
     known_region = one_of(set(regions["region_id"]), "a region_id listed in regions.csv")
     gpus = _optional(folder, GPUS, {})
     gpu_ids = set() if gpus is None else set(gpus["gpu_id"])
@@ -319,16 +339,22 @@ def read_scenario(folder: Source, raw: dict) -> Scenario:
         LOCAL_LIMITS,
         {"year": horizon, "pool_id": one_of(set(regions["pool_id"].dropna()), "a pool_id used in regions.csv")},
     )
+    water_refs = {
+        "year": horizon,
+        "region_id": known_region,
+        "basin_id": one_of(set(regions["basin_id"].dropna()), "a basin_id used in regions.csv"),
+    }
     scenario = Scenario(
         config,
         regions,
         demand,
         zone_limits=zone_limits,
         service_costs=_optional(folder, SERVICE_COSTS, {"region_id": known_region, "demand_id": known_demand}),
-        interconnection=_optional(folder, INTERCONNECTION, {"region_id": known_region}),
+        interconnection=_check_onsite_fuel(_optional(folder, INTERCONNECTION, {"region_id": known_region})),
         tariffs=_optional(folder, TARIFFS, {"region_id": known_region}),
         local_limits=local_limits,
         gpus=gpus,
+        water_limits=_check_water_limits(_optional(folder, WATER_LIMITS, water_refs)),
         source=folder if isinstance(folder, Path) else None,  # text in memory has no folder
     )
     return replace(scenario, warnings=_ignored_inputs(folder, scenario))
@@ -343,6 +369,7 @@ TABLE_SPECS = {
     "tariffs": TARIFFS,
     "local_limits": LOCAL_LIMITS,
     "gpus": GPUS,
+    "water_limits": WATER_LIMITS,
 }
 
 
@@ -382,6 +409,48 @@ def _check_demand_units(demand: pd.DataFrame) -> None:
     ]
     if problems:
         raise ScenarioError(DEMAND.file, problems)
+
+
+def _check_asset_lives(regions: pd.DataFrame, config: ScenarioConfig) -> pd.DataFrame:
+    """With salvage, every region states the service life its capex is written off over."""
+    if config.salvage is not None:
+        blank = regions.index[regions["asset_life_years"].isna()]
+        problems = [
+            f"line {i + 2}, column asset_life_years: empty cell, expected the asset life in years "
+            f"(salvage: {config.salvage})"
+            for i in blank
+        ]
+        if problems:
+            raise ScenarioError(REGIONS.file, problems)
+    return regions
+
+
+def _check_water_limits(limits: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Each water limit names a basin (all its regions) or a single region, not both."""
+    if limits is None:
+        return None
+    named = limits["basin_id"].notna().astype(int) + limits["region_id"].notna()
+    problems = [
+        f"line {i + 2}: expected a basin_id or a region_id, not both or neither" for i in limits.index[named != 1]
+    ]
+    if problems:
+        raise ScenarioError(WATER_LIMITS.file, problems)
+    return limits
+
+
+def _check_onsite_fuel(paths: pd.DataFrame | None) -> pd.DataFrame | None:
+    """An onsite path states its fuel cost: a blank price means the tariff's only for utility paths."""
+    if paths is None:
+        return None
+    blank = paths["kind"].eq("onsite") & paths["energy_price_usd_per_mwh"].isna()
+    problems = [
+        f"line {i + 2}, column energy_price_usd_per_mwh: empty cell, expected the onsite path's fuel cost "
+        "in USD/MWh (0 if it has none)"
+        for i in paths.index[blank]
+    ]
+    if problems:
+        raise ScenarioError(INTERCONNECTION.file, problems)
+    return paths
 
 
 def _optional(folder: Source, spec: TableSpec, refs) -> pd.DataFrame | None:

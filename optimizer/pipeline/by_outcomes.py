@@ -135,8 +135,7 @@ def _median(runs: list[OutcomeRun], probabilities: np.ndarray) -> dict[str, floa
     """Each decision made now at its probability-weighted median over the outcomes' plans (the lower
     one on a tie). A median of values each outcome's rows allow keeps what orders them: capacity
     that never falls, whole modules, a region opened wherever a majority builds in it."""
-    names = list(runs[0].now)
-    x = np.array([[run.now[name] for name in names] for run in runs])
+    names, x = _decisions(runs)
     order = np.argsort(x, axis=0, kind="stable")
     cumulative = np.cumsum(probabilities[order], axis=0)
     position = (cumulative < 0.5 - 1e-9).sum(axis=0)  # first sorted value reaching half the probability
@@ -149,8 +148,7 @@ def _step(
 ) -> list[dict[str, float]]:
     """lambda_k += t (x_k - mean x), t = target / sum_k p_k |x_k - mean x|^2 (Polyak's step); the mean
     is probability-weighted, so sum_k p_k lambda_k stays 0."""
-    names = list(runs[0].now)
-    x = np.array([[run.now[name] for name in names] for run in runs])
+    names, x = _decisions(runs)
     g = x - probabilities @ x
     norm = float(probabilities @ (g**2).sum(axis=1))
     if norm <= 1e-12:  # every outcome decides the same: nothing to move
@@ -159,6 +157,12 @@ def _step(
     return [
         {name: price.get(name, 0.0) + t * g[k, j] for j, name in enumerate(names)} for k, price in enumerate(prices)
     ]
+
+
+def _decisions(runs: list[OutcomeRun]) -> tuple[list[str], np.ndarray]:
+    """Every decision made now in any outcome's plan (0 where an outcome's model lacks it), by outcome."""
+    names = list(dict.fromkeys(name for run in runs for name in run.now))
+    return names, np.array([[run.now.get(name, 0.0) for name in names] for run in runs])
 
 
 def _past(deadline: float | None) -> bool:

@@ -14,7 +14,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from formulations import MODULES, build_model, gc_paused
-from formulations.objective import COMPONENTS
+from formulations.objective import BORNE_BY_OTHERS, COMPONENTS, counted
 from optimizer.highs import Outcome, Problem, Settings, mip_gap, solve_problem
 from optimizer.inputs.scenario import Scenario, SolverSettings
 from optimizer.pipeline.diagnose import explain_infeasibility
@@ -100,9 +100,10 @@ def finish(compiled: Compiled, outcome: Outcome, solve_seconds: float) -> SolveR
     summary = run_summary(scenario, outcome, status, message, compiled.build_seconds, solve_seconds, size)
     summary |= {"edits": list(scenario.edits), "warm_start": None, "input_warnings": list(scenario.warnings)}
     summary["solver"]["mip_start"] = None
-    tables = result_tables(model, scenario) if status in SOLUTION_STATUSES else {}
+    tables, totals = result_tables(model, scenario) if status in SOLUTION_STATUSES else ({}, {})
     if tables:
         summary["costs_usd"] = tables["costs"].groupby("component", sort=False)["discounted_usd"].sum().to_dict()
+    summary |= {"cost_perspective": scenario.config.cost_perspective} | totals
     start_values = integer_values(model) if tables else {}
     return SolveResult(summary, tables, outcome.log, scenario.regions, integer_values=start_values)
 
@@ -200,22 +201,32 @@ def model_size(model) -> dict:
     }
 
 
-def result_tables(model, scenario: Scenario) -> dict[str, pd.DataFrame]:
-    """Every module's result tables and the cost terms, read from a solved model."""
+def result_tables(model, scenario: Scenario) -> tuple[dict[str, pd.DataFrame], dict[str, float]]:
+    """Every module's result tables and the cost terms in the objective, read from a solved model;
+    and the plan's total discounted cost as the developer sees it and as the system does (other
+    ratepayers' costs included), whatever the perspective."""
     tables = {}
     for module in MODULES:
         if hasattr(module, "result_tables"):
             tables |= module.result_tables(model, scenario)
-    return tables | {"costs": _costs(model)}
+    costs = _costs(model)
+    borne_by_others = costs["component"].isin(BORNE_BY_OTHERS)
+    developer = float(costs.loc[~borne_by_others, "discounted_usd"].sum())
+    totals = {
+        "developer_cost_usd": developer,
+        "system_cost_usd": developer + float(costs.loc[borne_by_others, "discounted_usd"].sum()),
+    }
+    in_objective = costs["component"].map(lambda c: counted(c, scenario.config.cost_perspective)).astype(bool)
+    return tables | {"costs": costs[in_objective].reset_index(drop=True)}, totals
 
 
 def _costs(model) -> pd.DataFrame:
-    """Every recorded cost term: undiscounted and as weighted in the objective (one-off terms unweighted)."""
+    """Every recorded cost term: undiscounted and as weighted in the objective."""
     factor = {year: pyo.value(model.discount_factor[year]) for year in model.YEARS}
     rows = []
-    for (component, region, year, discounted), expr in model.cost_terms.items():
+    for (component, region, year), expr in model.cost_terms.items():
         usd = pyo.value(expr)
-        rows.append((component, region, year, usd, usd * factor[year] if discounted else usd))
+        rows.append((component, region, year, usd, usd * factor[year]))
     tables = [pd.DataFrame(rows, columns=COST_COLUMNS), *(block.cost_terms() for block in model.array_blocks.values())]
     costs = pd.concat([t for t in tables if len(t)] or tables[:1], ignore_index=True)  # concat warns on empty tables
     # A key may have terms both here and in a block (an onsite path's capex and its fuel): one row each.

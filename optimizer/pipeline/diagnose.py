@@ -2,8 +2,8 @@
 
 For each year and demand centre, the most IT MW the allowed regions could hold is bounded by
 max_mw (rounded down to whole modules), lead times, interconnection paths available by then,
-PUE, and zone limits in that year and every later one (capacity never falls). Demand above that
-bound is reported as the reason.
+PUE, and zone limits in that year and every later one (capacity never falls; zones whose headroom
+can fall are left uncapped). Demand above that bound is reported as the reason.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from formulations.interconnection import firm_shares
+from formulations.interconnection import firm_shares, releasable
 from formulations.lead_times import first_build_year
 from optimizer.inputs.scenario import Scenario
 
@@ -62,7 +62,8 @@ def _it_bound(scenario: Scenario, year: int) -> pd.Series:
 
 def _zone_capped(scenario: Scenario, bound: pd.Series, year: int) -> float:
     """Sum of region bounds, each zone capped by its tightest limit from `year` on (in IT MW at the zone's
-    lowest PUE). Zones with paths that count less than fully against headroom are left uncapped."""
+    lowest PUE). Zones with paths that count less than fully against headroom, or whose MW can be
+    released (headroom may then fall), are left uncapped."""
     regions = scenario.regions.set_index("region_id").loc[bound.index]
     by_zone = bound.groupby(regions["zone_id"]).sum()
     limits = scenario.zone_limits
@@ -72,7 +73,7 @@ def _zone_capped(scenario: Scenario, bound: pd.Series, year: int) -> float:
     cap = (later / regions.groupby("zone_id")["pue"].min()).reindex(by_zone.index)
     paths = scenario.interconnection
     if paths is not None:
-        partial = paths.loc[firm_shares(paths) < 1, "region_id"]
+        partial = paths.loc[(firm_shares(paths) < 1) | releasable(paths), "region_id"]
         cap[cap.index.isin(scenario.regions.loc[scenario.regions["region_id"].isin(partial), "zone_id"])] = np.nan
     return float(pd.concat([by_zone, cap], axis=1).min(axis=1).sum())
 

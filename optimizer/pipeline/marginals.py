@@ -1,7 +1,7 @@
 """What limits a plan, in USD of the objective (discounted to the first year).
 
 Power limits (`limits` table, zone and local pool limits): fix every site choice open[r] at the
-plan's value, relax module counts to continuous, and solve that LP. The dual of a limit in year t is the change in total
+plan's value, relax module counts and opening years to continuous, and solve that LP. The dual of a limit in year t is the change in total
 cost per MW of extra limit; `marginal_value_usd_per_mw` is its negative, the saving
 one more MW of headroom would bring (0 for a limit that does not bind). Fixing only the site
 choices keeps the duals informative: with module counts fixed too, no capacity could move.

@@ -84,9 +84,12 @@ def common_bounds(all_bounds: Iterable[Bounds]) -> Bounds:
 
 
 def impose(variables: dict[str, pyo.Var], bounds: Bounds) -> None:
-    """Restrict decided-now variables to `bounds` (equal bounds fix the variable)."""
+    """Restrict decided-now variables to `bounds` (equal bounds fix the variable); a name the model
+    does not have is skipped."""
     for name, (lower, upper) in bounds.items():
-        var = variables[name]
+        var = variables.get(name)
+        if var is None:
+            continue
         if lower == upper:
             var.fix(lower)
         else:
@@ -284,8 +287,8 @@ def run_outcome(task: OutcomeTask) -> OutcomeRun:
         return OutcomeRun(status, None, outcome.bound, {}, time.perf_counter() - started, log=outcome.log)
     matrix.load(outcome.col_value)
     values = {name: float(var.value) for name, var in now.items()}
-    priced = sum(price * values[name] for name, price in task.prices.items())
-    tables = result_tables(model, scenario) if task.keep_tables else {}
+    priced = sum(price * values.get(name, 0.0) for name, price in task.prices.items())
+    tables = result_tables(model, scenario)[0] if task.keep_tables else {}
     return OutcomeRun(
         status, outcome.objective - priced, outcome.bound, values, time.perf_counter() - started, tables, outcome.log
     )
@@ -295,14 +298,14 @@ def _priced(matrix: ModelMatrix, now: dict[str, pyo.Var], prices: dict[str, floa
     column = {id(var): j for j, var in enumerate(matrix.columns) if var is not None}
     cost = matrix.problem.cost.copy()
     for name, price in prices.items():
-        j = column.get(id(now[name]))
+        j = column.get(id(now[name])) if name in now else None
         if j is not None:  # a fixed decision is no column: its price is a constant, counted in `priced`
             cost[j] += price
     return replace(matrix.problem, cost=cost, offset=matrix.problem.offset + _fixed_priced(now, prices))
 
 
 def _fixed_priced(now: dict[str, pyo.Var], prices: dict[str, float]) -> float:
-    return sum(price * now[name].value for name, price in prices.items() if now[name].fixed)
+    return sum(price * now[name].value for name, price in prices.items() if name in now and now[name].fixed)
 
 
 def run_all(tasks: list[OutcomeTask], executor: Executor | None, function=None) -> list:
@@ -396,7 +399,7 @@ def _solve_extensive(scenario, pairs, years, first: OutcomeModel, tee: bool, sta
     if outcome.has_solution:
         for om, columns in zip(outcomes, extensive.columns):
             om.matrix.load(outcome.col_value[columns])
-            tables = result_tables(om.model, om.scenario)
+            tables = result_tables(om.model, om.scenario)[0]
             now = {name: float(var.value) for name, var in om.now.items()}
             runs.append(OutcomeRun("optimal", float(tables["costs"]["discounted_usd"].sum()), None, now, 0.0, tables))
     solve_seconds = time.perf_counter() - solve_started
