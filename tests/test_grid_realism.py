@@ -11,6 +11,7 @@ from scenario_factory import write_scenario
 
 from optimizer import load_scenario, solve
 from optimizer.studies.whatif import run_whatif
+from reports.deltas import whatif_files
 
 HOURS = 8760
 
@@ -486,7 +487,7 @@ def test_whatif_shows_how_the_plan_moves_under_the_system_view(tmp_path):
     """`gridsite whatif --set cost_perspective=system` on the case above: the base (developer) plan builds a
     at a system cost of 11,000, the variant b; the comparison names a dropped and b opened."""
     base = load_scenario(write_scenario(tmp_path / "case", **PERSPECTIVE_CASE))
-    outcome = run_whatif(base, ["cost_perspective = system"], "system", tmp_path / "out")
+    outcome = run_whatif(base, ["cost_perspective = system"], "system", tmp_path / "out", files=whatif_files)
     assert outcome.variant.service["region_id"].tolist() == ["b"]
     assert outcome.variant.summary["cost_perspective"] == "system"
     base_plan = pd.read_csv(tmp_path / "out" / "base" / "service.csv")

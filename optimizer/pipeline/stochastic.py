@@ -78,9 +78,16 @@ def bounds_of(variables: dict[str, pyo.Var]) -> Bounds:
 
 
 def common_bounds(all_bounds: Iterable[Bounds]) -> Bounds:
-    """The bounds every outcome allows: the highest lower and lowest upper bound of each decision."""
+    """The bounds every outcome allows: the highest lower and lowest upper bound of each decision. A
+    decision an outcome's model does not have (e.g. opening a region in a year its lead time rules
+    out) is 0 there."""
     all_bounds = list(all_bounds)
-    return {name: (max(b[name][0] for b in all_bounds), min(b[name][1] for b in all_bounds)) for name in all_bounds[0]}
+    names = dict.fromkeys(name for bounds in all_bounds for name in bounds)
+    none = (0.0, 0.0)
+    return {
+        name: (max(b.get(name, none)[0] for b in all_bounds), min(b.get(name, none)[1] for b in all_bounds))
+        for name in names
+    }
 
 
 def impose(variables: dict[str, pyo.Var], bounds: Bounds) -> None:
