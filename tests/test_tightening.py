@@ -37,30 +37,36 @@ TWINS = [
 
 
 def test_demand_cover_keeps_the_optimum(tmp_path):
-    """50 MW: m (40 MW modules, capex 1) and c (continuous, capex 1.5), unserved at 2 per MW-year.
-    One module and 10 MW from c: 40 + 15 = 55; two modules 80, c alone 75, one module and 10 MW
-    unserved 60. So 55, with and without the cover row. Rounded to 40 MW modules (f = 50/40 - 1 = 0.25)
-    it reads m + 4 c + 4 unserved >= 80: two modules, or one and 10 MW from c or unserved."""
-    scenario = load_scenario(write_scenario(
-        tmp_path / "case",
-        regions=[{"region_id": "m", "capex_usd_per_mw": 1, "module_mw": 40}, {"region_id": "c", "capex_usd_per_mw": 1.5}],
-        demand=[("d", 2026, 50)],
-        unserved_penalty_usd_per_mw_year=2,
-    ))
+    """50 MW: m (40 MW modules, capex 1) and s (20 MW modules, capex 1.5), unserved at 2 per MW-year.
+    One m module and 10 MW unserved: 40 + 20 = 60; m + s 70, two m 80, three s 90. So 60, with and
+    without the cover rows. Rounded to 40 MW modules (f = 50/40 - 1 = 0.25) the cover reads
+    m + 2 s + 4 unserved >= 80 (an s module counts as a whole 40 MW one, as f < 1/2); rounded to
+    20 MW modules (f = 0.5), m + s + 2 unserved >= 60. The plan meets both with equality."""
+    regions = [{"region_id": "m", "capex_usd_per_mw": 1, "module_mw": 40}, {"region_id": "s", "capex_usd_per_mw": 1.5, "module_mw": 20}]
+    scenario = load_scenario(write_scenario(tmp_path / "case", regions=regions, demand=[("d", 2026, 50)], unserved_penalty_usd_per_mw_year=2))
     model = build_model(scenario)
-    cover = model.demand_cover[2026, 40.0]
-    assert cover.lower == pytest.approx(80) and cover.upper is None
-    terms = {v.name: c for c, v in zip(*_linear_terms(cover.body))}
-    assert terms == pytest.approx({"capacity_mw[m,2026]": 1, "capacity_mw[c,2026]": 4, "unserved_mw[d,2026]": 4})
-    assert optimum(scenario, tightened=True) == pytest.approx(55)
-    assert optimum(scenario, tightened=False) == pytest.approx(55)
+    expected = {40.0: (80, {"m": 1, "s": 2, "d": 4}), 20.0: (60, {"m": 1, "s": 1, "d": 2})}
+    for size, (rhs, weights) in expected.items():
+        cover = model.demand_cover[2026, size]
+        assert cover.lower == pytest.approx(rhs) and cover.upper is None
+        coefs, variables = _linear_terms(cover.body)
+        assert {v.index()[0]: c for c, v in zip(coefs, variables)} == pytest.approx(weights)
+    assert optimum(scenario, tightened=True) == pytest.approx(60)
+    assert optimum(scenario, tightened=False) == pytest.approx(60)
+
+
+def test_no_demand_cover_where_continuous_capacity_can_serve(tmp_path):
+    regions = [{"region_id": "m", "module_mw": 40}, {"region_id": "c"}]
+    scenario = load_scenario(write_scenario(tmp_path / "case", regions=regions, demand=[("d", 2026, 50)]))
+    assert len(build_model(scenario).demand_cover) == 0
 
 
 def test_demand_cover_is_left_out_under_benders(tmp_path):
     """Under Benders, unserved MW live in the service subproblems; a master row on them would stop the split."""
-    folder = write_scenario(tmp_path / "case", regions=TWINS, demand=[("d", 2026, 15)], unserved_penalty_usd_per_mw_year=9)
+    regions = [{"region_id": "m", "module_mw": 40}, {"region_id": "s", "module_mw": 20}]
+    folder = write_scenario(tmp_path / "case", regions=regions, demand=[("d", 2026, 50)], unserved_penalty_usd_per_mw_year=9)
     scenario = load_scenario(folder)
-    assert hasattr(build_model(scenario), "demand_cover")
+    assert len(build_model(scenario).demand_cover) == 2
     assert not hasattr(build_model(scenario.with_solver(method="benders")), "demand_cover")
 
 
