@@ -1,20 +1,20 @@
 """Tightening: rows that keep the optimum and cut off fractional plans of the LP relaxation.
 
     demand_cover[t,m]:  sum_r w_r * capacity_mw[r,t] + sum_d unserved_mw[d,t] / f >= m * ceil(D_t / m)
-        D_t = sum_d mw[d,t], f = D_t/m - floor(D_t/m), w_r = m (floor(c_r/m) + min(c_r/m - floor(c_r/m), f) / f) / c_r
-        (m: each module size c_r = module_mw[r] of the regions that can serve in year t; only where all of them are modular)
+        D_t = sum_d mw[d,t],  f = D_t/m - floor(D_t/m),  w_r = m (floor(c_r/m) + min(c_r/m - floor(c_r/m), f) / f) / c_r
+        for each module size m among the regions that can serve in year t (c_r = module_mw[r]), where all of them are modular
     identical_in_order[a,b]:  open[a] >= open[b],   capacity_mw[a,last] >= capacity_mw[b,last]
-The cover is the mixed-integer rounding of sum_r capacity_mw[r,t] + sum_d unserved_mw[d,t] >= D_t, the service rows added up
-(served_it_mw <= capacity_mw), with capacity in whole modules: the modules in service hold D_t rounded up to whole modules of
-m MW, or unserved MW make up the missing remainder at 1/f each; where f = 0 it is the plain sum. So no plan is cut off. Identical regions (a listed before b, every input but the map position the same) can swap plans at the same cost, so
-ordering them keeps an optimal plan and spares the search the mirrored half of the tree.
+The cover is the mixed-integer rounding of the service rows added up, sum_r capacity_mw[r,t] + sum_d unserved_mw[d,t] >= D_t,
+with capacity in whole modules: the modules in service hold D_t rounded up to whole modules of m MW, or unserved MW make up the
+missing remainder at 1/f each (f = 0: the plain sum), so no plan is cut off. Identical regions (a listed before b, every input
+but the map position the same) can swap plans at the same cost: ordering them keeps an optimal plan and spares the search the
+mirrored half of its tree.
 """
 
 from __future__ import annotations
 
 import math
 
-import pandas as pd
 import pyomo.environ as pyo
 
 ROUND_OFF = 1e-9  # a share of a module below this is round-off
@@ -70,21 +70,24 @@ def _module_weight(module: float, size: float, fraction: float) -> float:
 def identical_regions(scenario) -> list[list[str]]:
     """Groups of two or more regions whose inputs are the same in every table but for region_id and the
     map position, in the order regions.csv lists them."""
-    tables = {name: table for name, table in scenario.tables().items() if "region_id" in table and name != "regions"}
-    regions = scenario.regions.drop(columns=list(MAP_ONLY))
-    rows_by_table = {name: dict(list(table.groupby("region_id", sort=False))) for name, table in tables.items()}
+    rows = scenario.regions.drop(columns=list(MAP_ONLY)).set_index("region_id").astype(str)
+    groups = _grouped(rows.index, [tuple(values) for values in rows.itertuples(index=False, name=None)])
+    for name, table in scenario.tables().items():
+        if name == "regions" or "region_id" not in table:
+            continue
+        candidates = {r for group in groups for r in group}  # usually none: region rows alone tell most apart
+        own = table[table["region_id"].isin(candidates)]
+        by_region = {r: sorted(map(tuple, part.drop(columns="region_id").astype(str).itertuples(index=False, name=None)))
+                     for r, part in own.groupby("region_id", sort=False)}
+        groups = [g for group in groups for g in _grouped(group, [tuple(by_region.get(r, ())) for r in group])]
+    return groups
 
-    def signature(r: str, row: pd.Series) -> tuple:
-        parts = [tuple(row.drop("region_id").astype(str))]
-        for name, rows in rows_by_table.items():
-            own = rows.get(r)
-            own = () if own is None else sorted(map(tuple, own.drop(columns="region_id").astype(str).itertuples(index=False)))
-            parts.append(tuple(own))
-        return tuple(parts)
 
-    groups: dict[tuple, list[str]] = {}
-    for _, row in regions.iterrows():
-        groups.setdefault(signature(row["region_id"], row), []).append(row["region_id"])
+def _grouped(regions, keys: list) -> list[list[str]]:
+    """The regions that share a key, in their order, where two or more do."""
+    groups: dict = {}
+    for r, key in zip(regions, keys):
+        groups.setdefault(key, []).append(r)
     return [group for group in groups.values() if len(group) > 1]
 
 
