@@ -23,13 +23,14 @@ from formulations import (
     service,
     sites,
     tariffs,
+    tightening,
     water,
 )
 
 if TYPE_CHECKING:
     from optimizer.inputs.scenario import Scenario
 
-MODULES = (sites, lead_times, service, interconnection, power_limits, tariffs, carbon, water, objective)
+MODULES = (sites, lead_times, service, interconnection, power_limits, tariffs, carbon, water, tightening, objective)
 # Every result table a module can return (its RESULT_TABLES), in module order.
 RESULT_TABLES = tuple(name for module in MODULES for name in getattr(module, "RESULT_TABLES", ()))
 
@@ -62,11 +63,14 @@ def goals(model: pyo.ConcreteModel, scenario: Scenario) -> dict:
 
 
 @gc_paused()
-def build_model(scenario: Scenario) -> pyo.ConcreteModel:
-    """Build the Pyomo model of a validated scenario."""
+def build_model(scenario: Scenario, *, tightened: bool = True) -> pyo.ConcreteModel:
+    """Build the Pyomo model of a validated scenario. `tightened=False` leaves out
+    `formulations.tightening`, for callers that fix variables of single regions (its ordering of
+    identical regions holds for the model as stated, not for such a restriction) or read row duals."""
     model = pyo.ConcreteModel(name=scenario.name)
     model.cost_terms = {}  # (component, region, year) -> USD expression; see objective.add_cost
     model.array_blocks = {}  # name -> ArrayBlock (formulations/arrays.py), appended at the hand-off to HiGHS
     for module in MODULES:
-        module.define_components(model, scenario)
+        if tightened or module is not tightening:
+            module.define_components(model, scenario)
     return model

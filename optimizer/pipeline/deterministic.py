@@ -80,10 +80,11 @@ class Compiled:
     build_seconds: float
 
 
-def compile_scenario(scenario: Scenario) -> Compiled:
+def compile_scenario(scenario: Scenario, *, tightened: bool = True) -> Compiled:
+    """Build and compile the scenario's model (`tightened`: see formulations.build_model)."""
     started = time.perf_counter()
     with gc_paused():  # one pause over both, so the collection it defers runs once (see gc_paused)
-        model = build_model(scenario)
+        model = build_model(scenario, tightened=tightened)
         matrix = ModelMatrix(model)  # the hand-off to HiGHS, counted as build time
     return Compiled(scenario, model, matrix, started, time.perf_counter() - started)
 

@@ -51,7 +51,7 @@ def power_limit_values(scenario: Scenario, result: SolveResult) -> pd.DataFrame:
     held = result.table("power_limits")
     if held.empty:
         return pd.DataFrame(columns=columns)
-    model = build_model(scenario)
+    model = build_model(scenario, tightened=False)  # row duals: no added rows to share them
     opened = opened_regions(result)
     for r in model.REGIONS:
         model.open[r].fix(int(r in opened))
@@ -171,7 +171,7 @@ def probe(scenario: Scenario, result: SolveResult, region_ids: tuple[str, ...]) 
     regions = scenario.regions.set_index("region_id")
     rows = []
     for r in region_ids:
-        model = build_model(scenario)
+        model = build_model(scenario, tightened=False)  # one region fixed: identical regions no longer swap freely
         forced_in = r not in opened
         model.open[r].fix(int(forced_in))
         if forced_in:

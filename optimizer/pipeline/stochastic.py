@@ -281,7 +281,7 @@ def run_outcome(task: OutcomeTask) -> OutcomeRun:
         return OutcomeRun("time_limit_no_solution", None, None, {}, 0.0, log="the deadline had passed\n")
     scenario = read_scenario(task.files, read_yaml(task.files))
     with gc_paused():
-        model = build_model(scenario)
+        model = build_model(scenario, tightened=False)  # its ordering of identical regions is per outcome
         now = decided_now(model, set(task.now_years))
         impose(now, task.bounds)
         matrix = ModelMatrix(model)
@@ -326,7 +326,7 @@ def outcome_bounds(task: OutcomeTask) -> Bounds:
     """The bounds an outcome's own model puts on its decided-now decisions (its lead times, limits)."""
     scenario = read_scenario(task.files, read_yaml(task.files))
     with gc_paused():
-        model = build_model(scenario)
+        model = build_model(scenario, tightened=False)
     return bounds_of(decided_now(model, set(task.now_years)))
 
 
@@ -379,7 +379,7 @@ class Plan:
 
 
 def _outcome_model(future: Future, scenario: Scenario, years: set[int]) -> OutcomeModel:
-    model = build_model(scenario)
+    model = build_model(scenario, tightened=False)  # identical regions in one outcome may differ in another
     return OutcomeModel(future, scenario, model, decided_now(model, years))
 
 

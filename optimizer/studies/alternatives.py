@@ -42,7 +42,7 @@ class Alternatives:
 
 def find_alternatives(scenario: Scenario, *, slack: float = 0.02, count: int = 8, seed: int = 0) -> Alternatives:
     """Solve the scenario, then up to `count` alternatives within `slack` of its proven bound."""
-    compiled = compile_scenario(scenario)
+    compiled = compile_scenario(scenario, tightened=False)  # identical regions must stay free to swap
     solve_started = time.perf_counter()
     settings = scenario.config.solver
     solved = run_highs(compiled.matrix, settings, _left(compiled))
