@@ -21,8 +21,9 @@ import time
 
 from formulations import build_model, gc_paused
 from optimizer import load_scenario
-from optimizer.pipeline.matrix import HighsModel
-from optimizer.pipeline.solve import _classify, mip_gap
+from optimizer.highs import Settings, mip_gap, solve_problem
+from optimizer.pipeline.deterministic import classify
+from optimizer.pipeline.matrix import ModelMatrix
 
 VARIANTS = ("data/default", "data/pjm_causer_pays", "data/no_flexible_load", "data/gpu_gb200")
 GAP = 1e-4
@@ -39,18 +40,18 @@ def run(folder: str, *, tightened: bool, seed: int, time_limit_s: float) -> dict
     """Build and solve one scenario; the figures of the run."""
     started, cpu_started = time.perf_counter(), cpu_seconds()
     with gc_paused():
-        model = build_model(load_scenario(folder), tightened=tightened)
-        highs = HighsModel(model)
-    results = highs.run(time_limit_s=time_limit_s, options={"threads": 1, "mip_rel_gap": GAP, "random_seed": seed})
+        problem = ModelMatrix(build_model(load_scenario(folder), tightened=tightened)).problem
+    settings = Settings(mip_rel_gap=GAP, threads=1, options={"random_seed": seed})
+    outcome = solve_problem(problem, settings, time_limit_s=time_limit_s)
     seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu_started
-    objective, bound = results.incumbent_objective, results.objective_bound
+    objective, bound = outcome.objective, outcome.bound
     return {
         "scenario": folder,
         "seed": seed,
-        "status": _classify(results)[0],  # optimal: the 0.01% gap was proven
+        "status": classify(outcome)[0],  # optimal: the 0.01% gap was proven
         "gap_pct": None if objective is None else 100 * mip_gap(objective, bound),
-        "nodes": _reported(results.solver_log, "Nodes"),
-        "lp_iterations": _reported(results.solver_log, "LP iterations"),
+        "nodes": _reported(outcome.log, "Nodes"),
+        "lp_iterations": _reported(outcome.log, "LP iterations"),
         "seconds": round(seconds, 1),
         "cpu_seconds": round(cpu, 1),
         "load_1min": round(os.getloadavg()[0], 2),

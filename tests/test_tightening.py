@@ -4,23 +4,23 @@ without them, and callers that restrict single regions build without them."""
 from __future__ import annotations
 
 import pytest
-from pyomo.repn import generate_standard_repn
-
 from conftest import REPO
+from pyomo.repn import generate_standard_repn
+from scenario_factory import write_scenario
+from test_enumeration import YEARS, enumerate_optimum, random_instance
+
 from formulations import build_model
 from formulations.tightening import identical_regions
 from optimizer import load_scenario, solve
+from optimizer.highs import Settings, solve_problem
 from optimizer.pipeline.marginals import probe
-from optimizer.pipeline.matrix import HighsModel
-from scenario_factory import write_scenario
-from test_enumeration import YEARS, enumerate_optimum, random_instance
+from optimizer.pipeline.matrix import ModelMatrix
 
 
 def optimum(scenario, tightened: bool) -> float:
     """The objective at a zero MIP gap, with or without the tightening rows."""
-    highs = HighsModel(build_model(scenario, tightened=tightened))
-    results = highs.run(time_limit_s=None, options={"threads": 1, "mip_rel_gap": 0.0})
-    return results.incumbent_objective
+    problem = ModelMatrix(build_model(scenario, tightened=tightened)).problem
+    return solve_problem(problem, Settings(mip_rel_gap=0.0, threads=1)).objective
 
 
 def _linear_terms(expr) -> tuple[list[float], list]:

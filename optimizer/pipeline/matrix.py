@@ -216,7 +216,7 @@ def _split_fixed(variables: list, coefs: np.ndarray) -> tuple[np.ndarray, np.nda
 
 def _append_columns(arrays: dict, lower: np.ndarray, upper: np.ndarray, cost: np.ndarray, integer: np.ndarray) -> None:
     """Add columns with these bounds (nan: none), costs and integrality to the column arrays (the
-    matrix is widened once, in HighsModel._append_blocks)."""
+    matrix is widened once, in ModelMatrix._append_blocks)."""
     arrays["col_lower"] = np.concatenate([arrays["col_lower"], np.nan_to_num(lower, nan=-np.inf)])
     arrays["col_upper"] = np.concatenate([arrays["col_upper"], np.nan_to_num(upper, nan=np.inf)])
     arrays["cost"] = np.concatenate([arrays["cost"], cost])
