@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import pandas as pd
 import typer
 from rich.table import Table
@@ -184,6 +185,11 @@ def _read(reader, store_file: Path, *args):
         return reader(store_file, *args)
     except KeyError as problem:
         cli.err.print(problem.args[0], highlight=False)
+        raise typer.Exit(cli.EXIT_INVALID_INPUT) from None
+    except duckdb.Error as problem:
+        cli.err.print(
+            f"{store_file}: not a readable results store ({problem})", highlight=False, markup=False, soft_wrap=True
+        )
         raise typer.Exit(cli.EXIT_INVALID_INPUT) from None
 
 

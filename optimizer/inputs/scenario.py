@@ -12,9 +12,11 @@ from typing import Literal
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
-from optimizer.inputs.errors import ScenarioError
+from optimizer.inputs.bounds import MAX_HORIZON_YEARS, InputModel, max_threads
+from optimizer.inputs.errors import ScenarioError, shown
+from optimizer.inputs.files import load_yaml
 from optimizer.inputs.tables import (
     ColumnSpec,
     Source,
@@ -31,19 +33,15 @@ from optimizer.inputs.tables import (
 CONFIG_FILE = "scenario.yaml"
 
 
-class SolverSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SolverSettings(InputModel):
     mip_rel_gap: float = Field(0.001, ge=0)
     time_limit_s: float | None = Field(None, gt=0)
-    threads: int = Field(1, ge=1)
+    threads: int = Field(1, ge=1, le=max_threads())
     method: Literal["direct", "benders"] = "direct"
 
 
-class ScenarioConfig(BaseModel):
+class ScenarioConfig(InputModel):
     """`scenario.yaml`."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1)
     first_year: int
@@ -77,6 +75,8 @@ class ScenarioConfig(BaseModel):
     def _horizon_in_order(self) -> ScenarioConfig:
         if self.first_year > self.last_year:
             raise ValueError(f"first_year {self.first_year} is after last_year {self.last_year}")
+        if self.last_year - self.first_year >= MAX_HORIZON_YEARS:
+            raise ValueError(f"the horizon {self.first_year}-{self.last_year} is longer than {MAX_HORIZON_YEARS} years")
         return self
 
     @property
@@ -102,6 +102,7 @@ REGIONS = TableSpec(
         ColumnSpec("emission_kg_per_mwh", float, default=0.0, checks=(at_least(0),)),
     ),
     key=("region_id",),
+    required_rows=True,  # a scenario needs a region; demand.csv may be empty (nothing to plan)
 )
 PATH_KINDS = ("queue", "flexible", "onsite", "colocation")
 INTERCONNECTION = TableSpec(
@@ -340,12 +341,7 @@ def read_yaml(folder: Source) -> dict:
     """scenario.yaml as a mapping (not yet validated)."""
     if not has_file(folder, CONFIG_FILE):
         raise ScenarioError(CONFIG_FILE, ["file not found in the scenario folder"])
-    try:
-        raw = yaml.safe_load(file_text(folder, CONFIG_FILE))
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise ScenarioError(CONFIG_FILE, [f"{where}not valid YAML ({getattr(err, 'problem', err)})"]) from None
+    raw = load_yaml(file_text(folder, CONFIG_FILE), CONFIG_FILE)
     if not isinstance(raw, dict):
         raise ScenarioError(CONFIG_FILE, ["expected a mapping of keys such as name, first_year, last_year"])
     return raw
@@ -365,4 +361,8 @@ def describe_validation_error(error: dict) -> str:
         return f"key {key}: missing, expected a value"
     if error["type"] == "extra_forbidden":
         return f"key {key}: unknown key"
-    return f"key {key}: {message}, got {json.dumps(error.get('input'), default=str)}"
+    value = error.get("input")
+    text = shown(json.dumps(value, default=str))
+    if isinstance(value, bool):  # YAML 1.1 reads yes/no/on/off as booleans
+        text += " (YAML reads yes, no, on, off, true and false as true or false)"
+    return f"key {key}: {message}, got {text}"

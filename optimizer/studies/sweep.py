@@ -24,41 +24,61 @@ Sample i draws from `numpy.random.default_rng([seed, i])`, so each sample is the
 from __future__ import annotations
 
 import itertools
+import string
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 
+from optimizer.inputs.bounds import InputModel
 from optimizer.inputs.errors import ScenarioError
+from optimizer.inputs.files import MAX_YAML_BYTES, load_yaml, read_text
 from optimizer.inputs.scenario import Scenario, describe_validation_error
 from optimizer.inputs.variants import select_values
 
 BASE_RUN = "base"
+MAX_SAMPLES = 100_000
+# The parameters each distribution takes (numpy.random.Generator): a further argument would be its
+# `size` and draw an array instead of a number.
+PARAMETERS = {"uniform": 2, "normal": 2, "triangular": 3, "lognormal": 2, "integers": 2, "poisson": 1}
 
 
-class Draw(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    edit: str = Field(pattern=r"\{value\}")
+class Draw(InputModel):
+    edit: str
     distribution: Literal["uniform", "normal", "triangular", "lognormal", "integers", "poisson"]
     args: list[int | float]
     for_each: str | None = None
 
+    @model_validator(mode="after")
+    def _usable(self) -> Draw:
+        fields = [(name, spec, conversion) for _, name, spec, conversion in _fields(self.edit) if name is not None]
+        if any(name not in ("key", "value") or spec or conversion for name, spec, conversion in fields):
+            raise ValueError("the edit may hold {key} and {value} only (write {{ and }} for braces)")
+        if "value" not in {name for name, _, _ in fields}:
+            raise ValueError("the edit must hold {value}, where the drawn number goes")
+        if self.for_each is None and "key" in {name for name, _, _ in fields}:
+            raise ValueError("{key} needs for_each, the selection whose cells it takes")
+        if len(self.args) > PARAMETERS[self.distribution]:
+            raise ValueError(f"{self.distribution} takes at most {PARAMETERS[self.distribution]} args")
+        return self
 
-class Samples(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
-    count: int = Field(ge=1)
-    seed: int
+def _fields(template: str) -> list[tuple]:
+    try:
+        return list(string.Formatter().parse(template))
+    except ValueError as err:  # a lone { or }
+        raise ValueError(f"the edit is not a template ({err}; write {{{{ and }}}} for braces)") from None
+
+
+class Samples(InputModel):
+    count: int = Field(ge=1, le=MAX_SAMPLES)
+    seed: int = Field(ge=0)
     draws: list[Draw] = Field(min_length=1)
 
 
-class Sweep(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Sweep(InputModel):
     name: str | None = None
     base: str
     store: str | None = None
@@ -84,11 +104,9 @@ class SweepFile:
 def read_sweep(path: str | Path) -> SweepFile:
     """Read and validate a sweep file; ScenarioError names the file and key when it is wrong."""
     path = Path(path)
+    raw = load_yaml(read_text(path, limit=MAX_YAML_BYTES), path.name)
     try:
-        raw = yaml.safe_load(path.read_text())
         sweep = Sweep.model_validate(raw)
-    except (OSError, yaml.YAMLError) as err:
-        raise ScenarioError(path.name, [f"not a readable YAML file ({err})"]) from None
     except ValidationError as err:
         raise ScenarioError(path.name, [describe_validation_error(e) for e in err.errors()]) from None
     store = path.parent / (sweep.store or "runs.duckdb")
