@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from reports.run import read_csv
+
 
 def render_markdown(run_dir: str | Path) -> str:
     """Render report.md from summary.json and the result CSVs in `run_dir`."""
@@ -14,9 +16,9 @@ def render_markdown(run_dir: str | Path) -> str:
     summary = json.loads((run / "summary.json").read_text())
     lines = [f"# Siting report: {summary['scenario']}", "", _provenance(summary), ""]
     if (run / "capacity.csv").exists():
-        capacity = pd.read_csv(run / "capacity.csv")
-        unserved = pd.read_csv(run / "unserved.csv")
-        costs = pd.read_csv(run / "costs.csv")
+        capacity = read_csv(run / "capacity.csv")
+        unserved = read_csv(run / "unserved.csv")
+        costs = read_csv(run / "costs.csv")
         lines += _plan(capacity) + _shortfall(unserved) + _costs(costs)
     else:
         lines += ["## No plan", "", summary["message"], ""]

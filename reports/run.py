@@ -105,15 +105,21 @@ def read_run(folder: str | Path) -> Run:
     )
 
 
+def read_csv(path: Path) -> pd.DataFrame:
+    """A result table as gridsite wrote it: only an empty cell is missing, so ids such as NA or null
+    stay ids (the inputs' blank rule, docs/contract.md)."""
+    return pd.read_csv(path, keep_default_na=False, na_values=[""])
+
+
 def _csv(folder: Path, name: str) -> pd.DataFrame:
     path = folder / name
     if not path.is_file():
         raise RunFolderError(f"{folder}: {name} not found; the run folder is incomplete")
-    return pd.read_csv(path)
+    return read_csv(path)
 
 
 def _optional_csv(path: Path) -> pd.DataFrame | None:
-    return pd.read_csv(path) if path.is_file() else None
+    return read_csv(path) if path.is_file() else None
 
 
 def _sites(path: Path) -> pd.DataFrame:

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -30,6 +30,13 @@ Edits = Annotated[
         "--set discount_rate=0.05. See docs/studies.md.",
     ),
 ]
+Force = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Write into a folder that holds files gridsite did not write; files named like its results are replaced.",
+    ),
+]
 ScenarioDir = Annotated[Path, typer.Argument(help="Scenario folder (scenario.yaml, regions.csv, demand.csv, ...).")]
 
 
@@ -47,15 +54,32 @@ def load(folder: Path, edits: list[str] | None = None, **solver_overrides) -> Sc
     return scenario
 
 
+def fail(problem: object) -> NoReturn:
+    """Print the problem and exit 2: input, a run folder or an output folder gridsite cannot use."""
+    err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
+    raise typer.Exit(EXIT_INVALID_INPUT)
+
+
+def check_out(folder: Path, names: Collection[str], force: bool) -> None:
+    """Exit 2 before any work when gridsite may not write `names` into `folder` (see check_out_dir)."""
+    from optimizer.pipeline.outputs import OutputError, check_out_dir
+
+    try:
+        check_out_dir(folder, names, force)
+    except OutputError as problem:
+        fail(problem)
+
+
 def write_from_runs(write: Callable[[], list[Path]]) -> None:
-    """Run a report writer; a run folder it cannot use exits 2 with the reason."""
+    """Run a report writer; a run folder it cannot use, or an output folder it may not write, exits 2
+    with the reason."""
+    from optimizer.pipeline.outputs import OutputError
     from reports.run import RunFolderError
 
     try:
         written = write()
-    except RunFolderError as problem:
-        err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
-        raise typer.Exit(EXIT_INVALID_INPUT) from None
+    except (RunFolderError, OutputError) as problem:
+        fail(problem)
     out.print("wrote " + ", ".join(str(p) for p in written), highlight=False, soft_wrap=True)
 
 
@@ -75,3 +99,5 @@ def print_summary(summary: dict, out_dir: Path) -> None:
     for key, value in rows.items():
         table.add_row(key, value)
     out.print(table)
+    for name, problem in summary.get("report_errors", {}).items():
+        err.print(f"warning: {name} not written: {problem}", style="yellow", highlight=False, markup=False)

@@ -11,8 +11,11 @@ from optimizer.cli.common import (
     EXIT_INVALID_INPUT,
     EXIT_NO_SOLUTION,
     Edits,
+    Force,
     ScenarioDir,
+    check_out,
     err,
+    fail,
     load,
     out,
     print_summary,
@@ -60,6 +63,7 @@ def solve(
         ),
     ] = None,
     edits: Edits = None,
+    force: Force = False,
 ) -> None:
     """Solve a scenario and write summary.json, capacity.csv, service.csv, unserved.csv, costs.csv,
     power_limits.csv, capacity_by_path.csv, contracts.csv, upgrades.csv and emissions.csv (where the
@@ -67,18 +71,22 @@ def solve(
     lead_times.csv, report.md/.html/.pdf, results.xlsx and <table>.parquet into --out.
 
     Exit 0 when a solution was written, 3 when the model has no solution (summary.json says why),
-    2 for invalid input (nothing is written).
+    2 for invalid input or an --out folder holding files gridsite did not write (nothing is written).
     """
-    from optimizer.pipeline.outputs import write_results
+    from optimizer.pipeline.outputs import RESULT_FILES, OutputError, write_results
     from optimizer.pipeline.solve import solve as solve_scenario
 
     scenario = load(scenario_dir, edits, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, threads=threads)
     probes = tuple(probe_region or ())
     _check_regions(scenario, probes)
+    check_out(out_dir, RESULT_FILES, force)
     result = solve_scenario(scenario, tee=log)
     if result.has_solution:
         result.analysis = _analyse(scenario, result, limits, probes)
-    write_results(result, out_dir, extra=_renderers(result, report, export), inputs=scenario.files())
+    try:
+        write_results(result, out_dir, extra=_renderers(result, report, export), inputs=scenario.files(), force=force)
+    except OutputError as problem:  # the folder changed while solving
+        fail(problem)
     print_summary(result.summary, out_dir)
     if not result.has_solution:
         raise typer.Exit(EXIT_NO_SOLUTION)
@@ -119,13 +127,14 @@ def _renderers(result, report: bool, export: bool) -> dict:
 def report(
     run_dir: Annotated[Path, typer.Argument(help="Output folder of `gridsite solve` (holds summary.json).")],
     export: Annotated[bool, typer.Option(help="Also write results.xlsx and a Parquet file per table.")] = True,
+    force: Force = False,
 ) -> None:
     """(Re)write report.md, report.html (self-contained), report.pdf, results.xlsx and Parquet files
     from a run folder's result files; the model is neither rebuilt nor solved. Exit 2 when the folder
     holds no plan."""
     from reports import write_reports
 
-    write_from_runs(lambda: write_reports(run_dir, export=export))
+    write_from_runs(lambda: write_reports(run_dir, export=export, force=force))
 
 
 def compare(
@@ -135,12 +144,13 @@ def compare(
     out_dir: Annotated[
         Path, typer.Option("--out", help="Folder for compare.html and compare.pdf (created if missing).")
     ],
+    force: Force = False,
 ) -> None:
     """Compare runs side by side (cost by component, sites, MW by year, how each was solved) in
     compare.html and compare.pdf, from the runs' result files. Exit 2 when a folder holds no plan."""
     from reports import write_comparison
 
-    write_from_runs(lambda: write_comparison(run_dirs, out_dir))
+    write_from_runs(lambda: write_comparison(run_dirs, out_dir, force=force))
 
 
 def register(app: typer.Typer) -> None:
