@@ -293,6 +293,12 @@ HOSTILE = {
         CONFIG + "solver: {threads: 1000000}\n",
         "key solver.threads: Input should be less than or equal to",
     ),
+    "a row longer than the header": (
+        "demand.csv",
+        "demand_id,year,mw\nus,2026,5,x\n",
+        "demand.csv: not a readable CSV file (Error tokenizing data. C error: Expected 3 fields in line 2, saw 4)",
+    ),
+    "a column twice": ("demand.csv", "demand_id,year,mw,mw\nus,2026,5,6\n", "line 1: column mw appears more than once"),
     "9: regions.csv with a header only": (
         "regions.csv",
         "region_id,zone_id,lat,lon,max_mw\n",

@@ -107,12 +107,15 @@ def read_table(folder: Source, spec: TableSpec, refs: dict[str, pa.Check] | None
 
 def _read_cells(file: str, text: str) -> pd.DataFrame:
     """Every cell as text, spaces around it removed; blank cells (and only they) as missing."""
-    try:
-        raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+    try:  # header=None: a row with more cells than the header is an error, not an index column
+        table = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise ScenarioError(file, [f"not a readable CSV file ({err})"]) from None
-    raw.columns = [str(c).strip() for c in raw.columns]
-    cells = raw.apply(lambda column: column.str.strip())
+        raise ScenarioError(file, [f"not a readable CSV file ({' '.join(str(err).split())})"]) from None
+    header = [str(c).strip() for c in table.iloc[0]]
+    twice = sorted({c for c in header if header.count(c) > 1})
+    if twice:
+        raise ScenarioError(file, [f"line 1: column {', '.join(twice)} appears more than once"])
+    cells = table.iloc[1:].set_axis(header, axis=1).reset_index(drop=True).apply(lambda column: column.str.strip())
     return cells.mask(cells == "")
 
 

@@ -62,6 +62,10 @@ class Draw(InputModel):
             raise ValueError("{key} needs for_each, the selection whose cells it takes")
         if len(self.args) > PARAMETERS[self.distribution]:
             raise ValueError(f"{self.distribution} takes at most {PARAMETERS[self.distribution]} args")
+        try:  # arguments numpy refuses (e.g. a negative scale) are refused now, not in the middle of a batch
+            getattr(np.random.default_rng(0), self.distribution)(*self.args)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"{self.distribution}{tuple(self.args)}: {err}") from None
         return self
 
 
@@ -137,10 +141,7 @@ def _draw(samples: Samples, index: int, base: Scenario) -> tuple[str, ...]:
     for draw in samples.draws:
         keys = select_values(base, draw.for_each) if draw.for_each else [None]
         for key in keys:
-            try:
-                value = getattr(rng, draw.distribution)(*draw.args)
-            except (TypeError, ValueError) as err:
-                raise ScenarioError("sweep", [f"samples: {draw.distribution}{tuple(draw.args)}: {err}"]) from None
+            value = getattr(rng, draw.distribution)(*draw.args)  # arguments checked by Draw
             edits.append(draw.edit.format(key=key, value=_plain(value)))
     return tuple(edits)
 
