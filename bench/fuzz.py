@@ -159,14 +159,13 @@ def _in_process_of_its_own(argv: list[str]) -> tuple[int | None, str]:
 def _sweep(path: Path) -> tuple[int | None, str]:
     """What `gridsite batch` checks before it solves: the sweep file, its store, its base, its runs."""
     from optimizer.inputs.errors import ScenarioError
-    from optimizer.inputs.load import load_scenario
     from optimizer.studies.store import check_store
     from optimizer.studies.sweep import expand, read_sweep
 
     try:
         sweep = read_sweep(path)
         check_store(sweep.store)
-        expand(sweep.sweep, load_scenario(sweep.base))
+        expand(sweep.sweep, sweep.load_base())
     except ScenarioError as err:
         return 2, str(err)
     except Exception as err:  # noqa: BLE001 - any other exception is what the fuzzer looks for

@@ -225,10 +225,8 @@ def cell(rng: random.Random) -> Case:
         value, expect = rng.choice([("queue", VALID), ("colocation", VALID), ("Queue", INVALID), ("magic", INVALID)])
     else:
         value, expect = number_value(rng, kind)
-    if expect == VALID and stem == "demand" and row > 2 and name == "mw":
-        expect = EITHER  # a demand row in GPUs given MW as well
-    if expect == VALID and value.strip() == "" and stem == "demand":
-        expect = EITHER
+    if expect == VALID and stem == "demand" and name in ("mw", "gpus", "gpu_id", "year"):
+        expect = EITHER  # a row in MW given GPUs too, or the reverse; a year another row of its id has
     table[row][column] = value
     files = base_files() | {f"{SCENARIO}/{stem}.csv": to_csv(table)}
     return Case(f"{stem}.csv line {row + 1} {name} = {value[:40]!r}", expect, files, names=(f"{stem}.csv",))
@@ -377,7 +375,8 @@ def config_key(rng: random.Random) -> Case:
     else:
         value, expect = rng.choice(bad), INVALID
     files = base_files() | {f"{SCENARIO}/scenario.yaml": yaml_text({key: value})}
-    return Case(f"scenario.yaml {key}: {str(value)[:40]}", expect, files, names=("scenario.yaml",))
+    names = ("scenario.yaml", "demand.csv", "zone_limits.csv", "local_limits.csv")  # a horizon the years leave
+    return Case(f"scenario.yaml {key}: {str(value)[:40]}", expect, files, names=names)
 
 
 def config_file(rng: random.Random) -> Case:

@@ -489,6 +489,8 @@ def test_bad_sweep_draws_are_named(folder, tmp_path, changes, expected):
         ("name: é\n".encode("latin-1"), "study.yaml: line 1: byte 0xe9 is not UTF-8"),
         (b"base: s\nvariants: {a: &x [discount_rate = 0.1], b: *x}\n", "study.yaml: line 2, column 44: not valid YAML"),
         (("base: s\ngrid: " + "{a: " * 50 + "x" + "}" * 50).encode(), "nested more than 20 levels"),
+        (b"base: nope\n", "study.yaml: key base: 'nope': no scenario folder there"),
+        (b"base: s/regions.csv\n", "study.yaml: key base: 's/regions.csv': no scenario folder there"),
     ],
 )
 def test_unreadable_sweep_files_are_named(folder, tmp_path, content, expected):

@@ -48,7 +48,7 @@ def _load_variant(folder: Source, raw: dict) -> Scenario:
     if base is not None:
         if not isinstance(folder, Path) or not isinstance(base, str):
             raise ScenarioError(CONFIG_FILE, ["key base: expected the path of a scenario folder"])
-        parent = _load_base(folder, base)
+        parent = load_base(folder, base)
         raw = _merge(parent.config.model_dump(mode="json"), raw)
         files = parent.files() | files
         edits = parent.edits
@@ -57,20 +57,21 @@ def _load_variant(folder: Source, raw: dict) -> Scenario:
     return apply_edits(replace(scenario, source=folder if isinstance(folder, Path) else None, edits=edits), overrides)
 
 
-def _load_base(folder: Path, name: str) -> Scenario:
-    """The scenario `base: name` names; any problem with it is reported as one of key base."""
+def load_base(folder: Path, name: str, file: str = CONFIG_FILE) -> Scenario:
+    """The scenario that key `base: name` of `file` in `folder` names (a variant's scenario.yaml, a
+    sweep file); any problem with it is reported as one of that key, in that file."""
     base = folder / name
     where = f"key base: {shown(repr(name))}"
     if not is_folder(base):
-        raise ScenarioError(CONFIG_FILE, [f"{where}: no scenario folder there"])
+        raise ScenarioError(file, [f"{where}: no scenario folder there"])
     chain = _RESOLVING.get() + (folder.resolve(),)
     if base.resolve() in chain:
-        raise ScenarioError(CONFIG_FILE, [f"{where} is a base of itself (cycle: {' -> '.join(map(str, chain))})"])
+        raise ScenarioError(file, [f"{where} is a base of itself (cycle: {' -> '.join(map(str, chain))})"])
     token = _RESOLVING.set(chain)
     try:
         return load_scenario(base)
     except ScenarioError as err:
-        raise ScenarioError(CONFIG_FILE, [f"{where}: {line}" for line in str(err).splitlines()]) from None
+        raise ScenarioError(file, [f"{where}: {line}" for line in str(err).splitlines()]) from None
     finally:
         _RESOLVING.reset(token)
 

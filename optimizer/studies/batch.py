@@ -78,7 +78,7 @@ def run_batch(
 ) -> Tally:
     """Solve every run of `sweep` not yet in its store and record each as it finishes."""
     store.check_store(sweep.store)
-    base = load_scenario(sweep.base).with_solver(threads=1)
+    base = sweep.load_base().with_solver(threads=1)
     stored = {} if force else store.stored_runs(sweep.store)  # name -> (input hash, status)
     tally = Tally()
     groups: dict[str, list[Run]] = {}  # input hash -> runs with those inputs, solved once

@@ -35,6 +35,7 @@ from pydantic import Field, ValidationError, model_validator
 from optimizer.inputs.bounds import InputModel
 from optimizer.inputs.errors import ScenarioError
 from optimizer.inputs.files import MAX_YAML_BYTES, load_yaml, read_text
+from optimizer.inputs.load import load_base
 from optimizer.inputs.scenario import Scenario, describe_validation_error
 from optimizer.inputs.variants import select_values
 
@@ -100,9 +101,13 @@ class Run:
 @dataclass(frozen=True)
 class SweepFile:
     name: str
-    base: Path
+    file: Path
     store: Path
     sweep: Sweep
+
+    def load_base(self) -> Scenario:
+        """The base scenario; a problem with it is reported as one of this file's key base."""
+        return load_base(self.file.parent, self.sweep.base, self.file.name)
 
 
 def read_sweep(path: str | Path) -> SweepFile:
@@ -114,7 +119,7 @@ def read_sweep(path: str | Path) -> SweepFile:
     except ValidationError as err:
         raise ScenarioError(path.name, [describe_validation_error(e) for e in err.errors()]) from None
     store = path.parent / (sweep.store or "runs.duckdb")
-    return SweepFile(sweep.name or path.stem, path.parent / sweep.base, store, sweep)
+    return SweepFile(sweep.name or path.stem, path, store, sweep)
 
 
 def expand(sweep: Sweep, base: Scenario) -> list[Run]:
