@@ -184,10 +184,7 @@ def _read(reader, store_file: Path, *args):
         cli.err.print(problem.args[0], highlight=False)
         raise typer.Exit(cli.EXIT_INVALID_INPUT) from None
     except duckdb.Error as problem:
-        cli.err.print(
-            f"{store_file}: not a readable results store ({problem})", highlight=False, markup=False, soft_wrap=True
-        )
-        raise typer.Exit(cli.EXIT_INVALID_INPUT) from None
+        cli.fail(f"{store_file}: not a readable results store ({problem})")
 
 
 def register(app: typer.Typer) -> None:
