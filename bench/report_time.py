@@ -2,7 +2,7 @@
 
     python bench/report_time.py [--repeats 3]
 
-Solves data/default once into a temporary folder, then times (a) `write_reports` in this process
+Solves data/default once into a temporary folder, then times (a) `write_rendered(folder, report_files(folder))` in this process
 (report.md, report.html, report.pdf; imports already paid) and (b) the `gridsite report` command
 in a fresh process, imports included. The machine is shared, so figures are noisy.
 """
@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 
 from optimizer import load_scenario, solve, write_results
-from reports import write_reports
+from optimizer.pipeline.outputs import write_rendered
+from reports import report_files
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -30,14 +31,16 @@ def main() -> None:
     scenario = load_scenario(REPO / "data" / "default")
     with tempfile.TemporaryDirectory() as folder:
         write_results(solve(scenario), folder, inputs=scenario.files())
-        in_process = [_seconds(lambda: write_reports(folder)) for _ in range(repeats)]
+        in_process = [
+            _seconds(lambda: write_rendered(folder, report_files(folder), force=False)) for _ in range(repeats)
+        ]
         gridsite = Path(sys.executable).parent / "gridsite"
         command = [
             _seconds(lambda: subprocess.run([gridsite, "report", folder], check=True, capture_output=True))
             for _ in range(repeats)
         ]
     print(
-        f"write_reports (in process), {repeats} runs: median {statistics.median(in_process):.2f} s, "
+        f"report files (in process), {repeats} runs: median {statistics.median(in_process):.2f} s, "
         f"min {min(in_process):.2f} s, max {max(in_process):.2f} s"
     )
     print(

@@ -2,6 +2,6 @@
 
 from reports.exports import export_renderers
 from reports.markdown import render_markdown
-from reports.render import report_renderers, write_comparison, write_reports
+from reports.render import comparison_files, report_files, report_renderers
 
-__all__ = ["export_renderers", "render_markdown", "report_renderers", "write_comparison", "write_reports"]
+__all__ = ["comparison_files", "export_renderers", "render_markdown", "report_files", "report_renderers"]

@@ -8,7 +8,7 @@ import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
 from reports.document import Figure, Report, Section, Table, usd
-from reports.figures import OKABE_ITO, to_png
+from reports.figures import OKABE_ITO, plain_text, to_png
 from reports.run import Run
 
 
@@ -79,6 +79,7 @@ def _versus(value: float, base_value: float, base: str) -> str:
     return f"{usd(value - base_value)} versus {base}".replace("$-", "-$")
 
 
+@plain_text
 def _cost_figure(costs: pd.DataFrame) -> bytes:
     fig, ax = plt.subplots(figsize=(10, 0.8 * len(costs.columns) + 1.8))
     left = pd.Series(0.0, index=costs.columns)
@@ -94,6 +95,7 @@ def _cost_figure(costs: pd.DataFrame) -> bytes:
     return to_png(fig)
 
 
+@plain_text
 def _mw_figure(mw_year: pd.DataFrame, runs: list[Run], labels: list[str]) -> bytes:
     fig, ax = plt.subplots(figsize=(10, 5))
     for colour, run, label in zip(_colours(len(runs)), runs, labels):

@@ -11,7 +11,10 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from reports.run import read_csv
+
 EXCEL_SHEET_CHARS = 31
+FORMULA_STARTS = ("=", "+", "-", "@")  # text a spreadsheet would read as a formula
 
 
 def present_tables(folder: Path) -> list[str]:
@@ -34,7 +37,20 @@ def render_xlsx(folder: Path, tables: list[str]) -> bytes:
             _table(folder, name).drop(columns="geometry", errors="ignore").to_excel(
                 workbook, sheet_name=name[:EXCEL_SHEET_CHARS], index=False
             )
+        for sheet in workbook.book.worksheets:
+            _neutralise_formulas(sheet)
     return buffer.getvalue()
+
+
+def _neutralise_formulas(sheet) -> None:
+    """Keep text such as a region id `=HYPERLINK(...)` text: stored as a string (openpyxl would store
+    it as a formula) and marked quote-prefixed, so the spreadsheet shows it as written, never runs it,
+    and keeps it text when the cell is edited."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                cell.data_type = "s"
+                cell.quotePrefix = True
 
 
 def _summary_rows(folder: Path) -> pd.DataFrame:
@@ -51,7 +67,7 @@ def _parquet(folder: Path, name: str) -> bytes:
 
 def _table(folder: Path, name: str) -> pd.DataFrame:
     path = _path(folder, name)
-    return gpd.read_file(path) if path.suffix == ".geojson" else pd.read_csv(path)
+    return gpd.read_file(path) if path.suffix == ".geojson" else read_csv(path)
 
 
 def _path(folder: Path, name: str) -> Path:

@@ -27,6 +27,9 @@ OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "
 MARKERS = ("o", "s", "^", "D")
 US_ALBERS = "EPSG:5070"  # equal-area projection for the lower 48
 DPI = 150
+# Zone, region and run names are shown as written: never parsed as mathtext ($...$) or LaTeX, which
+# would fail on names such as $\frac{a$. A decorator on every function that draws a figure.
+plain_text = matplotlib.rc_context({"text.parse_math": False, "text.usetex": False})
 
 
 def zone_styles(zones: list[str]) -> dict[str, tuple[str, str]]:
@@ -54,6 +57,7 @@ def to_png(fig) -> bytes:
     return buffer.getvalue()
 
 
+@plain_text
 def siting_map(run: Run) -> bytes:
     """Lower-48 map: every candidate region as a grey ring, chosen sites as discs sized by MW in the
     last year and coloured by grid zone."""
@@ -126,6 +130,7 @@ def _map_legends(ax, styles: dict[str, tuple[str, str]], built: pd.DataFrame, sc
     )
 
 
+@plain_text
 def buildout_chart(run: Run) -> bytes:
     """MW in service by zone and year (stacked bars) against required MW (line)."""
     by_zone = (
@@ -161,6 +166,7 @@ def buildout_chart(run: Run) -> bytes:
     return to_png(fig)
 
 
+@plain_text
 def cost_chart(run: Run) -> bytes:
     """Discounted cost by component (horizontal bars, billion USD)."""
     by_component = run.costs.groupby("component", sort=False)["discounted_usd"].sum().sort_values()

@@ -1,11 +1,10 @@
-"""Report files for a run folder: report.md, report.html and report.pdf, and the exports."""
+"""Report files for run folders, by name, ready to render: report.md, report.html and report.pdf,
+the exports, and comparisons. Writing them is the caller's (optimizer.pipeline.outputs.write_rendered)."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 from reports.compare import build_comparison
@@ -30,31 +29,16 @@ def report_renderers() -> dict[str, Renderer]:
     }
 
 
-def write_reports(run_dir: str | Path, export: bool = True) -> list[Path]:
-    """(Re)write the report files (and with `export` results.xlsx and the Parquet files) of a
-    finished run folder, each atomically (temp file, then rename)."""
+def report_files(run_dir: str | Path, export: bool = True) -> dict[str, Callable[[], str | bytes]]:
+    """The report files (and with `export` results.xlsx and the Parquet files) of a finished run
+    folder, by name; RunFolderError now if the folder holds no plan."""
     run_dir = Path(run_dir)
     read_run(run_dir)  # fail with a clear RunFolderError before rendering anything
     renderers = report_renderers() | (export_renderers(present_tables(run_dir)) if export else {})
-    rendered = {name: render(run_dir) for name, render in renderers.items()}
-    return [write_atomically(run_dir / name, data) for name, data in rendered.items()]
+    return {name: partial(render, run_dir) for name, render in renderers.items()}
 
 
-def write_comparison(run_dirs: list[str | Path], out_dir: str | Path) -> list[Path]:
-    """compare.html and compare.pdf side by side for several run folders, each written atomically."""
+def comparison_files(run_dirs: list[str | Path]) -> dict[str, Callable[[], str | bytes]]:
+    """compare.html and compare.pdf side by side for several run folders, by name."""
     report = build_comparison([read_run(folder) for folder in run_dirs])
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    return [
-        write_atomically(out / "compare.html", render_html(report)),
-        write_atomically(out / "compare.pdf", render_pdf(report)),
-    ]
-
-
-def write_atomically(path: Path, data: str | bytes) -> Path:
-    """Write `path` through a temporary file in its folder, then rename: never half-written."""
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    with os.fdopen(handle, "wb") as file:
-        file.write(data.encode() if isinstance(data, str) else data)
-    os.replace(temp, path)
-    return path
+    return {"compare.html": partial(render_html, report), "compare.pdf": partial(render_pdf, report)}

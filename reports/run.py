@@ -116,6 +116,12 @@ def read_run(folder: str | Path) -> Run:
     )
 
 
+def read_csv(path: Path) -> pd.DataFrame:
+    """A result table as gridsite wrote it: only an empty cell is missing, so ids such as NA or null
+    stay ids (the inputs' blank rule, docs/contract.md)."""
+    return pd.read_csv(path, keep_default_na=False, na_values=[""])
+
+
 def expected(table: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
     """A per-outcome table (leading `outcome` column) as probability-weighted expected values: each
     number summed over outcomes times their probability, per key (the text columns and the year)."""
@@ -130,11 +136,11 @@ def _csv(folder: Path, name: str) -> pd.DataFrame:
     path = folder / name
     if not path.is_file():
         raise RunFolderError(f"{folder}: {name} not found; the run folder is incomplete")
-    return pd.read_csv(path)
+    return read_csv(path)
 
 
 def _optional_csv(path: Path) -> pd.DataFrame | None:
-    return pd.read_csv(path) if path.is_file() else None
+    return read_csv(path) if path.is_file() else None
 
 
 def _sites(path: Path) -> pd.DataFrame:

@@ -7,16 +7,17 @@ discounted-cost change against the base; a change no larger than the two runs' M
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
 
 from reports.document import Figure, Report, Section, Table, usd
-from reports.figures import OKABE_ITO, to_png
+from reports.figures import OKABE_ITO, plain_text, to_png
 from reports.html import render_html
 from reports.pdf import render_pdf
-from reports.render import write_atomically
 from reports.run import RunFolderError
 
 COLUMNS = ["name", "edits", "status", "objective_usd", "change_usd", "within_gap"]
@@ -35,6 +36,7 @@ def sensitivity(runs: pd.DataFrame, base: str = "base") -> pd.DataFrame:
     return solved.loc[order, COLUMNS].reset_index(drop=True)
 
 
+@plain_text
 def tornado_png(table: pd.DataFrame, base_objective: float) -> bytes:
     shown = table.iloc[::-1]  # largest at the top
     colours = [OKABE_ITO[5] if change > 0 else OKABE_ITO[4] for change in shown["change_usd"]]
@@ -50,22 +52,20 @@ def tornado_png(table: pd.DataFrame, base_objective: float) -> bytes:
     return to_png(fig)
 
 
-def write_tornado(
-    runs: pd.DataFrame, store_file: str | Path, out_dir: str | Path, base: str = "base", top: int = 20
-) -> list[Path]:
-    """tornado.csv (every run), tornado.html and tornado.pdf (the `top` largest changes), written
-    atomically. `runs` is the store's runs table (one row per run: name, edits, status, objective_usd,
+def tornado_files(
+    runs: pd.DataFrame, store_file: str | Path, base: str = "base", top: int = 20
+) -> dict[str, Callable[[], str | bytes]]:
+    """tornado.csv (every run), tornado.html and tornado.pdf (the `top` largest changes), by name, to
+    render. `runs` is the store's runs table (one row per run: name, edits, status, objective_usd,
     mip_gap); `store_file` names where it came from."""
     table = sensitivity(runs, base)
     base_objective = runs.set_index("name").at[base, "objective_usd"]
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     report = _report(table.head(top), base_objective, len(runs), store_file, base)
-    return [
-        write_atomically(out / "tornado.csv", table.to_csv(index=False)),
-        write_atomically(out / "tornado.html", render_html(report)),
-        write_atomically(out / "tornado.pdf", render_pdf(report)),
-    ]
+    return {
+        "tornado.csv": partial(table.to_csv, index=False),
+        "tornado.html": partial(render_html, report),
+        "tornado.pdf": partial(render_pdf, report),
+    }
 
 
 def _report(table: pd.DataFrame, base_objective: float, recorded: int, store_file, base: str) -> Report:

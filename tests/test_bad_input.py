@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
+import yaml
 from scenario_factory import write_scenario
 from typer.testing import CliRunner
 
@@ -242,3 +244,284 @@ def test_unknown_files_and_columns_are_named_with_a_suggestion(folder, tmp_path)
     assert "warning: regions.csv: unknown column 'lead_time_year' ignored" in result.output
     summary = (tmp_path / "out" / "summary.json").read_text()
     assert "did you mean 'zone_limits.csv'?" in summary
+
+
+# Issue 16: input that once crashed, hung or was wrongly accepted. Each is rejected with exit 2, a
+# message naming the file (and line and column, or key) and nothing written.
+CONFIG = "name: s\nfirst_year: 2026\nlast_year: 2027\n"
+HOSTILE = {
+    "1: scenario.yaml in Latin-1": ("scenario.yaml", "name: é\n".encode("latin-1"), "line 1: byte 0xe9 is not UTF-8"),
+    "1: scenario.yaml in UTF-16": ("scenario.yaml", CONFIG.encode("utf-16"), "line 1: byte 0xff is not UTF-8"),
+    "1: a table not UTF-8": ("regions.csv", b"region_id\n\xff\n", "regions.csv: line 2: byte 0xff is not UTF-8"),
+    "2: deep nesting": ("scenario.yaml", CONFIG + "x: " + "[" * 3000 + "]" * 3000, "nested more than 20 levels"),
+    "3: alias chain": (
+        "scenario.yaml",
+        "a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n" + CONFIG,
+        "scenario.yaml: line 2, column 8: not valid YAML (aliases (*name) are not allowed",
+    ),
+    "3: alias as the name": ("scenario.yaml", "x: &i s\nname: *i\nfirst_year: 2026\nlast_year: 2027\n", "aliases"),
+    "5: year far in the past": (
+        "scenario.yaml",
+        "name: s\nfirst_year: -2000000000\nlast_year: 2027\n",
+        "key first_year: expected a finite number from 1900 to 2200 (a calendar year), got -2000000000",
+    ),
+    "5: horizon too long": ("scenario.yaml", "name: s\nfirst_year: 1990\nlast_year: 2190\n", "longer than 100 years"),
+    "6: inf in a table": ("demand.csv", "demand_id,year,mw\nus,2026,inf\n", "line 2, column mw: expected a finite"),
+    "6: Infinity": ("demand.csv", "demand_id,year,mw\nus,2026,Infinity\n", "column mw: expected a finite number"),
+    "6: 1e309": ("regions.csv", GOOD_REGIONS.replace(",100,1", ",1e309,1"), "line 2, column max_mw: expected a finite"),
+    "6: 400 digits": ("demand.csv", f"demand_id,year,mw\nus,2026,{'9' * 400}\n", "got '99999999999999999999"),
+    "6: 400-digit year": ("demand.csv", f"demand_id,year,mw\nus,{'9' * 400},1\n", "column year: expected a whole"),
+    "6: nan is not blank": ("demand.csv", "demand_id,year,mw\nus,2026,nan\n", "column mw: expected a finite number"),
+    "6: nan in a column that may be blank": (
+        "regions.csv",
+        "region_id,zone_id,lat,lon,max_mw,module_mw\na,Z,39,-77,100,nan\n",
+        "line 2, column module_mw: expected a finite number, got 'nan'",
+    ),
+    "6: YAML .inf": ("scenario.yaml", CONFIG + "discount_rate: .inf\n", "key discount_rate: Input should be a finite"),
+    "6: YAML 1e309": (
+        "scenario.yaml",
+        CONFIG + "unserved_penalty_usd_per_mw_year: 1e309\n",
+        "key unserved_penalty_usd_per_mw_year: Input should be a finite number",
+    ),
+    "6: demand beyond the MW bound": (
+        "demand.csv",
+        "demand_id,year,mw\nus,2026,1e25\n",
+        "line 2, column mw: expected a finite number from -1e+07 to 1e+07 (MW), got '1e25'",
+    ),
+    "6: cost beyond the USD bound": (
+        "regions.csv",
+        "region_id,zone_id,lat,lon,max_mw,capex_usd_per_mw\na,Z,39,-77,100,1e13\n",
+        "column capex_usd_per_mw: expected a finite number from -1e+12 to 1e+12 (USD)",
+    ),
+    "6: penalty beyond the USD bound": (
+        "scenario.yaml",
+        CONFIG + "unserved_penalty_usd_per_mw_year: 1.0e+13\n",
+        "key unserved_penalty_usd_per_mw_year: expected a finite number from -1e+12 to 1e+12 (USD)",
+    ),
+    "7: first_year: no": ("scenario.yaml", "name: s\nfirst_year: no\nlast_year: 2027\n", "key first_year: Input"),
+    "7: threads: yes": ("scenario.yaml", CONFIG + "solver: {threads: yes}\n", "key solver.threads: Input should be"),
+    "7: load_factor: on": ("scenario.yaml", CONFIG + "load_factor: on\n", "key load_factor: Input should be a valid"),
+    "7: cost_allocation: yes": ("scenario.yaml", CONFIG + "cost_allocation: yes\n", "key cost_allocation"),
+    "7: a number as text": ("scenario.yaml", CONFIG + 'discount_rate: "0.05"\n', "key discount_rate: Input should"),
+    "8: threads beyond the cores": (
+        "scenario.yaml",
+        CONFIG + "solver: {threads: 1000000}\n",
+        "key solver.threads: Input should be less than or equal to",
+    ),
+    "a row longer than the header": (
+        "demand.csv",
+        "demand_id,year,mw\nus,2026,5,x\n",
+        "demand.csv: not a readable CSV file (Error tokenizing data. C error: Expected 3 fields in line 2, saw 4)",
+    ),
+    "a column twice": ("demand.csv", "demand_id,year,mw,mw\nus,2026,5,6\n", "line 1: column mw appears more than once"),
+    "9: regions.csv with a header only": (
+        "regions.csv",
+        "region_id,zone_id,lat,lon,max_mw\n",
+        "regions.csv: no rows: expected at least one below the header",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE, ids=list(HOSTILE))
+def test_hostile_input_is_rejected_naming_the_file(folder, tmp_path, case):
+    file, content, expected = HOSTILE[case]
+    (folder / file).write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(folder)
+    assert expected in str(caught.value)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["solve", str(folder), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert expected in result.output.replace("\n", " ") or expected in result.output
+    assert not out.exists()
+
+
+def test_numbers_as_yaml_1_2_reads_them(folder):
+    """5e7 is a number, as in YAML 1.2 (PyYAML's YAML 1.1 would make it text, then an error)."""
+    (folder / "scenario.yaml").write_text(CONFIG + "unserved_penalty_usd_per_mw_year: 5e7\n")
+    assert load_scenario(folder).config.unserved_penalty_usd_per_mw_year == 5e7
+
+
+@pytest.mark.parametrize("text", ["NA", "null", "None", "nan", "N/A", "#N/A", "n/a", "NULL"])
+def test_ids_that_pandas_reads_as_missing_are_ids(folder, text):
+    """Defect 10: only an empty cell is blank; a pool named null is a pool, not no pool."""
+    (folder / "regions.csv").write_text(
+        f"region_id,zone_id,lat,lon,max_mw,pool_id\n{text},{text},39,-77,100,{text}\nb,Z,33,-97,100,\n"
+    )
+    (folder / "local_limits.csv").write_text(f"pool_id,year,limit_mw\n{text},2026,10\n")
+    scenario = load_scenario(folder)
+    assert scenario.regions["region_id"].tolist() == [text, "b"]
+    assert scenario.regions["zone_id"].iloc[0] == text
+    assert scenario.regions["pool_id"].iloc[0] == text and pd.isna(scenario.regions["pool_id"].iloc[1])
+    assert load_scenario(scenario.files()).regions.equals(scenario.regions)  # and they survive a round trip
+
+
+def test_a_cell_of_spaces_is_blank(folder):
+    (folder / "regions.csv").write_text("region_id,zone_id,lat,lon,max_mw\na,  ,39,-77,100\n")
+    with pytest.raises(ScenarioError, match="line 2, column zone_id: empty cell"):
+        load_scenario(folder)
+
+
+def _variant(tmp_path, folder, base: str):
+    variant = tmp_path / "variant"
+    variant.mkdir(exist_ok=True)
+    (variant / "scenario.yaml").write_text(yaml.safe_dump({"base": base}))
+    return variant
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ("latin1", "regions.csv: line 2: byte 0xe9 is not UTF-8"),
+        ("folder", "x.csv: is a folder, expected a file"),
+        ("loop", "loop.csv: cannot be read (Too many levels of symbolic links)"),
+    ],
+)
+def test_unreadable_files_of_a_variant_folder_are_named(folder, tmp_path, entry, expected):
+    """Defect 4: a variant folder's CSV files that are not readable UTF-8 files."""
+    variant = _variant(tmp_path, folder, "../s")
+    if entry == "latin1":
+        (variant / "regions.csv").write_bytes("region_id,zone_id,lat,lon,max_mw\né,Z,39,-77,100\n".encode("latin-1"))
+    elif entry == "folder":
+        (variant / "x.csv").mkdir()
+    else:
+        (variant / "loop.csv").symlink_to("loop.csv")
+    result = CliRunner().invoke(app, ["validate", str(variant)])
+    assert result.exit_code == 2 and expected in result.output, result.output
+
+
+@pytest.mark.parametrize(
+    ("base", "expected"),
+    [
+        ("../ba\0se", "key base: '../ba\\x00se': no scenario folder there"),
+        ("x" * 6000, "no scenario folder there"),
+        ("../missing", "key base: '../missing': no scenario folder there"),
+        ("/etc", "key base: '/etc': scenario.yaml: file not found in the scenario folder"),
+        ("link", "key base: 'link': scenario.yaml: file not found"),
+        ("../s/regions.csv", "key base: '../s/regions.csv': no scenario folder there"),
+    ],
+)
+def test_a_bad_base_is_named(folder, tmp_path, base, expected):
+    """Defects 4 and 11: a base with a NUL character, too long, missing, not a scenario, a link to a
+    folder that is not one, or a file."""
+    variant = _variant(tmp_path, folder, base)
+    (variant / "link").symlink_to(tmp_path)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(variant)
+    assert expected in str(caught.value)
+    result = CliRunner().invoke(app, ["validate", str(variant)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_an_error_in_a_base_names_the_base_and_its_file(folder, tmp_path):
+    (folder / "demand.csv").write_text("demand_id,year,mw\nus,2026,-1\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(_variant(tmp_path, folder, "../s"))
+    assert str(caught.value) == (
+        "scenario.yaml: key base: '../s': demand.csv: line 2, column mw: expected a number >= 0, got '-1'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        ("regions.max_mw = inf", "regions.csv after edits ['regions.max_mw = inf']: line 2, column max_mw: expected a"),
+        ("regions.capex_usd_per_mw = inf", "column capex_usd_per_mw: expected a finite number, got 'inf'"),
+        (f"regions.max_mw = {'9' * 400}", "column max_mw: expected a finite number, got 'inf'"),
+        ("regions.max_mw *= 1e6", "column max_mw: expected a finite number from -1e+07 to 1e+07 (MW)"),
+        ("discount_rate = nan", "key discount_rate: Input should be a finite number"),
+        ("solver.threads = 1000000", "key solver.threads: Input should be less than or equal to"),
+        ("first_year = 0", "key first_year: expected a finite number from 1900 to 2200"),
+    ],
+)
+def test_edits_obey_the_same_bounds(folder, tmp_path, edit, expected):
+    """Defects 6 and 8 through --set: an infinite cost once solved as optimal with objective NaN, and
+    a million threads aborted the process."""
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["solve", str(folder), "--out", str(out), "--set", edit])
+    assert result.exit_code == 2, result.output
+    assert expected in result.output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [
+        ("--threads", "1000000", "solver settings: key threads: Input should be less than or equal to"),
+        ("--time-limit", "nan", "key time_limit_s: Input should be a finite number"),
+        ("--time-limit", "inf", "key time_limit_s: Input should be a finite number"),
+        ("--gap", "2", "key mip_rel_gap: expected a finite number from -1 to 1 (a share)"),
+    ],
+)
+def test_command_line_numbers_obey_the_same_bounds(folder, tmp_path, option, value, expected):
+    result = CliRunner().invoke(app, ["solve", str(folder), "--out", str(tmp_path / "out"), option, value])
+    assert result.exit_code == 2 and expected in result.output, result.output
+
+
+SWEEP = {
+    "base": "s",
+    "samples": {
+        "count": 2,
+        "seed": 1,
+        "draws": [{"edit": "discount_rate = {value}", "distribution": "uniform", "args": [0, 0.1]}],
+    },
+}
+
+
+def _draw(**changes) -> dict:
+    return {"samples": SWEEP["samples"] | {"draws": [SWEEP["samples"]["draws"][0] | changes]}}
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (_draw(edit="regions[region_id={oops}].max_mw = {value}"), "the edit may hold {key} and {value} only"),
+        (_draw(edit="discount_rate = {0}"), "the edit may hold {key} and {value} only"),
+        (_draw(edit="discount_rate = {value!r}"), "the edit may hold {key} and {value} only"),
+        (_draw(edit="discount_rate = {value"), "the edit is not a template"),
+        (_draw(edit="discount_rate = 1"), "the edit must hold {value}"),
+        (_draw(edit="regions[region_id={key}].max_mw = {value}"), "{key} needs for_each"),
+        (_draw(args=[0, 1, 10**11]), "uniform takes at most 2 args"),
+        (_draw(args=[0, ".inf"]), "Input should be a valid number"),
+        ({"samples": SWEEP["samples"] | {"seed": -1}}, "key samples.seed: Input should be greater than or equal to 0"),
+        ({"samples": SWEEP["samples"] | {"count": 10**9}}, "key samples.count: Input should be less than or equal to"),
+        ({"samples": SWEEP["samples"] | {"count": True}}, "key samples.count: Input should be a valid integer"),
+    ],
+)
+def test_bad_sweep_draws_are_named(folder, tmp_path, changes, expected):
+    """Defect 12: draw templates that str.format cannot fill, a negative seed, numpy's size argument."""
+    sweep = tmp_path / "study.yaml"
+    sweep.write_text(yaml.safe_dump(SWEEP | changes))
+    result = CliRunner().invoke(app, ["batch", str(sweep)])
+    assert result.exit_code == 2, result.output
+    assert "study.yaml: key samples" in result.output and expected in result.output
+    assert not (tmp_path / "runs.duckdb").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("name: é\n".encode("latin-1"), "study.yaml: line 1: byte 0xe9 is not UTF-8"),
+        (b"base: s\nvariants: {a: &x [discount_rate = 0.1], b: *x}\n", "study.yaml: line 2, column 44: not valid YAML"),
+        (("base: s\ngrid: " + "{a: " * 50 + "x" + "}" * 50).encode(), "nested more than 20 levels"),
+        (b"base: nope\n", "study.yaml: key base: 'nope': no scenario folder there"),
+        (b"base: s/regions.csv\n", "study.yaml: key base: 's/regions.csv': no scenario folder there"),
+    ],
+)
+def test_unreadable_sweep_files_are_named(folder, tmp_path, content, expected):
+    sweep = tmp_path / "study.yaml"
+    sweep.write_bytes(content)
+    result = CliRunner().invoke(app, ["batch", str(sweep)])
+    assert result.exit_code == 2 and expected in result.output, result.output
+
+
+def test_a_store_that_is_another_file_is_refused_untouched(folder, tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("a user's notes\n")
+    sweep = tmp_path / "study.yaml"
+    sweep.write_text(yaml.safe_dump(SWEEP | {"store": "notes.txt"}))
+    result = CliRunner().invoke(app, ["batch", str(sweep)])
+    assert result.exit_code == 2 and "notes.txt: not a results store (a DuckDB file)" in result.output
+    assert notes.read_text() == "a user's notes\n"
+    listed = CliRunner().invoke(app, ["runs", "list", "--store", str(notes)])
+    assert listed.exit_code == 2 and "not a readable results store" in listed.output

@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 from optimizer import load_scenario, write_results
 from optimizer.cli import app
 from optimizer.pipeline.marginals import explain_limits
-from reports import export_renderers, report_renderers, write_reports
+from optimizer.pipeline.outputs import write_rendered
+from reports import export_renderers, report_files, report_renderers
 from reports.figures import lower48_states
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -219,7 +220,7 @@ def test_any_cost_components_with_or_without_region_id(run_dir, tmp_path):
         }
     )
     pd.concat([costs, carbon]).to_csv(copy / "costs.csv", index=False)
-    write_reports(copy)
+    write_rendered(copy, report_files(copy), force=False)
     table = html_table(copy, "Cost by component").set_index("component")
     assert table.at["carbon", "discounted (USD)"] == 2_100_000
     assert table.at["total", "discounted (USD)"] == round(costs["discounted_usd"].sum() + 2.1e6)

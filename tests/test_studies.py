@@ -8,10 +8,11 @@ import duckdb
 import pandas as pd
 import pytest
 import yaml
+from pydantic import ValidationError
 from scenario_factory import write_scenario
 from typer.testing import CliRunner
 
-from optimizer import ScenarioError, load_scenario, solve
+from optimizer import load_scenario, solve
 from optimizer.cli import app
 from optimizer.studies import store
 from optimizer.studies.sweep import Sweep, expand
@@ -138,10 +139,11 @@ def test_sweep_expands_variants_grid_and_reproducible_samples(tiny):
 
 
 def test_sample_draws_with_bad_arguments_are_a_clear_error(tiny):
-    draw = {"edit": "discount_rate = {value}", "distribution": "normal", "args": [0, 1, 2, 3]}
-    sweep = Sweep.model_validate({"base": ".", "samples": {"count": 1, "seed": 1, "draws": [draw]}})
-    with pytest.raises(ScenarioError, match=r"samples: normal\(0, 1, 2, 3\)"):
-        expand(sweep, load_scenario(tiny))
+    draw = {"edit": "discount_rate = {value}", "distribution": "normal", "args": [0, -1]}
+    with pytest.raises(ValidationError, match=r"normal\(0, -1\): scale < 0"):
+        Sweep.model_validate({"base": ".", "samples": {"count": 1, "seed": 1, "draws": [draw]}})
+    with pytest.raises(ValidationError, match="normal takes at most 2 args"):  # a third would be numpy's size
+        Sweep.model_validate({"base": ".", "samples": {"count": 1, "seed": 1, "draws": [draw | {"args": [0, 1, 9]}]}})
     integers = draw | {"distribution": "integers", "args": [1, 4], "edit": "solver.threads = {value}"}
     runs = expand(
         Sweep.model_validate({"base": ".", "samples": {"count": 4, "seed": 1, "draws": [integers]}}),

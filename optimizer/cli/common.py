@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -31,6 +31,13 @@ Edits = Annotated[
         "--set",
         help="Edit the inputs (repeatable), e.g. --set 'regions[zone_id=PJM].lead_time_years += 2' "
         "--set discount_rate=0.05. See docs/studies.md.",
+    ),
+]
+Force = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Write into a folder that holds files gridsite did not write; files named like its results are replaced.",
     ),
 ]
 ScenarioDir = Annotated[Path, typer.Argument(help="Scenario folder (scenario.yaml, regions.csv, demand.csv, ...).")]
@@ -70,15 +77,32 @@ def executor_for(workers: int, scheduler: str | None) -> Iterator[Executor | Non
         yield client.get_executor()
 
 
+def fail(problem: object) -> NoReturn:
+    """Print the problem and exit 2: input, a run folder or an output folder gridsite cannot use."""
+    err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
+    raise typer.Exit(EXIT_INVALID_INPUT)
+
+
+def check_out(folder: Path, names: Collection[str], force: bool) -> None:
+    """Exit 2 before any work when gridsite may not write `names` into `folder` (see check_out_dir)."""
+    from optimizer.pipeline.outputs import OutputError, check_out_dir
+
+    try:
+        check_out_dir(folder, names, force)
+    except OutputError as problem:
+        fail(problem)
+
+
 def write_from_runs(write: Callable[[], list[Path]]) -> None:
-    """Run a report writer; a run folder it cannot use exits 2 with the reason."""
+    """Run a report writer; a run folder it cannot use, or an output folder it may not write, exits 2
+    with the reason."""
+    from optimizer.pipeline.outputs import OutputError
     from reports.run import RunFolderError
 
     try:
         written = write()
-    except RunFolderError as problem:
-        err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
-        raise typer.Exit(EXIT_INVALID_INPUT) from None
+    except (RunFolderError, OutputError) as problem:
+        fail(problem)
     out.print("wrote " + ", ".join(str(p) for p in written), highlight=False, soft_wrap=True)
 
 
@@ -109,6 +133,8 @@ def print_summary(summary: dict, out_dir: Path) -> None:
     for key, value in rows.items():
         table.add_row(key, value)
     out.print(table)
+    for name, problem in summary.get("report_errors", {}).items():
+        err.print(f"warning: {name} not written: {problem}", style="yellow", highlight=False, markup=False)
 
 
 def _with_range(value: float, span: list[float] | None) -> str:

@@ -11,11 +11,14 @@ from optimizer.cli.common import (
     EXIT_INVALID_INPUT,
     EXIT_NO_SOLUTION,
     Edits,
+    Force,
     ScenarioDir,
     Scheduler,
     Workers,
+    check_out,
     err,
     executor_for,
+    fail,
     load,
     out,
     print_summary,
@@ -65,6 +68,7 @@ def solve(
     workers: Workers = 1,
     scheduler: Scheduler = None,
     edits: Edits = None,
+    force: Force = False,
 ) -> None:
     """Solve a scenario and write summary.json, capacity.csv, service.csv, unserved.csv, costs.csv,
     power_limits.csv, capacity_by_path.csv, contracts.csv, upgrades.csv and emissions.csv (where the
@@ -76,21 +80,25 @@ def solve(
     outcomes' independent solves on Dask.
 
     Exit 0 when a solution was written, 3 when the model has no solution (summary.json says why),
-    2 for invalid input (nothing is written).
+    2 for invalid input or an --out folder holding files gridsite did not write (nothing is written).
     """
-    from optimizer.pipeline.outputs import write_results
+    from optimizer.pipeline.outputs import RESULT_FILES, OutputError, write_results
     from optimizer.pipeline.solve import solve as solve_scenario
 
     scenario = load(scenario_dir, edits, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, threads=threads)
     probes = tuple(probe_region or ())
     _check_regions(scenario, probes)
+    check_out(out_dir, RESULT_FILES, force)
     with executor_for(workers, scheduler) as executor:
         result = solve_scenario(scenario, tee=log, executor=executor)
     if result.has_solution and scenario.config.uncertainty is None:
         result.analysis = _analyse(scenario, result, limits, probes)
     elif result.has_solution and (limits or probes):
         result.summary["analysis_skipped"] = "what limits a plan is valued for one assumed future, not across outcomes"
-    write_results(result, out_dir, extra=_renderers(result, report, export), inputs=scenario.files())
+    try:
+        write_results(result, out_dir, extra=_renderers(result, report, export), inputs=scenario.files(), force=force)
+    except OutputError as problem:  # the folder changed while solving
+        fail(problem)
     print_summary(result.summary, out_dir)
     if not result.has_solution:
         raise typer.Exit(EXIT_NO_SOLUTION)
@@ -131,13 +139,15 @@ def _renderers(result, report: bool, export: bool) -> dict:
 def report(
     run_dir: Annotated[Path, typer.Argument(help="Output folder of `gridsite solve` (holds summary.json).")],
     export: Annotated[bool, typer.Option(help="Also write results.xlsx and a Parquet file per table.")] = True,
+    force: Force = False,
 ) -> None:
     """(Re)write report.md, report.html (self-contained), report.pdf, results.xlsx and Parquet files
     from a run folder's result files; the model is neither rebuilt nor solved. Exit 2 when the folder
     holds no plan."""
-    from reports import write_reports
+    from optimizer.pipeline.outputs import write_rendered
+    from reports import report_files
 
-    write_from_runs(lambda: write_reports(run_dir, export=export))
+    write_from_runs(lambda: write_rendered(run_dir, report_files(run_dir, export), force))
 
 
 def compare(
@@ -147,12 +157,14 @@ def compare(
     out_dir: Annotated[
         Path, typer.Option("--out", help="Folder for compare.html and compare.pdf (created if missing).")
     ],
+    force: Force = False,
 ) -> None:
     """Compare runs side by side (cost by component, sites, MW by year, how each was solved) in
     compare.html and compare.pdf, from the runs' result files. Exit 2 when a folder holds no plan."""
-    from reports import write_comparison
+    from optimizer.pipeline.outputs import write_rendered
+    from reports import comparison_files
 
-    write_from_runs(lambda: write_comparison(run_dirs, out_dir))
+    write_from_runs(lambda: write_rendered(out_dir, comparison_files(run_dirs), force))
 
 
 def register(app: typer.Typer) -> None:

@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import pandas as pd
 import typer
 from rich.table import Table
@@ -27,22 +28,24 @@ def whatif(
     edits: cli.Edits = None,
     name: Annotated[str, typer.Option(help="Name of the variant (its folder under --out).")] = "variant",
     log: Annotated[bool, typer.Option("--log", help="Show the HiGHS logs while solving.")] = False,
+    force: cli.Force = False,
 ) -> None:
     """Solve a base scenario and a variant of it (--set edits), and compare them: cost by component,
     regions opened or dropped, MW by region and year, MW (and GPUs) online vs. demand.
 
     The base's result in OUT/base is reused while its inputs are unchanged, and its plan is the
-    variant's MIP start. Exit 0 when the variant has a solution, 3 when not, 2 for invalid input.
+    variant's MIP start. Exit 0 when the variant has a solution, 3 when not, 2 for invalid input or
+    an output folder holding files gridsite did not write.
     """
+    from optimizer.pipeline.outputs import OutputError
     from optimizer.studies.whatif import run_whatif
     from reports.deltas import whatif_files
 
     base = cli.load(scenario_dir)
     try:
-        study = run_whatif(base, edits or [], name, out_dir, tee=log, files=whatif_files)
-    except ScenarioError as problem:
-        cli.err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
-        raise typer.Exit(cli.EXIT_INVALID_INPUT) from None
+        study = run_whatif(base, edits or [], name, out_dir, tee=log, force=force, files=whatif_files)
+    except (ScenarioError, OutputError) as problem:
+        cli.fail(problem)
     cli.out.print(f"base: {'reused from' if study.base_reused else 'solved into'} {out_dir / 'base'}", highlight=False)
     cli.print_summary(study.variant.summary, study.variant_dir)
     if not study.variant.has_solution:
@@ -179,17 +182,14 @@ def tornado(
     store_file: StoreOption = DEFAULT_STORE,
     base: Annotated[str, typer.Option(help="The run every other run is compared with.")] = "base",
     top: Annotated[int, typer.Option(help="Largest changes shown in the chart.", min=1)] = 20,
+    force: cli.Force = False,
 ) -> None:
     """Tornado chart of a sweep: each run's discounted-cost change against the base run."""
-    from reports.run import RunFolderError
-    from reports.tornado import write_tornado
+    from optimizer.pipeline.outputs import write_rendered
+    from reports.tornado import tornado_files
 
-    try:
-        written = write_tornado(_read(store.list_runs, store_file), store_file, out_dir, base, top)
-    except RunFolderError as problem:
-        cli.err.print(str(problem), highlight=False, markup=False)
-        raise typer.Exit(cli.EXIT_INVALID_INPUT) from None
-    cli.out.print("wrote " + ", ".join(str(p) for p in written), highlight=False)
+    runs = _read(store.list_runs, store_file)
+    cli.write_from_runs(lambda: write_rendered(out_dir, tornado_files(runs, store_file, base, top), force))
 
 
 def _read(reader, store_file: Path, *args):
@@ -202,6 +202,8 @@ def _read(reader, store_file: Path, *args):
     except KeyError as problem:
         cli.err.print(problem.args[0], highlight=False)
         raise typer.Exit(cli.EXIT_INVALID_INPUT) from None
+    except duckdb.Error as problem:
+        cli.fail(f"{store_file}: not a readable results store ({problem})")
 
 
 def register(app: typer.Typer) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +14,9 @@ from optimizer.inputs.errors import ScenarioError
 
 OutDir = Annotated[Path, typer.Option("--out", help="Folder for the study's tables and one run folder per plan.")]
 Report = Annotated[bool, typer.Option(help="Also write each plan's report.md, report.html and report.pdf.")]
+Force = Annotated[
+    bool, typer.Option(help="Write into a folder gridsite did not write (files named like its own are replaced).")
+]
 
 
 def alternatives(
@@ -24,6 +28,7 @@ def alternatives(
     count: Annotated[int, typer.Option(min=1, max=50, help="Alternatives to look for.")] = 8,
     seed: Annotated[int, typer.Option(min=0, help="Seed of the random directions tried when a search stalls.")] = 0,
     report: Report = True,
+    force: Force = False,
     edits: cli.Edits = None,
 ) -> None:
     """Solve a scenario, then look for up to COUNT plans within SLACK of the optimum's proven bound
@@ -33,8 +38,16 @@ def alternatives(
     from optimizer.studies.alternatives import find_alternatives
 
     scenario = cli.load(scenario_dir, edits)
+    cli.check_out(out_dir, STUDY_FILES, force)
     found = find_alternatives(scenario, slack=slack, count=count, seed=seed)
-    _write(out_dir, found.plans, {"alternatives.csv": found.table, "sites_range.csv": found.ranges}, report, scenario)
+    _written(
+        out_dir,
+        found.plans,
+        {"alternatives.csv": found.table, "sites_range.csv": found.ranges},
+        report,
+        scenario,
+        force,
+    )
     for note in found.notes:
         cli.out.print(f"note: {note}", highlight=False, markup=False)
     if found.table.empty:
@@ -50,6 +63,7 @@ def pareto(
     ] = "cost,time_to_power",
     points: Annotated[int, typer.Option(min=2, max=30, help="Grid values per goal.")] = 8,
     report: Report = True,
+    force: Force = False,
     edits: cli.Edits = None,
 ) -> None:
     """The trade-off between cost and other goals by the augmented epsilon-constraint method: the
@@ -59,12 +73,13 @@ def pareto(
     from optimizer.studies.pareto import pareto_front
 
     scenario = cli.load(scenario_dir, edits)
+    cli.check_out(out_dir, STUDY_FILES, force)
     try:
         front = pareto_front(scenario, [name.strip() for name in objectives.split(",")], points)
     except ScenarioError as problem:
         cli.err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(cli.EXIT_INVALID_INPUT) from None
-    _write(out_dir, front.points, {"pareto.csv": front.table}, report, scenario)
+    _written(out_dir, front.points, {"pareto.csv": front.table}, report, scenario, force)
     for note in front.notes:
         cli.out.print(f"note: {note}", highlight=False, markup=False)
     if front.table.empty:
@@ -72,16 +87,30 @@ def pareto(
     cli.out.print(front.table.to_markdown(index=False, floatfmt=",.2f"), markup=False)
 
 
-def _write(out_dir: Path, plans: dict, tables: dict[str, pd.DataFrame], report: bool, scenario) -> None:
-    """Each plan's run folder, then the study's tables, each written atomically."""
-    from optimizer.pipeline.outputs import write_results, write_text
+STUDY_FILES = ("alternatives.csv", "sites_range.csv", "pareto.csv")
+
+
+def _written(out_dir: Path, plans: dict, tables: dict[str, pd.DataFrame], report: bool, scenario, force: bool) -> None:
+    """Write the study (see _write); an output folder gridsite may not write exits 2."""
+    from optimizer.pipeline.outputs import OutputError
+
+    try:
+        _write(out_dir, plans, tables, report, scenario, force)
+    except OutputError as problem:
+        cli.fail(problem)
+
+
+def _write(out_dir: Path, plans: dict, tables: dict[str, pd.DataFrame], report: bool, scenario, force: bool) -> None:
+    """The study's tables, then each plan's run folder, each written atomically and listed in the
+    study folder's marker (OutputError where gridsite may not write)."""
+    from optimizer.pipeline.outputs import record_written, write_rendered, write_results, written_files
     from reports import report_renderers
 
+    write_rendered(out_dir, {file: partial(table.to_csv, index=False) for file, table in tables.items()}, force)
     for name, result in plans.items():
         write_results(result, out_dir / name, extra=report_renderers() if report and result.has_solution else {},
-                      inputs=scenario.files())  # fmt: skip
-    for file, table in tables.items():
-        write_text(out_dir / file, table.to_csv(index=False))
+                      inputs=scenario.files(), force=force)  # fmt: skip
+        record_written(out_dir, (written_files(out_dir) or set()) | {name})
 
 
 def register(app: typer.Typer) -> None:

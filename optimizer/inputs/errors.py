@@ -15,3 +15,12 @@ class ScenarioError(ValueError):
         if more:
             lines.append(f"{file}: ... and {more} more problem(s)")
         super().__init__("\n".join(lines))
+
+
+SHOWN_CHARS = 80  # of a value quoted in a message
+
+
+def shown(value: object) -> str:
+    """A value as quoted in a message, cut short when long (a cell may hold megabytes)."""
+    text = str(value)
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."

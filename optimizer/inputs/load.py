@@ -15,7 +15,8 @@ from pathlib import Path
 
 import yaml
 
-from optimizer.inputs.errors import ScenarioError
+from optimizer.inputs.errors import ScenarioError, shown
+from optimizer.inputs.files import is_folder, read_text
 from optimizer.inputs.scenario import CONFIG_FILE, Scenario, read_scenario, read_yaml
 from optimizer.inputs.tables import Source
 from optimizer.inputs.variants import EXAMPLE, apply_edits
@@ -29,7 +30,7 @@ def load_scenario(folder: str | Path | Mapping[str, str]) -> Scenario:
     """Read and validate a scenario folder (or its files as text: file name -> content); raise
     ScenarioError naming file, line and column."""
     folder = folder if isinstance(folder, Mapping) else Path(folder)
-    if isinstance(folder, Path) and not folder.is_dir():
+    if isinstance(folder, Path) and not is_folder(folder):
         raise ScenarioError(str(folder), ["scenario folder not found"])
     raw = read_yaml(folder)
     if VARIANT_KEYS & raw.keys():
@@ -47,7 +48,7 @@ def _load_variant(folder: Source, raw: dict) -> Scenario:
     if base is not None:
         if not isinstance(folder, Path) or not isinstance(base, str):
             raise ScenarioError(CONFIG_FILE, ["key base: expected the path of a scenario folder"])
-        parent = _load_base(folder, folder / base)
+        parent = load_base(folder, base)
         raw = _merge(parent.config.model_dump(mode="json"), raw)
         files = parent.files() | files
         edits = parent.edits
@@ -56,21 +57,28 @@ def _load_variant(folder: Source, raw: dict) -> Scenario:
     return apply_edits(replace(scenario, source=folder if isinstance(folder, Path) else None, edits=edits), overrides)
 
 
-def _load_base(folder: Path, base: Path) -> Scenario:
+def load_base(folder: Path, name: str, file: str = CONFIG_FILE) -> Scenario:
+    """The scenario that key `base: name` of `file` in `folder` names (a variant's scenario.yaml, a
+    sweep file); any problem with it is reported as one of that key, in that file."""
+    base = folder / name
+    where = f"key base: {shown(repr(name))}"
+    if not is_folder(base):
+        raise ScenarioError(file, [f"{where}: no scenario folder there"])
     chain = _RESOLVING.get() + (folder.resolve(),)
     if base.resolve() in chain:
-        raise ScenarioError(
-            CONFIG_FILE, [f"key base: {base} is a base of itself (cycle: {' -> '.join(map(str, chain))})"]
-        )
+        raise ScenarioError(file, [f"{where} is a base of itself (cycle: {' -> '.join(map(str, chain))})"])
     token = _RESOLVING.set(chain)
     try:
         return load_scenario(base)
+    except ScenarioError as err:
+        raise ScenarioError(file, [f"{where}: {line}" for line in str(err).splitlines()]) from None
     finally:
         _RESOLVING.reset(token)
 
 
 def _folder_files(folder: Path) -> dict[str, str]:
-    return {p.name: p.read_text(encoding="utf-8-sig") for p in sorted(folder.glob("*.csv"))}
+    """Every CSV file of a variant folder; an entry that is not a readable UTF-8 file is an error."""
+    return {p.name: read_text(p) for p in sorted(folder.glob("*.csv"))}
 
 
 def _merge(base: dict, changes: dict) -> dict:

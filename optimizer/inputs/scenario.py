@@ -12,10 +12,12 @@ from typing import Literal
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
+from optimizer.inputs.bounds import MAX_HORIZON_YEARS, InputModel, max_threads
 from optimizer.inputs.draws import Samples
-from optimizer.inputs.errors import ScenarioError
+from optimizer.inputs.errors import ScenarioError, shown
+from optimizer.inputs.files import load_yaml
 from optimizer.inputs.tables import (
     ColumnSpec,
     Source,
@@ -33,36 +35,28 @@ CONFIG_FILE = "scenario.yaml"
 PROBABILITY_TOLERANCE = 1e-6  # outcome probabilities must sum to 1 within this
 
 
-class SolverSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SolverSettings(InputModel):
     mip_rel_gap: float = Field(0.001, ge=0)
     time_limit_s: float | None = Field(None, gt=0)
-    threads: int = Field(1, ge=1)
+    threads: int = Field(1, ge=1, le=max_threads())
     method: Literal["direct", "benders"] = "direct"
 
 
-class OutcomeSettings(BaseModel):
+class OutcomeSettings(InputModel):
     """One possible future of an uncertain scenario: its edits to the inputs (the --set grammar)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # labels rows of the result tables
     probability: float = Field(gt=0, le=1)
     edits: list[str] = []
 
 
-class RiskSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RiskSettings(InputModel):
     cvar_alpha: float = Field(0.9, ge=0, lt=1)
     cvar_weight: float = Field(0.0, ge=0, le=1)
 
 
-class UncertaintySettings(BaseModel):
+class UncertaintySettings(InputModel):
     """`uncertainty:`: one plan decided now across possible futures (optimizer/pipeline/stochastic.py)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     decide_now_years: int = Field(1, ge=1)
     outcomes: list[OutcomeSettings] = []
@@ -88,10 +82,8 @@ class UncertaintySettings(BaseModel):
         return self
 
 
-class ScenarioConfig(BaseModel):
+class ScenarioConfig(InputModel):
     """`scenario.yaml`."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1)
     first_year: int
@@ -128,6 +120,8 @@ class ScenarioConfig(BaseModel):
     def _horizon_in_order(self) -> ScenarioConfig:
         if self.first_year > self.last_year:
             raise ValueError(f"first_year {self.first_year} is after last_year {self.last_year}")
+        if self.last_year - self.first_year >= MAX_HORIZON_YEARS:
+            raise ValueError(f"the horizon {self.first_year}-{self.last_year} is longer than {MAX_HORIZON_YEARS} years")
         if self.uncertainty and self.uncertainty.decide_now_years > len(self.years):
             raise ValueError(f"uncertainty.decide_now_years {self.uncertainty.decide_now_years} exceeds the horizon")
         return self
@@ -159,6 +153,7 @@ REGIONS = TableSpec(
         ColumnSpec("basin_id", str, blank_allowed=True),
     ),
     key=("region_id",),
+    required_rows=True,  # a scenario needs a region; demand.csv may be empty (nothing to plan)
 )
 PATH_KINDS = ("queue", "flexible", "onsite", "colocation")
 INTERCONNECTION = TableSpec(
@@ -461,12 +456,7 @@ def read_yaml(folder: Source) -> dict:
     """scenario.yaml as a mapping (not yet validated)."""
     if not has_file(folder, CONFIG_FILE):
         raise ScenarioError(CONFIG_FILE, ["file not found in the scenario folder"])
-    try:
-        raw = yaml.safe_load(file_text(folder, CONFIG_FILE))
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise ScenarioError(CONFIG_FILE, [f"{where}not valid YAML ({getattr(err, 'problem', err)})"]) from None
+    raw = load_yaml(file_text(folder, CONFIG_FILE), CONFIG_FILE)
     if not isinstance(raw, dict):
         raise ScenarioError(CONFIG_FILE, ["expected a mapping of keys such as name, first_year, last_year"])
     return raw
@@ -486,4 +476,8 @@ def describe_validation_error(error: dict) -> str:
         return f"key {key}: missing, expected a value"
     if error["type"] == "extra_forbidden":
         return f"key {key}: unknown key"
-    return f"key {key}: {message}, got {json.dumps(error.get('input'), default=str)}"
+    value = error.get("input")
+    text = shown(json.dumps(value, default=str))
+    if isinstance(value, bool):  # YAML 1.1 reads yes/no/on/off as booleans
+        text += " (YAML reads yes, no, on, off, true and false as true or false)"
+    return f"key {key}: {message}, got {text}"

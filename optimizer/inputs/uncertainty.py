@@ -40,10 +40,7 @@ def outcomes(scenario: Scenario) -> list[Outcome]:
     if samples is not None:
         share = (1.0 - sum(o.probability for o in listed)) / samples.count
         keys_of = partial(select_values, scenario)
-        listed += [
-            Outcome(f"sample_{i:04d}", share, draw_edits(samples, i, keys_of, f"{WHERE}.samples"))
-            for i in range(samples.count)
-        ]
+        listed += [Outcome(f"sample_{i:04d}", share, draw_edits(samples, i, keys_of)) for i in range(samples.count)]
     names = [o.name for o in listed]
     if len(set(names)) != len(names):
         raise ScenarioError(WHERE, ["outcome names must differ from the samples' names (sample_0000, ...)"])

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import json
 import numbers
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import lark
 import pandas as pd
 
-from optimizer.inputs.errors import ScenarioError
+from optimizer.inputs.errors import ScenarioError, shown
 from optimizer.inputs.scenario import CONFIG_FILE, Scenario, read_scenario, read_yaml, scenario_files
 
 GRAMMAR = r"""
@@ -60,7 +61,7 @@ class Edit:
     value: Value
 
     def error(self, problem: str) -> ScenarioError:
-        return ScenarioError(f"edit '{self.text}'", [problem])
+        return ScenarioError(f"edit '{shown(self.text)}'", [problem])
 
 
 def parse_edit(text: str, start: str = "edit") -> Edit:
@@ -71,7 +72,7 @@ def parse_edit(text: str, start: str = "edit") -> Edit:
     except lark.exceptions.UnexpectedInput as err:
         expected = EXAMPLE if start == "edit" else "a selection such as regions[zone_id=PJM].region_id"
         raise ScenarioError(
-            f"{start} '{text}'", [f"column {err.column}: not understood; expected {expected}"]
+            f"{start} '{shown(text)}'", [f"column {err.column}: not understood; expected {expected}"]
         ) from None
     names, filters, op, value = [], [], "=", None
     for child in tree.children:
@@ -94,9 +95,11 @@ def _value(tree: lark.Tree) -> Value:
         return None
     for kind in (int, float):
         try:
-            return kind(token)
+            number = kind(token)
         except ValueError:
-            pass
+            continue
+        # An integer beyond a float's range is an infinity to pandas: say so, the checks reject it.
+        return number if abs(number) <= sys.float_info.max else float(token)
     return str(token)
 
 
@@ -117,7 +120,7 @@ def apply_edits(scenario: Scenario, edits: Sequence[str]) -> Scenario:
         files = scenario_files(config, tables)
         edited = read_scenario(files, read_yaml(files))
     except ScenarioError as err:
-        raise ScenarioError(f"{err.file} after edits {list(edits)}", err.problems) from None
+        raise ScenarioError(f"{err.file} after edits {shown(list(edits))}", err.problems) from None
     return replace(edited, source=scenario.source, edits=scenario.edits + tuple(edits))
 
 

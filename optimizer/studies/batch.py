@@ -99,7 +99,8 @@ def run_batch(
     sweep: SweepFile, *, workers: int = 2, scheduler: str | None = None, force: bool = False, console: Console
 ) -> Tally:
     """Solve every run of `sweep` not yet in its store and record each as it finishes."""
-    base = load_scenario(sweep.base).with_solver(threads=1)
+    store.check_store(sweep.store)
+    base = sweep.load_base().with_solver(threads=1)
     stored = {} if force else store.stored_runs(sweep.store)  # name -> (input hash, status)
     tally = Tally()
     groups: dict[str, list[Run]] = {}  # input hash -> runs with those inputs, solved once

@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from optimizer.inputs.errors import ScenarioError
 from optimizer.pipeline.solve import SolveResult
 
 RUNS_DDL = """
@@ -63,6 +64,20 @@ def connect(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDB
         yield con
     finally:
         con.close()
+
+
+def check_store(path: Path) -> None:
+    """Raise ScenarioError unless `path` is a results store or names none yet in an existing folder:
+    a store is never created over a file that is not one."""
+    if not os.path.lexists(path):
+        if not path.parent.is_dir():
+            raise ScenarioError(str(path), ["the results store's folder does not exist"])
+        return
+    try:
+        with connect(path, read_only=True):
+            pass
+    except duckdb.Error as err:
+        raise ScenarioError(str(path), [f"not a results store (a DuckDB file): {err}"]) from None
 
 
 def record(path: str | Path, name: str, sweep: str, edits: list[str], result: SolveResult) -> None:
