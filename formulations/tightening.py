@@ -17,6 +17,7 @@ import math
 
 import pyomo.environ as pyo
 
+INVESTMENTS: tuple[str, ...] = ()  # adds rows only, no variables (docs/formulation.md)
 ROUND_OFF = 1e-9  # a share of a module below this is round-off
 MAP_ONLY = ("lat", "lon")  # region columns that only place a region on the map (optimizer/pipeline/outputs.py)
 
