@@ -27,6 +27,9 @@ from optimizer.pipeline.deterministic import Compiled, SolveResult, compile_scen
 from optimizer.studies.alternatives import one_future_note
 
 AUGMENTATION = 1e-4  # delta, relative to the cheapest plan's cost per unit of each goal's range
+# A limit equal to an earlier plan's value is loosened by this share, so that plan stays a feasible
+# MIP start under HiGHS's row tolerance (absolute, while the values reach 1e11 USD).
+ROW_TOLERANCE = 1e-7
 
 
 @dataclass
@@ -69,7 +72,8 @@ def pareto_front(scenario: Scenario, objectives: list[str], points: int = 8) -> 
         return Front({}, pd.DataFrame(), ["the scenario has no plan"])
     for goal in linear:
         low = search.lexicographic([goal, cost], f"least_{goal.name}")
-        high = search.lexicographic([goal], f"{goal.name}_at_least_cost", limit=(cost, cost.at(cheapest)))
+        at_least_cost = (cost, _loosened(cost.at(cheapest), compiled.scenario.config.solver.mip_rel_gap))
+        high = search.lexicographic([goal], f"{goal.name}_at_least_cost", limit=at_least_cost)
         if low is None or high is None:
             return Front(search.results(), pd.DataFrame(), [f"no plan for the range of {goal.name} (time limit?)"])
         ranges[goal.name] = (goal.at(low), goal.at(high))
@@ -80,7 +84,7 @@ def pareto_front(scenario: Scenario, objectives: list[str], points: int = 8) -> 
     grids = [np.linspace(ranges[g.name][1], ranges[g.name][0], points) for g in linear]
     previous = cheapest
     for k, epsilons in enumerate(itertools.product(*grids), start=1):
-        limits = list(zip(linear, epsilons))
+        limits = [(goal, _loosened(epsilon, ROW_TOLERANCE)) for goal, epsilon in zip(linear, epsilons)]
         found = search.solve(weight, cost.constant, limits, f"point_{k:02d}", start=previous)
         if found is not None:
             search.runs[f"point_{k:02d}"], previous = found, found[1]
@@ -104,6 +108,11 @@ def _goals(compiled: Compiled, objectives: list[str]) -> list[_Linear]:
     ]
 
 
+def _loosened(value: float, share: float) -> float:
+    """`value` raised by `share` of its size (at least 1e-7 of it, never less than an absolute 1e-6)."""
+    return value + max(share, ROW_TOLERANCE) * max(abs(value), 1e-6 / ROW_TOLERANCE)
+
+
 class _Search:
     """Solves of the compiled model under goal limits, recorded by name; under a time limit each solve
     gets an equal share of the time left."""
@@ -123,7 +132,7 @@ class _Search:
             if found is None:
                 return None
             result, values = found
-            limits.append((goal, goal.at(values) + keep * max(abs(goal.at(values)), 1.0)))
+            limits.append((goal, _loosened(goal.at(values), keep)))
         self.runs[name] = (result, values)
         return values
 
