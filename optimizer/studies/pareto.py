@@ -73,7 +73,7 @@ def pareto_front(scenario: Scenario, objectives: list[str], points: int = 8) -> 
     for goal in linear:
         low = search.lexicographic([goal, cost], f"least_{goal.name}")
         at_least_cost = (cost, _loosened(cost.at(cheapest), compiled.scenario.config.solver.mip_rel_gap))
-        high = search.lexicographic([goal], f"{goal.name}_at_least_cost", limit=at_least_cost)
+        high = search.lexicographic([goal], f"{goal.name}_at_least_cost", limit=at_least_cost, start=cheapest)
         if low is None or high is None:
             return Front(search.results(), pd.DataFrame(), [f"no plan for the range of {goal.name} (time limit?)"])
         ranges[goal.name] = (goal.at(low), goal.at(high))
@@ -121,11 +121,12 @@ class _Search:
         self.compiled, self.solves_left = compiled, solves
         self.runs: dict[str, tuple[SolveResult, np.ndarray]] = {}
 
-    def lexicographic(self, order: list[_Linear], name: str, limit=None) -> np.ndarray | None:
+    def lexicographic(self, order: list[_Linear], name: str, limit=None, start=None) -> np.ndarray | None:
         """Minimise the goals in `order` one after another, each later one keeping the earlier ones
-        within the solver's gap of their optimum; `limit` (goal, value) holds throughout."""
+        within the solver's gap of their optimum; `limit` (goal, value) holds throughout; `start`
+        (column values of a plan within it) is the first solve's MIP start."""
         limits = [limit] if limit else []
-        values = None
+        values = start
         keep = self.compiled.scenario.config.solver.mip_rel_gap  # what the solver proves
         for goal in order:
             found = self.solve(goal.coefs, goal.constant, limits, name, start=values)
