@@ -73,7 +73,7 @@ def _table(pdf: FPDF, table: Table) -> None:
     pdf.set_font("DejaVu", "", 7 if columns > 8 else 8)
     with pdf.table(
         headings_style=FontFace(emphasis="BOLD", fill_color=HEADER_FILL),
-        text_align=["LEFT"] * 2 if pairs else ["LEFT"] + ["RIGHT"] * (columns - 1),
+        text_align=["LEFT" if left else "RIGHT" for left in table.left_aligned()],
         col_widths=[1, 3] if pairs else [3] + [2] * (columns - 1),
         line_height=pdf.font_size * 1.6,
     ) as grid:

@@ -40,6 +40,7 @@ from optimizer.pipeline.deterministic import (
     result_tables,
     run_highs,
     run_summary,
+    spend_and_shortfall,
 )
 from optimizer.pipeline.matrix import ModelMatrix
 
@@ -358,6 +359,8 @@ def solve_stochastic(scenario: Scenario, *, tee: bool = False, executor: Executo
     tables = _plan_tables(pairs, plan.runs, years) if plan.runs else {}
     if tables:
         summary["costs_usd"] = _expected_costs(tables, pairs)
+        probability = {future.name: future.probability for future, _ in pairs}
+        summary |= spend_and_shortfall(tables["costs"], tables.get("unserved", pd.DataFrame()), probability)
     return SolveResult(summary, tables, plan.log, scenario.regions)
 
 
