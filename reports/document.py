@@ -22,6 +22,7 @@ class Table:
     frame: pd.DataFrame  # already formatted as text, column names with units
     note: str = ""
     text_columns: tuple[str, ...] = ()  # left-aligned like the first column (numbers align right)
+    highlight: tuple[int, ...] = ()  # rows (positions) to highlight, e.g. sites that change between runs
 
     @property
     def html_id(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -15,12 +16,14 @@ import pytest
 from browser import CHROMIUM, WIDTHS, chromium, layout_problems
 from typer.testing import CliRunner
 
-from optimizer import load_scenario, write_results
+from formulations.objective import COMPONENTS
+from optimizer import load_scenario, solve, write_results
 from optimizer.cli import app
+from optimizer.inputs.variants import apply_edits
 from optimizer.pipeline.marginals import explain_limits
-from reports import export_renderers, report_renderers, write_reports
-from reports.document import Table, usd
-from reports.figures import lower48_states
+from reports import export_renderers, report_renderers, write_comparison, write_reports
+from reports.document import Table, signed_usd, usd
+from reports.figures import category_styles, lower48_states
 
 SECTIONS = (
     "Executive summary",
@@ -373,5 +376,59 @@ def test_comparison_sets_runs_side_by_side(run_dir, tmp_path):
         assert costs.at["total", f"{label} (USD)"] == total_usd
         assert capacity[f"{label} (MW)"].to_dict() == by_year.to_dict()
     assert (tmp_path / "cmp" / "compare.pdf").read_bytes().startswith(b"%PDF")
+    differences = html_table(tmp_path / "cmp", "Differences", "compare.html").set_index("run")
+    assert differences.at[labels[1], "objective"] == "within solver tolerance"  # the same run: 0, within its gaps
     bad = CliRunner().invoke(app, ["compare", str(run_dir), str(tmp_path / "nowhere"), "--out", str(tmp_path / "c2")])
     assert bad.exit_code == 2 and "summary.json not found" in bad.output
+
+
+@pytest.fixture(scope="module")
+def variant_dir(default_run, tmp_path_factory) -> Path:
+    """The default scenario without flexible connections (as data/no_flexible_load): other sites."""
+    scenario, result = default_run
+    variant = apply_edits(scenario, [NO_FLEXIBLE])
+    out = tmp_path_factory.mktemp("no_flexible")
+    write_results(solve(variant, start=result.integer_values), out, inputs=variant.files())
+    return out
+
+
+NO_FLEXIBLE = "interconnection[kind=flexible].max_mw = 0"
+
+
+def test_comparison_names_edits_signs_differences_and_highlights_changed_sites(run_dir, variant_dir, tmp_path):
+    result = CliRunner().invoke(app, ["compare", str(run_dir), str(variant_dir), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    base, variant = (json.loads((d / "summary.json").read_text()) for d in (run_dir, variant_dir))
+    runs = html_table(tmp_path, "Runs", "compare.html")
+    assert runs["edits"].tolist() == ["none", NO_FLEXIBLE]
+    row = html_table(tmp_path, "Differences", "compare.html").iloc[0]
+    low = variant["best_bound_usd"] - base["objective_usd"]
+    high = variant["objective_usd"] - base["best_bound_usd"]
+    assert low > 0  # proven: without flexible connections the plan costs more
+    assert row["objective"] == signed_usd(variant["objective_usd"] - base["objective_usd"])
+    assert row["range (proven bounds)"] == f"{signed_usd(low)} to {signed_usd(high)}"
+    assert row["spend"] == signed_usd(variant["spend_usd"] - base["spend_usd"])
+    assert row["unserved penalty"] == signed_usd(variant["penalty_usd"] - base["penalty_usd"])
+    last = [
+        pd.read_csv(d / "capacity.csv").query("year == 2035").set_index("region_id")["capacity_mw"]
+        for d in (run_dir, variant_dir)
+    ]
+    differ = set(last[0].index[(last[0] - last[1]).abs() > 0.5])
+    assert differ and highlighted_rows(tmp_path / "compare.html") == differ
+
+
+def highlighted_rows(page: Path) -> set[str]:
+    return set(re.findall(r'<tr class="changed"><td>([^<]+)</td>', page.read_text()))
+
+
+def test_palette_tells_every_cost_component_apart():
+    styles = category_styles(len(COMPONENTS))
+    assert len(set(styles)) == len(COMPONENTS) == 18
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (/usr/bin/chromium)")
+def test_comparison_fits_900_and_1400_px_windows(run_dir, variant_dir, tmp_path):
+    write_comparison([run_dir, variant_dir], tmp_path)
+    with chromium(tmp_path / "profile") as browser:
+        for width in WIDTHS:
+            assert layout_problems(browser, tmp_path / "compare.html", width) == {}, width

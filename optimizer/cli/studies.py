@@ -32,10 +32,13 @@ def whatif(
     regions opened or dropped, MW by region and year, MW (and GPUs) online vs. demand.
 
     The base's result in OUT/base is reused while its inputs are unchanged, and its plan is the
-    variant's MIP start. Exit 0 when the variant has a solution, 3 when not, 2 for invalid input.
+    variant's MIP start. While the difference of the two costs is within solver tolerance, both are
+    solved again at a finer gap. Writes each run's reports and comparison.html/.pdf/.md beside the
+    variant. Exit 0 when the variant has a solution, 3 when not, 2 for invalid input.
     """
     from optimizer.studies.whatif import run_whatif
     from reports.deltas import whatif_files
+    from reports.tolerance import Difference
 
     base = cli.load(scenario_dir)
     try:
@@ -50,9 +53,13 @@ def whatif(
     if not study.compared:
         cli.out.print(f"no comparison: the base has no plan (see {out_dir / 'base' / 'summary.json'})", highlight=False)
         return
-    cli.out.print(f"comparison: {study.variant_dir / 'comparison.md'}", highlight=False)
-    costs = pd.read_csv(study.variant_dir / "cost_delta.csv").set_index("component")
-    cli.out.print(f"total discounted cost vs. base: ${costs.at['total', 'delta_usd']:+,.0f}", highlight=False)
+    cli.out.print(f"comparison: {study.variant_dir / 'comparison.html'} (and .pdf, .md)", highlight=False)
+    total = pd.read_csv(study.variant_dir / "cost_delta.csv").set_index("component").loc["total"]
+    difference = Difference(total["delta_usd"], total["delta_low_usd"], total["delta_high_usd"])
+    cli.out.print(f"total discounted cost vs. base: {difference.describe()}", highlight=False)
+    tightened = study.variant.summary.get("whatif")
+    if tightened:
+        cli.out.print(f"both runs {tightened['note']} ({tightened['mip_rel_gap']:g})", highlight=False)
 
 
 def batch(

@@ -26,6 +26,7 @@ import pyomo.environ as pyo
 
 from formulations import build_model
 from formulations.lead_times import first_build_year
+from optimizer.highs import difference_range
 from optimizer.inputs.scenario import Scenario
 from optimizer.pipeline.deterministic import SOLUTION_STATUSES, SolveResult, classify, penalty_of, run_highs
 from optimizer.pipeline.matrix import ModelMatrix
@@ -235,11 +236,5 @@ def _split(summary: dict, change: float | None, penalty: float | None) -> tuple[
 
 
 def _cost_change(summary: dict, objective: float | None, bound: float | None) -> tuple[float | None, ...]:
-    """A variant's objective minus the plan's, and the range the two MIP gaps allow for the true change:
-    each optimum lies between its best bound and its objective."""
-    if objective is None:
-        return None, None, None
-    base, base_bound = summary["objective_usd"], summary["best_bound_usd"]
-    low = None if bound is None else bound - base
-    high = None if base_bound is None else objective - base_bound
-    return objective - base, low, high
+    """A variant's objective minus the plan's, and the range the two MIP gaps allow for the true change."""
+    return difference_range((objective, bound), (summary["objective_usd"], summary["best_bound_usd"]))
