@@ -182,17 +182,21 @@ def export(
 
 @runs_app.command("tornado")
 def tornado(
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for tornado.csv, tornado.html and tornado.pdf.")],
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for tornado.csv, tornado_runs.csv, tornado.html and tornado.pdf.")
+    ],
     store_file: StoreOption = DEFAULT_STORE,
     base: Annotated[str, typer.Option(help="The run every other run is compared with.")] = "base",
-    top: Annotated[int, typer.Option(help="Largest changes shown in the chart.", min=1)] = 20,
+    top: Annotated[int, typer.Option(help="Widest factors shown in the chart.", min=1)] = 20,
 ) -> None:
-    """Tornado chart of a sweep: each run's discounted-cost change against the base run."""
+    """Tornado chart of a sweep: one bar per factor (a grid axis or a variant prefix) from its lowest to
+    its highest discounted-cost change against the base run, each with the range the proven bounds
+    allow; runs that change the discount rate are listed apart (docs/reports.md)."""
     from reports.run import RunFolderError
     from reports.tornado import write_tornado
 
     try:
-        written = write_tornado(_read(store.list_runs, store_file), store_file, out_dir, base, top)
+        written = write_tornado(_read(store.read_table, store_file, "runs"), store_file, out_dir, base, top)
     except RunFolderError as problem:
         cli.err.print(str(problem), highlight=False, markup=False)
         raise typer.Exit(cli.EXIT_INVALID_INPUT) from None
