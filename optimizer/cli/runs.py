@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -141,18 +142,39 @@ def report(
 
 
 def compare(
-    run_dirs: Annotated[
-        list[Path], typer.Argument(help="Two or more output folders of `gridsite solve`; the first is the reference.")
-    ],
     out_dir: Annotated[
         Path, typer.Option("--out", help="Folder for compare.html and compare.pdf (created if missing).")
     ],
+    run_dirs: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Output folders of `gridsite solve` (with --run, stored runs follow); the first is the reference."
+        ),
+    ] = None,
+    store_file: Annotated[Path | None, typer.Option("--store", help="A results store of batch runs.")] = None,
+    runs: Annotated[
+        list[str] | None, typer.Option("--run", help="A run of the --store to compare (repeatable), in order.")
+    ] = None,
 ) -> None:
-    """Compare runs side by side (cost by component, sites, MW by year, how each was solved) in
-    compare.html and compare.pdf, from the runs' result files. Exit 2 when a folder holds no plan."""
+    """Compare two or more runs side by side (what each changed, differences against the first within
+    solver tolerance, cost by component, sites, MW by year, how each was solved) in compare.html and
+    compare.pdf, from the runs' result files. Stored runs (--store F --run A --run B) are written as
+    run folders under OUT/runs/ first, without solving. Exit 2 when a run holds no plan or fewer than
+    two runs are given."""
+    from optimizer.cli.studies import stored_run_folder
     from reports import write_comparison
 
-    write_from_runs(lambda: write_comparison(run_dirs, out_dir))
+    if runs and store_file is None:
+        err.print("--run needs --store, the results store the runs are in", highlight=False)
+        raise typer.Exit(EXIT_INVALID_INPUT)
+    folders = list(run_dirs or []) + [
+        stored_run_folder(store_file, name, out_dir / "runs" / re.sub(r"[^A-Za-z0-9._=-]+", "_", name))
+        for name in runs or []
+    ]
+    if len(folders) < 2:
+        err.print("compare needs two or more runs: run folders, or --store F --run A --run B", highlight=False)
+        raise typer.Exit(EXIT_INVALID_INPUT)
+    write_from_runs(lambda: write_comparison(folders, out_dir))
 
 
 def register(app: typer.Typer) -> None:

@@ -203,6 +203,27 @@ def tornado(
     cli.out.print("wrote " + ", ".join(str(p) for p in written), highlight=False)
 
 
+@runs_app.command("report")
+def report_run(
+    name: Annotated[str, typer.Argument(help="Run name.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the run folder and its reports.")],
+    store_file: StoreOption = DEFAULT_STORE,
+    export: Annotated[bool, typer.Option(help="Also write results.xlsx and a Parquet file per table.")] = True,
+) -> None:
+    """Write a stored run as a run folder (summary.json, result tables, sites.geojson, inputs/) with its
+    report.md, report.html and report.pdf, without solving again. Exit 2 when the run or its inputs
+    are not in the store."""
+    from reports import write_reports
+
+    folder = stored_run_folder(store_file, name, out_dir)
+    cli.write_from_runs(lambda: write_reports(folder, export=export))
+
+
+def stored_run_folder(store_file: Path, name: str, out_dir: Path) -> Path:
+    """A stored run written as a run folder; exit 2 when the store lacks the run or its inputs."""
+    return _read(store.write_run_folder, store_file, name, out_dir)
+
+
 def _read(reader, store_file: Path, *args):
     """Call a store reader, turning a missing store or table into a clear message and exit 2."""
     if not store_file.exists():
