@@ -62,6 +62,14 @@ def usd(value: float) -> str:
     return f"-{text}" if value < 0 and any(c in "123456789" for c in text) else text
 
 
+def usd_unit(largest: float) -> tuple[float, str]:
+    """The divisor and name of the unit an axis of USD values up to `largest` reads best in."""
+    return next((unit, name) for unit, name in USD_UNITS if abs(largest) >= unit or unit == 1.0)
+
+
+USD_UNITS = ((1e9, "billion USD"), (1e6, "million USD"), (1.0, "USD"))
+
+
 def signed_usd(value: float) -> str:
     """A change in USD with its sign: +$1.20 bn, -$3.4 M, $0."""
     text = usd(value)

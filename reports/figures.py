@@ -130,6 +130,43 @@ def draw_map(run: Run) -> tuple[plt.Figure, MapLayout]:
     return fig, MapLayout(discs, labels)
 
 
+def plan_maps(runs: list[Run], titles: list[str]) -> bytes:
+    """Small multiples: one lower-48 map per plan, chosen sites as discs sized by IT MW in each plan's
+    last year (one scale for all, discs that would overlap pushed apart) and coloured by grid zone, so
+    plans compare at a glance."""
+    cols = min(3, len(runs))
+    rows = -(-len(runs) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 2.9 * rows + 0.6), squeeze=False)
+    finals = [run.capacity_by_year[run.years[-1]] for run in runs]
+    scale = MAX_DISC_PT2 / 2 / max(max(float(f.max()) for f in finals), 1.0)
+    styles = zone_styles(list(runs[0].sites["zone_id"].unique()))
+    for ax in list(axes.flat)[: len(runs)]:
+        lower48_states().plot(ax=ax, color="#f2f2f2", edgecolor="#b0b0b0", linewidth=0.3)
+    fig.canvas.draw()  # fixes each map's transform, so discs can be pushed apart in pixels
+    for ax, run, final, title in zip(axes.flat, runs, finals, titles):
+        sites = run.sites.assign(final_mw=run.sites["region_id"].map(final).fillna(0.0))
+        sites = sites[sites["final_mw"] > 0].sort_values("final_mw", ascending=False)
+        points = gpd.GeoSeries(gpd.points_from_xy(sites["lon"], sites["lat"]), crs="EPSG:4326").to_crs(US_ALBERS)
+        radius = np.sqrt(sites["final_mw"].to_numpy() * scale / np.pi) * fig.dpi / 72
+        xy = _spread(ax.transData.transform(np.column_stack([points.x, points.y])), radius)
+        x, y = ax.transData.inverted().transform(xy).T if len(xy) else ([], [])
+        colours = [styles[zone][0] for zone in sites["zone_id"]]
+        ax.scatter(x, y, s=sites["final_mw"] * scale, c=colours, alpha=0.85, edgecolors="black", linewidths=0.4,
+                   zorder=3)  # fmt: skip
+        for region, px, py, r in zip(sites["region_id"], x, y, radius):
+            ax.annotate(region, (px, py), xytext=(r * 72 / fig.dpi + 2, 0), textcoords="offset points", fontsize=5.5,
+                        va="center", zorder=4)  # fmt: skip
+        ax.set_title(f"{title}: {len(sites)} sites, {final.sum():,.0f} IT MW", fontsize=9)
+        ax.set_axis_off()
+    for ax in list(axes.flat)[len(runs) :]:
+        ax.set_axis_off()
+    handles = [Line2D([], [], ls="", marker="o", markerfacecolor=c, markeredgecolor="black", label=z)
+               for z, (c, _) in styles.items()]  # fmt: skip
+    fig.legend(handles=handles, loc="lower center", ncols=min(len(handles), 8), fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return to_png(fig)
+
+
 def _spread(xy: np.ndarray, radius: np.ndarray, rounds: int = 200) -> np.ndarray:
     """Positions (pixels) moved apart until no two discs overlap: each overlapping pair is pushed
     apart along the line between them, the smaller disc the most."""

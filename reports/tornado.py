@@ -23,7 +23,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from reports.document import Figure, Report, Section, Table, signed_usd, usd
+from reports.document import Figure, Report, Section, Table, signed_usd, usd, usd_unit
 from reports.figures import OKABE_ITO, to_png
 from reports.html import render_html
 from reports.pdf import render_pdf
@@ -31,7 +31,6 @@ from reports.render import write_atomically
 from reports.run import RunFolderError
 from reports.tolerance import Difference, objective_difference
 
-UNITS = ((1e9, "billion USD"), (1e6, "million USD"), (1.0, "USD"))
 NOT_FACTORS = ("sample:", "alternatives:", "pareto:")
 RATE_KEY = "discount_rate"
 
@@ -145,7 +144,7 @@ def tornado_png(table: pd.DataFrame, base_objective: float) -> bytes:
     shown = table.iloc[::-1]  # widest at the top
     fig, ax = plt.subplots(figsize=(10, 0.55 * len(shown) + 2.0))
     largest = shown[["low_change_usd", "high_change_usd"]].abs().to_numpy().max()
-    unit, name = next((u, n) for u, n in UNITS if largest >= u or u == 1)
+    unit, name = usd_unit(largest)
     for y, row in enumerate(shown.itertuples()):
         _bar(ax, y, row, unit)
     ax.use_sticky_edges = False  # leave room beside the bars for their labels

@@ -12,7 +12,9 @@ from optimizer.cli import common as cli
 from optimizer.inputs.errors import ScenarioError
 
 OutDir = Annotated[Path, typer.Option("--out", help="Folder for the study's tables and one run folder per plan.")]
-Report = Annotated[bool, typer.Option(help="Also write each plan's report.md, report.html and report.pdf.")]
+Report = Annotated[
+    bool, typer.Option(help="Also write the study's report and each plan's report.md, report.html and report.pdf.")
+]
 
 
 def alternatives(
@@ -35,6 +37,8 @@ def alternatives(
     scenario = cli.load(scenario_dir, edits)
     found = find_alternatives(scenario, slack=slack, count=count, seed=seed)
     _write(out_dir, found.plans, {"alternatives.csv": found.table, "sites_range.csv": found.ranges}, report, scenario)
+    if report and not found.table.empty:
+        _study_report("write_alternatives_report", out_dir)
     for note in found.notes:
         cli.out.print(f"note: {note}", highlight=False, markup=False)
     if found.table.empty:
@@ -65,6 +69,8 @@ def pareto(
         cli.err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(cli.EXIT_INVALID_INPUT) from None
     _write(out_dir, front.points, {"pareto.csv": front.table}, report, scenario)
+    if report and not front.table.empty:
+        _study_report("write_pareto_report", out_dir)
     for note in front.notes:
         cli.out.print(f"note: {note}", highlight=False, markup=False)
     if front.table.empty:
@@ -82,6 +88,13 @@ def _write(out_dir: Path, plans: dict, tables: dict[str, pd.DataFrame], report: 
                       inputs=scenario.files())  # fmt: skip
     for file, table in tables.items():
         write_text(out_dir / file, table.to_csv(index=False))
+
+
+def _study_report(writer: str, out_dir: Path) -> None:
+    """The study's own report (alternatives.html/.pdf or pareto.html/.pdf), from its --out folder."""
+    from reports import tradeoffs
+
+    cli.write_from_runs(lambda: getattr(tradeoffs, writer)(out_dir))
 
 
 def register(app: typer.Typer) -> None:
