@@ -264,6 +264,10 @@ def test_pdf_has_every_section_and_the_totals(run_dir):
     assert f"{round(costs['discounted_usd'].sum()):,}" in text
     images = sum(len(page.images) for page in reader.pages)
     assert images == 3  # map, build-out, costs
+    lowest = []
+    reader.pages[0].extract_text(visitor_text=lambda text, cm, tm, *_: lowest.append(tm[5]) if text.strip() else None)
+    assert "Key figures" in reader.pages[0].extract_text()
+    assert min(lowest) < reader.pages[0].mediabox.height / 2  # page 1 is filled past its middle
 
 
 def test_lower48_map_is_offline_and_complete():

@@ -217,8 +217,10 @@ def test_store_records_each_run_in_one_transaction(tiny, tmp_path, monkeypatch):
 def test_runs_commands_list_show_and_export(tiny, tmp_path):
     path = tmp_path / "runs.duckdb"
     store.record(path, "base", "s", [], solve(load_scenario(tiny)))
+    store.record(path, "fast_a", "s", [FAST_A], solve(apply_edits(load_scenario(tiny), [FAST_A])))
     listed = runner.invoke(app, ["runs", "list", "--store", str(path)])
     assert listed.exit_code == 0 and "base" in listed.output and "$160" in listed.output
+    assert "-$83 (-$83" in listed.output  # fast_a against base, a range of one point: both proven optimal
     shown = runner.invoke(app, ["runs", "show", "base", "--store", str(path)])
     assert shown.exit_code == 0 and "status: optimal" in shown.output and "capex" in shown.output
     assert runner.invoke(app, ["runs", "show", "nope", "--store", str(path)]).exit_code == 2
@@ -226,7 +228,7 @@ def test_runs_commands_list_show_and_export(tiny, tmp_path):
         out = tmp_path / f"capacity{suffix}"
         assert runner.invoke(app, ["runs", "export", "capacity", str(out), "--store", str(path)]).exit_code == 0
         frame = pd.read_csv(out) if suffix == ".csv" else duckdb.sql(f"SELECT * FROM '{out}'").df()
-        assert list(frame.columns) == ["run", "region_id", "year", "added_mw", "capacity_mw"] and len(frame) == 4
+        assert list(frame.columns) == ["run", "region_id", "year", "added_mw", "capacity_mw"] and len(frame) == 8
     bad = runner.invoke(app, ["runs", "export", "nope", str(tmp_path / "x.csv"), "--store", str(path)])
     assert bad.exit_code == 2 and "no table 'nope'" in bad.output
 

@@ -107,19 +107,33 @@ def batch(
 
 @runs_app.command("list")
 def list_runs(store_file: StoreOption = DEFAULT_STORE) -> None:
-    """One line per recorded run: status, objective, MIP gap, solve time, edits."""
-    runs = _read(store.list_runs, store_file)
-    table = Table("name", "status", "objective", "MIP gap", "solve s", "edits")
-    for run in runs.itertuples():
+    """One line per recorded run: status, objective, its difference to the run named base (within solver
+    tolerance when the range both runs' bounds allow contains 0), MIP gap, solve time, edits."""
+    runs = _read(store.read_table, store_file, "runs").sort_values(["recorded_at", "name"])
+    base = runs[runs["name"] == "base"]
+    table = Table("name", "status", "objective", "vs base", "MIP gap", "solve s", "edits")
+    for _, run in runs.iterrows():
         table.add_row(
-            run.name,
-            run.status,
-            _shown(run.objective_usd, "${:,.0f}"),
-            _shown(run.mip_gap, "{:.4%}"),
-            _shown(run.solve_seconds, "{:.2f}"),
-            Text(run.edits),  # plain text: edits hold [...] that rich would read as markup
+            run["name"],
+            run["status"],
+            _shown(run["objective_usd"], "${:,.0f}"),
+            _versus_base(run, base),
+            _shown(run["mip_gap"], "{:.4%}"),
+            _shown(run["solve_seconds"], "{:.2f}"),
+            Text(run["edits"]),  # plain text: edits hold [...] that rich would read as markup
         )
     cli.out.print(table)
+
+
+def _versus_base(run: pd.Series, base: pd.DataFrame) -> str:
+    from reports.tolerance import objective_difference
+
+    if base.empty or run["name"] == "base" or pd.isna(run["objective_usd"]) or pd.isna(base["objective_usd"].iloc[0]):
+        return "-"
+    summaries = [
+        {k: None if pd.isna(r[k]) else r[k] for k in ("objective_usd", "best_bound_usd")} for r in (run, base.iloc[0])
+    ]
+    return objective_difference(*summaries).describe()
 
 
 def _shown(value, form: str) -> str:
