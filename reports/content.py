@@ -9,7 +9,7 @@ from importlib.metadata import version
 import pandas as pd
 
 from reports import figures
-from reports.document import Figure, Report, Section, Table, mw, number, signed_usd, usd
+from reports.document import Figure, Report, Section, Table, mw, number, usd
 from reports.impacts import footprint_section, who_pays_section
 from reports.power import not_chosen_table, power_years, time_to_power_table
 from reports.run import PENALTY, Run
@@ -166,7 +166,7 @@ def _saving_words(lead: pd.Series) -> str:
     spend_words = f"{usd(abs(spend))} {'less' if spend >= 0 else 'more'} spend"
     return (
         f"would bring power sooner: {usd(penalty)} less unserved penalty (a valuation of the shortfall) for "
-        f"{spend_words}, {signed_usd(-saving.value)} in all"
+        f"{spend_words}: an objective {usd(saving.value)} lower in all ({saving.range_text()} given the bounds)"
     )
 
 
