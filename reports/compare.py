@@ -1,5 +1,6 @@
-"""Side-by-side report of several run folders (what-ifs): cost, sites and MW by year per run.
-Like the siting report, it reads only the runs' result files."""
+"""Side-by-side report of several run folders (what-ifs): what each run changed, how its spend, shortfall
+and objective differ from the first run (the reference) within the solvers' proven bounds, cost by
+component, MW by year and the sites that change. Like the siting report, it reads only result files."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
-from reports.document import Figure, Report, Section, Table, usd
-from reports.figures import OKABE_ITO, plain_text, to_png
-from reports.run import Run
+from reports.document import Figure, Report, Section, Table, number, signed_usd, usd
+from reports.figures import MARKERS, PENALTY_COLOUR, TOL_MUTED, category_styles, plain_text, to_png
+from reports.run import PENALTY, Run
+from reports.tolerance import objective_difference, tolerance_usd
+
+MW_CAPTION = "Solid lines: IT MW in service per run; dashed: demand (one line where runs share it)."
 
 
 def run_labels(runs: list[Run]) -> list[str]:
@@ -37,58 +41,127 @@ def sites_by_run(runs: list[Run], labels: list[str]) -> pd.DataFrame:
     return final[final.max(axis=1) > 0].sort_values(labels[0], ascending=False)
 
 
+def edits_text(run: Run) -> str:
+    """A run's edits (summary.json), one after another; 'none' for the scenario as it stands."""
+    return "; ".join(run.summary.get("edits") or []) or "none"
+
+
 def build_comparison(runs: list[Run]) -> Report:
     labels = run_labels(runs)
     costs, mw_year, sites = cost_by_run(runs, labels), mw_by_run(runs, labels), sites_by_run(runs, labels)
-    totals = costs.sum()
-    base = labels[0]
-    summary = [
-        f"{label}: total discounted cost {usd(totals[label])} ({_versus(totals[label], totals[base], base)}), "
-        f"{int((sites[label] > 0).sum())} sites, {mw_year[label].iloc[-1]:,.0f} MW in service in "
-        f"{mw_year.index[-1]}, {run.unserved_by_year.sum():,.0f} MW-years unserved."
-        for run, label in zip(runs, labels)
-    ]
     return Report(
         title="Scenario comparison",
-        subtitle=", ".join(labels),
+        subtitle=f"{', '.join(labels)}; differences against {labels[0]}, the reference",
         sections=[
-            Section("Summary", paragraphs=summary),
+            Section(
+                "Runs and what they change", paragraphs=_summaries(runs, labels), items=[_runs_table(runs, labels)]
+            ),
+            Section(
+                "Differences against the reference",
+                paragraphs=[_tolerance_note()],
+                items=[_differences_table(runs, labels, sites)],
+            ),
             Section(
                 "Cost",
                 items=[
-                    Figure("Cost by run", _cost_figure(costs), "Discounted to each run's first year."),
+                    Figure("Cost by run", _cost_figure(costs), _cost_caption()),
                     _money_table("Discounted cost by component", costs),
                 ],
             ),
             Section(
                 "Capacity in service",
                 items=[
-                    Figure("MW by year", _mw_figure(mw_year, runs, labels), "Lines: MW in service; dashed: demand."),
+                    Figure("MW by year", _mw_figure(mw_year, runs, labels), MW_CAPTION),
                     _mw_table("MW in service by year", mw_year, "year"),
                 ],
             ),
-            Section("Sites", items=[_mw_table("MW in service in each run's last year", sites, "region")]),
+            Section("Sites", items=[_sites_table(sites, labels)]),
             Section("How each run was obtained", items=[_provenance(runs, labels)]),
         ],
     )
 
 
-def _versus(value: float, base_value: float, base: str) -> str:
-    if value == base_value:
-        return "the reference" if base_value else "no cost"
-    return f"{usd(value - base_value)} versus {base}".replace("$-", "-$")
+def _summaries(runs: list[Run], labels: list[str]) -> list[str]:
+    reference = runs[0]
+    return [
+        f"{label}: spends {usd(run.spend_usd)}; {number(run.shortfall_mw_years)} MW-years of demand not online "
+        f"(unserved penalty {usd(run.penalty_usd)}, a valuation); "
+        + ("the reference" if i == 0 else objective_difference(run.summary, reference.summary).compared(labels[0]))
+        + f"; {number(run.capacity_by_year[run.years[-1]].sum())} IT MW in service in {run.years[-1]}."
+        for i, (run, label) in enumerate(zip(runs, labels))
+    ]
+
+
+def _runs_table(runs: list[Run], labels: list[str]) -> Table:
+    frame = pd.DataFrame(
+        {"run": labels, "edits": [edits_text(run) for run in runs], "folder": [str(run.folder) for run in runs]}
+    )
+    return Table("Runs", frame, "Edits: the changes to the scenario's inputs (docs/studies.md).", ("edits", "folder"))
+
+
+def _tolerance_note() -> str:
+    return (
+        "Each solve stops at a MIP gap, so its true optimum lies between its best bound and its objective; a "
+        "difference of objectives is known only within the range the two runs' bounds allow. Where that range "
+        "contains 0 the difference is within solver tolerance: the solves do not show which plan costs more. "
+        "Spend, penalty and shortfall are the plans' own figures (no bound applies to them)."
+    )
+
+
+def _differences_table(runs: list[Run], labels: list[str], sites: pd.DataFrame) -> Table:
+    reference, rows = runs[0], []
+    for run, label in zip(runs[1:], labels[1:]):
+        difference = objective_difference(run.summary, reference.summary)
+        used, used_before = sites[label] > 0, sites[labels[0]] > 0
+        rows.append(
+            {
+                "run": label,
+                "objective": difference.verdict if difference.within_tolerance else signed_usd(difference.value),
+                "range (proven bounds)": difference.range_text(),
+                "spend": signed_usd(run.spend_usd - reference.spend_usd),
+                "unserved penalty": signed_usd(run.penalty_usd - reference.penalty_usd),
+                "shortfall (MW-years)": _signed(run.shortfall_mw_years - reference.shortfall_mw_years),
+                "sites opened": ", ".join(sites.index[used & ~used_before]) or "none",
+                "sites dropped": ", ".join(sites.index[~used & used_before]) or "none",
+            }
+        )
+    columns = ["run", "objective", "range (proven bounds)", "spend", "unserved penalty", "shortfall (MW-years)"]
+    frame = pd.DataFrame(rows, columns=[*columns, "sites opened", "sites dropped"])
+    note = "Each run minus the reference: + costs or lacks more, - less."
+    return Table("Differences", frame, note, ("sites opened", "sites dropped"))
+
+
+def _signed(value: float) -> str:
+    text = number(value)
+    return text if text.startswith("-") or text == "0" else f"+{text}"
+
+
+def _cost_caption() -> str:
+    return (
+        "Discounted to each run's first year; the unserved penalty (grey, hatched) is a valuation of the "
+        "shortfall, not spend."
+    )
 
 
 @plain_text
 def _cost_figure(costs: pd.DataFrame) -> bytes:
-    fig, ax = plt.subplots(figsize=(10, 0.8 * len(costs.columns) + 1.8))
-    left = pd.Series(0.0, index=costs.columns)
-    for colour, (component, row) in zip(_colours(len(costs)), costs.iterrows()):
-        ax.barh(costs.columns, row / 1e9, left=left / 1e9, color=colour, label=component)
-        left += row
+    spend = costs.drop(index=[PENALTY], errors="ignore")
+    fig, ax = plt.subplots(figsize=(10, 0.8 * len(costs.columns) + 2.4))
+    styles = dict(zip(spend.index, category_styles(len(spend)))) | {PENALTY: (PENALTY_COLOUR, "//")}
+    for sign in (1, -1):  # credits (salvage) stack to the left of 0, costs to the right
+        left = pd.Series(0.0, index=costs.columns)
+        for component, row in costs.iterrows():
+            part = row.where(row * sign > 0, 0.0)
+            if not part.any():
+                continue
+            colour, hatch = styles[component]
+            label = f"{component} (penalty)" if component == PENALTY else component
+            ax.barh(costs.columns, part / 1e9, left=left / 1e9, color=colour, hatch=hatch, edgecolor="white",
+                    label=label if sign == 1 or not (row > 0).any() else None)  # fmt: skip
+            left += part
+    ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel("Discounted cost (billion USD)")
-    ax.set_ylabel("Run")
-    ax.set_title("Total discounted cost by component and run")
+    ax.set_title("Discounted cost by component and run")
     ax.invert_yaxis()  # the reference run on top
     ax.legend(title="Component", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.grid(axis="x", alpha=0.3)
@@ -97,49 +170,90 @@ def _cost_figure(costs: pd.DataFrame) -> bytes:
 
 @plain_text
 def _mw_figure(mw_year: pd.DataFrame, runs: list[Run], labels: list[str]) -> bytes:
+    """One line per run (colour and marker), and demand once per distinct demand (grey, dashed)."""
     fig, ax = plt.subplots(figsize=(10, 5))
-    for colour, run, label in zip(_colours(len(runs)), runs, labels):
-        ax.plot(mw_year.index, mw_year[label], color=colour, marker="o", linewidth=2, label=f"{label}: in service")
-        demand = run.demand_by_year
-        ax.plot(demand.index, demand.values, color=colour, linestyle="--", linewidth=1, label=f"{label}: demand")
+    for i, label in enumerate(labels):
+        ax.plot(mw_year.index, mw_year[label], color=TOL_MUTED[i % len(TOL_MUTED)], linewidth=2,
+                marker=MARKERS[i // len(TOL_MUTED) % len(MARKERS)], label=f"{label}: in service")  # fmt: skip
+    for demand, names in _demands(runs, labels):
+        ax.plot(demand.index, demand.values, color="#555555", linestyle="--", linewidth=1.5, label=f"demand: {names}")
     ax.set_xlabel("Year")
-    ax.set_ylabel("Capacity (MW)")
+    ax.set_ylabel("IT capacity (MW)")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax.set_title("Capacity in service and demand by run")
-    ax.legend(fontsize=8)
+    ax.set_title("IT MW in service by run, against demand")
+    ax.legend(fontsize=8, loc="upper left")
     ax.grid(alpha=0.3)
     return to_png(fig)
 
 
-def _colours(count: int) -> list[str]:
-    return [OKABE_ITO[i % len(OKABE_ITO)] for i in range(count)]
+def _demands(runs: list[Run], labels: list[str]) -> list[tuple[pd.Series, str]]:
+    """Distinct demand series, each with the runs that share it ('every run' when all do)."""
+    groups: list[tuple[pd.Series, list[str]]] = []
+    for run, label in zip(runs, labels):
+        demand = run.demand_by_year
+        match = next((names for series, names in groups if series.round(3).equals(demand.round(3))), None)
+        if match is None:
+            groups.append((demand, [label]))
+        else:
+            match.append(label)
+    return [(series, "every run" if len(groups) == 1 else ", ".join(names)) for series, names in groups]
 
 
 def _money_table(title: str, frame: pd.DataFrame) -> Table:
-    with_total = pd.concat([frame, frame.sum().rename("total").to_frame().T])
-    text = with_total.map("{:,.0f}".format)
+    spend = frame.drop(index=[PENALTY], errors="ignore").sum().rename("spend (paid)")
+    with_total = pd.concat([frame, spend.to_frame().T, frame.sum().rename("total").to_frame().T])
+    text = with_total.map(number)
     text.columns = [f"{c} (USD)" for c in text.columns]
-    return Table(title, text.rename_axis("component").reset_index())
+    note = "Total: the objective, spend plus the unserved penalty (a valuation of demand not online)."
+    return Table(title, text.rename_axis("component").reset_index(), note)
 
 
 def _mw_table(title: str, frame: pd.DataFrame, key: str) -> Table:
-    text = frame.map("{:,.0f}".format)
+    text = frame.map(number)
     text.columns = [f"{c} (MW)" for c in text.columns]
     return Table(title, text.rename_axis(key).reset_index().astype({key: str}))
+
+
+def _sites_table(sites: pd.DataFrame, labels: list[str]) -> Table:
+    """IT MW per site in each run's last year; rows where some run differs from the reference are
+    highlighted and say how."""
+    reference = sites[labels[0]]
+    changes = [_site_change(sites.loc[region], labels) for region in sites.index]
+    text = sites.map(number)
+    text.columns = [f"{c} (MW)" for c in text.columns]
+    frame = text.rename_axis("region").reset_index().assign(change=changes)
+    changed = tuple(i for i, change in enumerate(changes) if change)
+    note = (
+        f"Highlighted: {len(changed)} site(s) where a run differs from {labels[0]} (opened: the reference does "
+        f"not use it; dropped: the run does not). {int((reference > 0).sum())} sites in the reference."
+    )
+    return Table("MW in service in each run's last year", frame, note, ("change",), highlight=changed)
+
+
+def _site_change(row: pd.Series, labels: list[str]) -> str:
+    reference = row[labels[0]]
+    parts = []
+    for label in labels[1:]:
+        value = row[label]
+        if abs(value - reference) < 0.5:
+            continue
+        word = "opened" if reference <= 0 else "dropped" if value <= 0 else _signed(value - reference) + " MW"
+        parts.append(f"{label}: {word}")
+    return "; ".join(parts)
 
 
 def _provenance(runs: list[Run], labels: list[str]) -> Table:
     rows = [
         (
             label,
-            str(run.folder),
             run.summary["status"],
             "n/a" if run.summary["mip_gap"] is None else f"{run.summary['mip_gap']:.3%}",
+            "n/a" if tolerance_usd(run.summary) is None else usd(tolerance_usd(run.summary)),
             f"{run.summary['solve_seconds']:.2f}",
             run.summary["input_hash"][:12],
             run.summary.get("solved_at", "n/a"),
         )
         for run, label in zip(runs, labels)
     ]
-    columns = ["run", "folder", "status", "MIP gap", "solve time (s)", "input hash", "solved at (UTC)"]
+    columns = ["run", "status", "MIP gap", "objective above bound", "solve time (s)", "input hash", "solved at (UTC)"]
     return Table("Solver runs", pd.DataFrame(rows, columns=columns))

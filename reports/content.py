@@ -9,8 +9,11 @@ from importlib.metadata import version
 import pandas as pd
 
 from reports import figures
-from reports.document import Figure, Report, Section, Table, mw, usd
-from reports.run import Run
+from reports.document import Figure, Report, Section, Table, mw, number, usd
+from reports.impacts import footprint_section, who_pays_section
+from reports.power import not_chosen_table, power_years, time_to_power_table
+from reports.run import PENALTY, Run
+from reports.tolerance import Difference, tolerance_usd
 from reports.uncertainty import uncertainty_section
 
 SOURCES_NOTE = (
@@ -24,13 +27,13 @@ MODEL_ASSUMPTIONS = (
     "Capacity never falls once built; a region adds nothing before its interconnection lead time has passed.",
     "Zone and local limits cap the firm grid MW all regions of a zone or pool may hold in a year (flexible "
     "connections count by their firm share, onsite generation not at all).",
-    "Yearly costs are discounted to the first year; one-off (fixed) costs are not discounted.",
+    "Every cost is discounted to the first year, a one-off (fixed) cost from the year it is paid.",
 )
 
 
 def build_report(run: Run) -> Report:
     sections = [
-        Section("Executive summary", paragraphs=executive_summary(run)),
+        Section("Executive summary", paragraphs=executive_summary(run), items=[key_figures(run)]),
         uncertainty_section(run),
         Section("Where to build", items=[Figure("Siting map", figures.siting_map(run), _map_caption(run))]),
         Section(
@@ -39,16 +42,21 @@ def build_report(run: Run) -> Report:
                 Figure(
                     "Build-out by zone",
                     figures.buildout_chart(run),
-                    "Stacked bars: MW in service per grid zone; "
-                    "line: MW required by demand (served + unserved in the results).",
+                    "Stacked bars: IT MW in service per grid zone; "
+                    "line: IT MW required by demand (served + unserved in the results).",
                 ),
                 region_table(run),
+                time_to_power_table(run),
+                *[table for table in [not_chosen_table(run)] if table is not None],
             ],
         ),
         Section(
             "What it costs",
-            items=[Figure("Cost breakdown", figures.cost_chart(run), "Discounted to the first year."), cost_table(run)],
+            paragraphs=[_cost_paragraph(run)],
+            items=[Figure("Cost breakdown", figures.cost_chart(run), _cost_caption()), cost_table(run)],
         ),
+        who_pays_section(run),
+        footprint_section(run),
         limits_section(run),
         Section("Assumptions and data sources", bullets=[*assumptions(run), SOURCES_NOTE]),
         Section("How this plan was obtained", items=[provenance_table(run)]),
@@ -66,14 +74,13 @@ def executive_summary(run: Run) -> list[str]:
     built = by_year[by_year[last] > 0][last].sort_values(ascending=False)
     zones = run.sites.set_index("region_id").loc[built.index, "zone_id"]
     demand = run.demand_by_year
-    status = run.summary["status"]
     sentences = [
-        f"The plan builds {mw(built.sum())} in {len(built)} of {len(by_year)} candidate regions across "
-        f"{zones.nunique()} grid zones by {last}, for a total discounted cost of {usd(run.total_cost_usd)}. "
-        f"HiGHS reports the plan as {status} with a proven MIP gap of {_gap(run.summary['mip_gap'])}.",
+        f"The plan builds {mw(built.sum())} of IT capacity ({mw(run.grid_mw_by_year[last])} at the grid) in "
+        f"{len(built)} of {len(by_year)} candidate regions across {zones.nunique()} grid zones by {last}. "
+        + _money_sentence(run),
         _largest(built, zones),
         _timeline(run),
-        f"Capacity in service reaches {mw(by_year[last].sum())} in {last} against {mw(demand[last])} required.",
+        f"IT capacity in service reaches {mw(by_year[last].sum())} in {last} against {mw(demand[last])} required.",
         _gpus(run, last),
         _shortfall(run),
         _limits_sentence(run),
@@ -81,27 +88,86 @@ def executive_summary(run: Run) -> list[str]:
     return [s for s in sentences if s]
 
 
+def _money_sentence(run: Run) -> str:
+    """Spend and shortfall apart: the penalty values demand not online and is no one's bill."""
+    text = f"It spends {usd(run.spend_usd)} (discounted to {run.years[0]})"
+    if run.shortfall_mw_years > 0.5:
+        text += (
+            f"; {number(run.shortfall_mw_years)} MW-years of demand are not online in time, which the unserved "
+            f"penalty values at {usd(run.penalty_usd)} (a valuation, not money paid). The objective HiGHS "
+            f"minimised, spend plus penalty, is {usd(run.total_cost_usd)}"
+        )
+    gap = run.summary["mip_gap"]
+    slack = tolerance_usd(run.summary)
+    proven = "" if slack is None else f", so the objective is at most {usd(slack)} above the best possible"
+    return f"{text}. HiGHS reports the plan as {run.summary['status']} with a proven MIP gap of {_gap(gap)}{proven}."
+
+
+def key_figures(run: Run) -> Table:
+    """The headline numbers as one item/value table, spend and the valued shortfall apart."""
+    last, first = run.years[-1], run.years[0]
+    rows = {
+        f"spend (discounted to {first})": usd(run.spend_usd),
+        "shortfall (demand not online)": f"{number(run.shortfall_mw_years)} MW-years",
+        "unserved penalty on the shortfall (a valuation, not paid)": usd(run.penalty_usd),
+        "objective (spend + penalty)": f"{usd(run.total_cost_usd)}, MIP gap {_gap(run.summary['mip_gap'])}",
+        f"capacity in service in {last}": f"{mw(run.capacity_by_year[last].sum())} IT, "
+        f"{mw(run.grid_mw_by_year[last])} grid",
+    }
+    if run.upgrades is not None and not run.upgrades.empty:
+        rows["network upgrades (undiscounted)"] = (
+            f"{usd(run.upgrades['upgrade_cost_usd'].sum())}, of which other ratepayers pay "
+            f"{usd(run.upgrades['other_ratepayers_usd'].sum())}"
+        )
+    if run.emissions is not None:
+        rows[f"emissions in {last}"] = (
+            f"{run.emissions.loc[run.emissions['year'] == last, 'emissions_t'].sum() / 1e6:,.1f} Mt"
+        )
+    return Table("Key figures", pd.DataFrame({"item": list(rows), "value": list(rows.values())}))
+
+
 def _largest(built: pd.Series, zones: pd.Series) -> str:
     if built.empty:
         return ""
-    return "Largest sites: " + ", ".join(f"{r} ({zones[r]}, {mw(v)})" for r, v in built.head(5).items()) + "."
+    return "Largest sites (IT MW): " + ", ".join(f"{r} ({zones[r]}, {mw(v)})" for r, v in built.head(5).items()) + "."
 
 
 def _limits_sentence(run: Run) -> str:
-    """The most valuable earlier interconnection and zone headroom, when the run computed them."""
+    """The most valuable proven earlier interconnection and zone headroom, when the run computed them."""
     parts = []
-    if run.lead_times is not None and run.lead_times["saving_usd"].fillna(0).max() > 0:
-        top = run.lead_times.loc[run.lead_times["saving_usd"].idxmax()]
-        path = top.get("path_id")
-        what = top["region_id"] + (f" through {path}" if isinstance(path, str) and path else "")
-        parts.append(f"connecting {what} one year earlier would save about {usd(top['saving_usd'])}")
+    lead = _top_lead_time(run.lead_times)
+    if lead is not None:
+        path = lead.get("path_id")
+        what = lead["region_id"] + (f" through {path}" if isinstance(path, str) and path else "")
+        parts.append(f"connecting {what} one year earlier {_saving_words(lead)}")
     if run.limits is not None and run.limits["marginal_value_usd_per_mw"].fillna(0).max() > 0:
         top = run.limits.loc[run.limits["marginal_value_usd_per_mw"].idxmax()]
         parts.append(
-            f"each extra MW of {top['limit_id']}'s {top['year']} {top['level']} limit would save "
+            f"each extra MW of {top['limit_id']}'s {top['year']} {top['level']} limit would lower the objective by "
             f"{usd(top['marginal_value_usd_per_mw'])}"
         )
     return f"What limits this plan most: {'; '.join(parts)} (see below)." if parts else ""
+
+
+def _top_lead_time(lead_times: pd.DataFrame | None) -> pd.Series | None:
+    """The lead time whose shortening saves most, among savings proven above zero (low end > 0)."""
+    if lead_times is None:
+        return None
+    proven = lead_times[lead_times["saving_low_usd"].fillna(0) > 0]
+    return None if proven.empty else proven.loc[proven["saving_usd"].idxmax()]
+
+
+def _saving_words(lead: pd.Series) -> str:
+    """A lead-time saving in words, spend and penalty apart where lead_times.csv splits them."""
+    saving = Difference(lead["saving_usd"], lead["saving_low_usd"], lead["saving_high_usd"])
+    if "penalty_saving_usd" not in lead or pd.isna(lead["penalty_saving_usd"]):
+        return f"would lower the objective (spend and penalty together) by {saving.describe()}"
+    penalty, spend = lead["penalty_saving_usd"], lead["spend_saving_usd"]
+    spend_words = f"{usd(abs(spend))} {'less' if spend >= 0 else 'more'} spend"
+    return (
+        f"would bring power sooner: {usd(penalty)} less unserved penalty (a valuation of the shortfall) for "
+        f"{spend_words}: an objective {usd(saving.value)} lower in all ({saving.range_text()} given the bounds)"
+    )
 
 
 def _gap(gap: float | None) -> str:
@@ -116,7 +182,7 @@ def _timeline(run: Run) -> str:
         f"{year}: {', '.join(group['region_id'])} ({mw(group['added_mw'].sum())})"
         for year, group in list(added.groupby("year"))[:3]
     ]
-    return "Additions in the first years of building: " + "; ".join(parts) + "."
+    return "IT MW added in the first years of building: " + "; ".join(parts) + "."
 
 
 def _gpus(run: Run, year: int) -> str:
@@ -124,12 +190,19 @@ def _gpus(run: Run, year: int) -> str:
     if gpus is None:
         return ""
     served, demanded = gpus.at[year, "served"], gpus.at[year, "demanded"]
-    return f"Of the demand stated in GPUs, {served:,.0f} of {demanded:,.0f} GPUs are served in {year}."
+    return f"Of the demand stated in GPUs, {gpu_count(served)} of {gpu_count(demanded)} GPUs are served in {year}."
+
+
+def gpu_count(value: float) -> str:
+    """GPUs to four significant figures: service.csv rounds each row's count, so sums carry round-off."""
+    if value >= 1e6:
+        return f"{value / 1e6:,.2f} million"
+    return number(float(f"{value:.4g}"))
 
 
 def _shortfall(run: Run) -> str:
     unserved = run.unserved_by_year
-    short = unserved[unserved > 0]
+    short = unserved[unserved > 0.5]
     if short.empty:
         return "All demand is served in every year."
     listed = ", ".join(f"{mw(v)} in {y}" for y, v in short.items())
@@ -140,10 +213,10 @@ def _why_short(run: Run, year: int) -> str:
     """Name what kept capacity out in the first short year: lead times and full zones."""
     reasons = []
     if "first_build_year" in run.sites:  # run folders written before it have no such column
-        opens = run.sites["first_build_year"]
+        opens = power_years(run)["power_year"]
         waiting = int((opens > year).sum())
         if waiting:
-            reasons.append(f"{waiting} of {len(opens)} regions cannot connect until after {year} (lead times)")
+            reasons.append(f"{waiting} of {len(opens)} regions cannot get power until after {year} (lead times)")
     full = _full_limits(run, year)
     if full:
         reasons.append(f"power limits are reached in {', '.join(full)}")
@@ -163,8 +236,9 @@ def _full_limits(run: Run, year: int) -> list[str]:
 
 def _map_caption(run: Run) -> str:
     return (
-        f"Grey rings: the {len(run.sites)} candidate region(s). Discs: chosen sites, area proportional to MW in "
-        f"service in {run.years[-1]}. State boundaries: US lower 48 (libpysal us_income example data)."
+        f"Grey rings: the {len(run.sites)} candidate regions, labelled. Discs: chosen sites, area proportional to "
+        f"IT MW in service in {run.years[-1]}; sites closer than a disc are drawn side by side with a line to their "
+        "location. State boundaries: US lower 48 (libpysal us_income example data)."
     )
 
 
@@ -173,30 +247,55 @@ def region_table(run: Run) -> Table:
     chosen = by_year[by_year.max(axis=1) > 0]
     sites = run.sites.set_index("region_id")
     table = pd.DataFrame({"region": chosen.index, "zone": sites.loc[chosen.index, "zone_id"].to_numpy()})
-    if run.regions is not None:
-        lead = run.regions.set_index("region_id")["lead_time_years"]
-        table["lead time (years)"] = lead.loc[chosen.index].map("{:g}".format).to_numpy()
-    table["max (grid MW)"] = sites.loc[chosen.index, "max_mw"].map("{:,.0f}".format).to_numpy()
+    if "first_build_year" in sites:
+        table["power from"] = power_years(run)["power_year"].loc[chosen.index].astype(str).to_numpy()
+    table["max (grid MW)"] = sites.loc[chosen.index, "max_mw"].map(number).to_numpy()
     for year in run.years:
-        table[f"{year} (MW)"] = chosen[year].map("{:,.0f}".format).to_numpy()
+        table[str(year)] = chosen[year].map(number).to_numpy()
     total = {c: "" for c in table.columns} | {"region": "total"}
-    total |= {f"{y} (MW)": f"{by_year[y].sum():,.0f}" for y in run.years}
-    unbuilt = sorted(set(by_year.index) - set(chosen.index))
-    note = f"Not chosen: {', '.join(unbuilt)}." if unbuilt else "Every candidate region is used."
-    return Table("Capacity in service by region and year", pd.concat([table, pd.DataFrame([total])]), note)
+    total |= {str(y): number(by_year[y].sum()) for y in run.years}
+    note = "IT MW in service at the end of each year. Power from: the first year the region can get power."
+    return Table("IT MW in service by region and year", pd.concat([table, pd.DataFrame([total])]), note)
+
+
+def _cost_paragraph(run: Run) -> str:
+    penalty = (
+        f" The unserved penalty ({usd(run.penalty_usd)}) is no bill: it is how the model values "
+        f"{number(run.shortfall_mw_years)} MW-years of demand not online, and it is shown apart."
+        if run.penalty_usd
+        else ""
+    )
+    return f"The plan spends {usd(run.spend_usd)}, discounted to {run.years[0]}.{penalty}"
+
+
+def _cost_caption() -> str:
+    return (
+        "Discounted to the first year. Blue: spend; grey, hatched: the unserved penalty, a valuation of the "
+        "shortfall. Components that round to $0.00 bn are in the table only."
+    )
 
 
 def cost_table(run: Run) -> Table:
     by_component = run.costs.groupby("component", sort=False)[["usd", "discounted_usd"]].sum()
-    by_component.loc["total"] = by_component.sum()
+    penalty = by_component.index == PENALTY
+    by_component.loc["spend (paid)"] = by_component[~penalty].sum()
+    by_component.loc["total"] = by_component.loc[by_component.index != "spend (paid)"].sum()
+    kinds = [
+        "valuation" if c == PENALTY else "" if c in ("spend (paid)", "total") else "spend" for c in by_component.index
+    ]
     frame = pd.DataFrame(
         {
             "component": by_component.index,
-            "discounted (USD)": by_component["discounted_usd"].map("{:,.0f}".format).to_numpy(),
-            "undiscounted (USD)": by_component["usd"].map("{:,.0f}".format).to_numpy(),
+            "counts as": kinds,
+            "discounted (USD)": by_component["discounted_usd"].map(number).to_numpy(),
+            "undiscounted (USD)": by_component["usd"].map(number).to_numpy(),
         }
     )
-    return Table("Cost by component", frame, "The discounted total is the objective HiGHS minimised.")
+    note = (
+        "Total: the objective HiGHS minimised, spend plus the unserved penalty (a valuation of demand not "
+        "online, not money paid). Salvage is a credit for assets' remaining life."
+    )
+    return Table("Cost by component", frame, note)
 
 
 def assumptions(run: Run) -> list[str]:
@@ -213,7 +312,8 @@ def assumptions(run: Run) -> list[str]:
             1,
             "Demand is a hard constraint."
             if penalty is None
-            else f"Demand left unserved costs {usd(penalty)} per MW-year (the unserved penalty).",
+            else f"Demand not online is valued at {usd(penalty)} per MW-year (the unserved penalty): a price on "
+            "the shortfall that steers the plan, reported apart from spend.",
         )
     return items
 
@@ -253,18 +353,22 @@ def limits_section(run: Run) -> Section:
     return Section("What limits this plan", items=[table(frame) for frame, table in tables if frame is not None])
 
 
-def _usd_cell(value: float | None) -> str:
-    return "n/a" if pd.isna(value) else f"{round(value):,}"  # round() to an int: no "-0"
-
-
 def _resolve_columns(rows: pd.DataFrame, value: str, label: str) -> dict[str, object]:
-    """Status and time, value and range columns of a re-solve table (<value>_usd, _low_usd, _high_usd)."""
-    ranges = zip(rows[f"{value}_low_usd"], rows[f"{value}_high_usd"])
-    return {
+    """Status and time, value, range and verdict columns of a re-solve table (<value>_usd, _low_usd,
+    _high_usd), and spend and penalty apart where the table splits them (spend_<value>_usd, ...)."""
+    differences = [
+        None if pd.isna(v) else Difference(v, low, high)
+        for v, low, high in zip(rows[f"{value}_usd"], rows[f"{value}_low_usd"], rows[f"{value}_high_usd"])
+    ]
+    columns = {
         "re-solve": [f"{status}, {seconds:.2f} s" for status, seconds in zip(rows["status"], rows["solve_seconds"])],
-        f"{label} (USD)": rows[f"{value}_usd"].map(_usd_cell),
-        "range (USD)": [f"{_usd_cell(low)} to {_usd_cell(high)}" for low, high in ranges],
+        label: ["n/a" if d is None else d.verdict if d.within_tolerance else usd(d.value) for d in differences],
+        "range": ["n/a" if d is None else d.range_text() for d in differences],
     }
+    for part, words in (("spend", "of which spend"), ("penalty", "of which penalty (valuation)")):
+        if f"{part}_{value}_usd" in rows:
+            columns[words] = rows[f"{part}_{value}_usd"].map(lambda v: "n/a" if pd.isna(v) else usd(v)).to_list()
+    return columns
 
 
 def zone_limits_table(limits: pd.DataFrame) -> Table:
@@ -274,22 +378,26 @@ def zone_limits_table(limits: pd.DataFrame) -> Table:
         {
             "limit": shown["limit_id"] + " (" + shown["level"] + ")",
             "year": shown["year"].astype(str),
-            "limit (grid MW)": shown["limit_mw"].map("{:,.0f}".format),
-            "plan (grid MW)": shown["used_mw"].map("{:,.0f}".format),
-            "value of 1 MW more (USD/MW)": shown["marginal_value_usd_per_mw"].map(_usd_cell),
+            "limit (grid MW)": shown["limit_mw"].map(number),
+            "plan (grid MW)": shown["used_mw"].map(number),
+            "reached": shown["binding"].map({True: "yes", False: "no"}),
+            "value of 1 MW more (USD/MW)": shown["marginal_value_usd_per_mw"].map(
+                lambda v: "n/a" if pd.isna(v) else number(v)
+            ),
         }
     )
     method = (
         "Value of one more MW of headroom in a zone or local pool and year (firm grid MW): the dual value "
-        "of that limit in the linear "
-        "program with the plan's site choices fixed and module counts relaxed to continuous (USD of total "
-        "discounted cost saved per MW). Listed: limits the plan reaches, or with a non-zero value."
+        "of that limit in the linear program with the plan's site choices fixed and module counts relaxed to "
+        "continuous (USD of objective saved per MW, unserved penalty included). Listed: limits the plan "
+        "reaches, and limits not reached whose relaxed value is not zero."
     )
-    return Table("Binding power limits", frame, _note(shown, "No zone or pool limit binds.", method))
+    return Table("Power limits reached or valued", frame, _note(shown, "No zone or pool limit binds.", method))
 
 
 def lead_times_table(lead_times: pd.DataFrame) -> Table:
-    shown = lead_times.sort_values("saving_usd", ascending=False)
+    proven = lead_times["saving_low_usd"].fillna(0) > 0
+    shown = lead_times.assign(proven=proven).sort_values(["proven", "saving_usd"], ascending=False)
     frame = pd.DataFrame(
         {
             "region": shown["region_id"]
@@ -303,12 +411,14 @@ def lead_times_table(lead_times: pd.DataFrame) -> Table:
     )
     method = (
         "Each region (or interconnection path, in brackets) that adds capacity in the first year its lead "
-        "time allows was re-solved (full MIP) with that lead time one year shorter; the saving is the difference of the two objectives. Both solves "
-        "stop at the MIP gap, so the true saving lies in the range shown (from objectives and best bounds)."
+        "time allows was re-solved (full MIP) with that lead time one year shorter; the saving is the "
+        "difference of the two objectives, split into spend and unserved penalty (a valuation of the "
+        "shortfall). Both solves stop at the MIP gap, so the true saving lies in the range shown; where the "
+        "range includes 0 the solves do not show a saving (within solver tolerance)."
     )
     return Table(
         "Value of one year earlier interconnection",
-        frame,
+        frame.reset_index(drop=True),
         _note(shown, "No region is held back by its lead time.", method),
     )
 
@@ -322,12 +432,12 @@ def probes_table(probes: pd.DataFrame) -> Table:
         {
             "region": probes["region_id"],
             "forced": probes["forced"],
-            **_resolve_columns(probes, "change", "change in cost"),
+            **_resolve_columns(probes, "change", "change in objective"),
         }
     )
     note = (
         "The plan re-solved (full MIP) with a region forced out (open = 0) or in (at least one module, or "
-        "1 MW, in the last year); the change is the extra total discounted cost, with the range the MIP gaps "
-        "allow. n/a: the re-solve found no plan (see its status)."
+        "1 MW, in the last year); the change is the extra objective (spend and unserved penalty), with the "
+        "range the MIP gaps allow. n/a: the re-solve found no plan (see its status)."
     )
     return Table("Cost of forcing regions in or out", frame, note)

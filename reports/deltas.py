@@ -1,7 +1,9 @@
 """What-if deltas between a base run folder and a variant run folder, from their files only.
 
 Tables (each also written as CSV by `gridsite whatif`):
-- cost_delta: discounted USD by cost component (and `total`): base, variant, delta
+- cost_delta: discounted USD by cost component, `spend` (all but the unserved penalty) and `total`
+  (the objective): base, variant, delta; the total's delta_low_usd and delta_high_usd (the range the
+  two runs' proven bounds allow) and within_tolerance (the range contains 0)
 - regions_changed: regions the variant uses that the base does not ("opened"), and the reverse
 - capacity_delta: MW in service by region and year where base and variant differ
 - online_vs_demand: MW in service by year in each plan vs. the MW the variant demands; where demand
@@ -17,19 +19,22 @@ from pathlib import Path
 import pandas as pd
 
 from reports.compare import cost_by_run, mw_by_run
-from reports.markdown import render_markdown
-from reports.run import Run, read_run
+from reports.render import comparison_renderers, report_renderers
+from reports.run import PENALTY, Run, read_run
+from reports.tolerance import objective_difference
 
 LABELS = ["base", "variant"]
 TABLES = ("cost_delta", "regions_changed", "capacity_delta", "online_vs_demand")
 
 
-def whatif_files(base_dir: Path | None) -> dict[str, Callable[[Path], str]]:
-    """The files of a what-if run folder, by name: report.md and, given the base's run folder, the
-    comparison with it (comparison.md and one CSV per table of `compare_runs`)."""
-    files = {"report.md": render_markdown}
+def whatif_files(base_dir: Path | None) -> dict[str, Callable[[Path], str | bytes]]:
+    """The files of a what-if run folder, by name: the siting reports and, given the base's run folder,
+    the comparison with it (comparison.md, comparison.html, comparison.pdf and one CSV per table of
+    `compare_runs`)."""
+    files = report_renderers()
     if base_dir is not None:
         files["comparison.md"] = partial(render_comparison, base_dir)
+        files |= comparison_renderers(base_dir, "comparison")
         files |= {f"{table}.csv": partial(_comparison_csv, base_dir, table) for table in TABLES}
     return files
 
@@ -61,7 +66,8 @@ def render_comparison(base_dir: str | Path, variant_dir: str | Path) -> str:
             f"- {label.capitalize()} ({run.name}): status **{summary['status']}**, MIP gap {gap}, "
             f"solve {summary['solve_seconds']:.2f} s, input hash `{summary['input_hash'][:12]}`, edits: {edits}"
         )
-    lines.append("")
+    total = objective_difference(read_run(variant_dir).summary, read_run(base_dir).summary)
+    lines += ["", f"Total discounted cost (the objective), variant minus base: {total.describe()}.", ""]
     for name, table in compare_runs(base_dir, variant_dir).items():
         body = "(none)" if table.empty else table.to_markdown(index=False, floatfmt=",.1f")
         lines += [f"## {name.replace('_', ' ').capitalize()}", "", body, ""]
@@ -70,9 +76,13 @@ def render_comparison(base_dir: str | Path, variant_dir: str | Path) -> str:
 
 def _cost_delta(runs: list[Run]) -> pd.DataFrame:
     table = cost_by_run(runs, LABELS)
-    table.loc["total"] = table.sum()
+    table.loc["spend"] = table.drop(index=[PENALTY], errors="ignore").sum()
+    table.loc["total"] = table.drop(index=["spend"]).sum()
     table.columns = [f"{label}_usd" for label in LABELS]
     table["delta_usd"] = table["variant_usd"] - table["base_usd"]
+    total = objective_difference(runs[1].summary, runs[0].summary)
+    table.loc["total", ["delta_low_usd", "delta_high_usd"]] = [total.low, total.high]
+    table["within_tolerance"] = pd.Series({"total": total.within_tolerance}, dtype=object)
     return table.rename_axis("component").reset_index()
 
 

@@ -3,6 +3,7 @@ HTML (reports/html.py) and PDF (reports/pdf.py) render it."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -20,6 +21,17 @@ class Table:
     title: str
     frame: pd.DataFrame  # already formatted as text, column names with units
     note: str = ""
+    text_columns: tuple[str, ...] = ()  # left-aligned like the first column (numbers align right)
+    highlight: tuple[int, ...] = ()  # rows (positions) to highlight, e.g. sites that change between runs
+
+    @property
+    def html_id(self) -> str:
+        return re.sub(r"[^a-z0-9]+", "-", self.title.lower()).strip("-")
+
+    def left_aligned(self) -> list[bool]:
+        """Per column: whether it aligns left (the first, text columns, and both of an item/value pair)."""
+        pairs = len(self.frame.columns) == 2
+        return [i == 0 or pairs or c in self.text_columns for i, c in enumerate(self.frame.columns)]
 
 
 @dataclass
@@ -38,13 +50,37 @@ class Report:
 
 
 def usd(value: float) -> str:
-    """USD in the unit a reader expects: billions, millions, or plain."""
-    if abs(value) >= 1e9:
-        return f"${value / 1e9:,.2f} bn"
-    if abs(value) >= 1e6:
-        return f"${value / 1e6:,.1f} M"
-    return f"${value:,.0f}"
+    """USD in the unit a reader expects: billions, millions, or plain; a minus before the $ sign,
+    and no minus on a value that rounds to zero."""
+    size = abs(value)
+    if size >= 1e9:
+        text = f"${size / 1e9:,.2f} bn"
+    elif size >= 1e6:
+        text = f"${size / 1e6:,.1f} M"
+    else:
+        text = f"${size:,.0f}"
+    return f"-{text}" if value < 0 and any(c in "123456789" for c in text) else text
+
+
+def usd_unit(largest: float) -> tuple[float, str]:
+    """The divisor and name of the unit an axis of USD values up to `largest` reads best in."""
+    return next((unit, name) for unit, name in USD_UNITS if abs(largest) >= unit or unit == 1.0)
+
+
+USD_UNITS = ((1e9, "billion USD"), (1e6, "million USD"), (1.0, "USD"))
+
+
+def signed_usd(value: float) -> str:
+    """A change in USD with its sign: +$1.20 bn, -$3.4 M, $0."""
+    text = usd(value)
+    return text if text.startswith("-") or not any(c in "123456789" for c in text) else f"+{text}"
 
 
 def mw(value: float) -> str:
     return f"{value:,.0f} MW"
+
+
+def number(value: float, decimals: int = 0) -> str:
+    """A table cell: thousands separators, and never "-0" for a value that rounds to zero."""
+    text = f"{value:,.{decimals}f}"
+    return text.lstrip("-") if not any(c in "123456789" for c in text) else text

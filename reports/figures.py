@@ -1,13 +1,16 @@
 """Report figures as PNG bytes (matplotlib, Agg backend): siting map, build-out, costs.
 
-Colours are the Okabe-Ito palette, which stays distinguishable under the common colour-vision
-deficiencies; zones beyond its eight colours reuse them with a different marker shape.
+Categories (zones, cost components, runs) take Paul Tol's "muted" palette, nine colours that stay
+distinguishable under the common colour-vision deficiencies; beyond nine they repeat with another
+marker shape (points) or hatch (bars). Two-colour figures (more / less) use Okabe-Ito's blue and
+vermillion.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import io
+from dataclasses import dataclass
 from functools import cache
 from itertools import cycle
 from pathlib import Path
@@ -17,25 +20,44 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.transforms import Bbox  # noqa: E402
 
-from reports.run import Run  # noqa: E402
+from reports.run import PENALTY, Run  # noqa: E402
 
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
+TOL_MUTED = ("#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255", "#AA4499")
 MARKERS = ("o", "s", "^", "D")
+HATCHES = ("", "//", "..", "xx")
+PENALTY_COLOUR = "#BBBBBB"  # the unserved penalty, a valuation, apart from spend
 US_ALBERS = "EPSG:5070"  # equal-area projection for the lower 48
 DPI = 150
 # Zone, region and run names are shown as written: never parsed as mathtext ($...$) or LaTeX, which
 # would fail on names such as $\frac{a$. A decorator on every function that draws a figure.
 plain_text = matplotlib.rc_context({"text.parse_math": False, "text.usetex": False})
+RING_PT2 = 40  # area (points squared) of a candidate region's ring
+MAX_DISC_PT2 = 900  # area (points squared) of the largest site's disc
+DISC_MARGIN_PX = 3  # the least gap between two discs
+# Label places around a point: offset direction (x, y, in disc radii) and alignment.
+LABEL_PLACES = (
+    (1, 0, "left", "center"), (-1, 0, "right", "center"), (0, 1, "center", "bottom"), (0, -1, "center", "top"),
+    (0.75, 0.75, "left", "bottom"), (-0.75, 0.75, "right", "bottom"), (0.75, -0.75, "left", "top"),
+    (-0.75, -0.75, "right", "top"),
+)  # fmt: skip
 
 
 def zone_styles(zones: list[str]) -> dict[str, tuple[str, str]]:
     """zone_id -> (colour, marker), stable for a sorted zone list."""
-    styles = ((colour, marker) for marker in cycle(MARKERS) for colour in OKABE_ITO)
+    styles = ((colour, marker) for marker in cycle(MARKERS) for colour in TOL_MUTED)
     return dict(zip(sorted(zones), styles))
+
+
+def category_styles(count: int) -> list[tuple[str, str]]:
+    """(colour, hatch) for `count` categories drawn as bars: each pair distinct."""
+    return [(TOL_MUTED[i % len(TOL_MUTED)], HATCHES[i // len(TOL_MUTED) % len(HATCHES)]) for i in range(count)]
 
 
 @cache
@@ -57,40 +79,162 @@ def to_png(fig) -> bytes:
     return buffer.getvalue()
 
 
-@plain_text
+@dataclass
+class MapLayout:
+    """Where the map drew its discs and labels, in display pixels (for tests of overlap)."""
+
+    discs: dict[str, tuple[float, float, float]]  # region -> (x, y, radius)
+    labels: dict[str, Bbox]
+
+
 def siting_map(run: Run) -> bytes:
-    """Lower-48 map: every candidate region as a grey ring, chosen sites as discs sized by MW in the
-    last year and coloured by grid zone."""
-    final_mw = run.capacity_by_year[run.years[-1]]
-    sites = run.sites.assign(final_mw=run.sites["region_id"].map(final_mw).fillna(0.0))
-    points = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(sites["lon"], sites["lat"]), crs="EPSG:4326")
-    points = points.to_crs(US_ALBERS)
-    fig, ax = plt.subplots(figsize=(10, 6.2))
-    lower48_states().plot(ax=ax, color="#f2f2f2", edgecolor="#9a9a9a", linewidth=0.5)
-    ax.scatter(points.geometry.x, points.geometry.y, s=40, facecolors="none", edgecolors="#555555", linewidths=0.8)
-    built = points[points["final_mw"] > 0]
-    scale = 900 / max(float(built["final_mw"].max()), 1.0) if not built.empty else 0.0
-    styles = zone_styles(list(points["zone_id"].unique()))
-    for zone, group in built.groupby("zone_id"):
-        colour, marker = styles[zone]
-        ax.scatter(
-            group.geometry.x,
-            group.geometry.y,
-            s=group["final_mw"] * scale,
-            c=colour,
-            marker=marker,
-            alpha=0.85,
-            edgecolors="black",
-            linewidths=0.6,
-            zorder=3,
-        )
-    ax.set_axis_off()
-    ax.set_title(f"Chosen sites by MW in service in {run.years[-1]}, coloured by grid zone", fontsize=12)
-    _map_legends(ax, styles, built, scale)
+    fig, _ = draw_map(run)
     return to_png(fig)
 
 
+@plain_text
+def draw_map(run: Run) -> tuple[plt.Figure, MapLayout]:
+    """Lower-48 map: every candidate region as a grey ring with its label, chosen sites as discs sized
+    by IT MW in the last year and coloured by grid zone. Discs that would overlap are pushed apart and
+    joined to their location by a thin line; labels take the first free place around their point."""
+    final_mw = run.capacity_by_year[run.years[-1]]
+    sites = run.sites.assign(final_mw=run.sites["region_id"].map(final_mw).fillna(0.0))
+    points = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(sites["lon"], sites["lat"]), crs="EPSG:4326")
+    points = points.to_crs(US_ALBERS).sort_values("final_mw", ascending=False)
+    fig, ax = plt.subplots(figsize=(10, 6.2))
+    lower48_states().plot(ax=ax, color="#f2f2f2", edgecolor="#9a9a9a", linewidth=0.5)
+    ax.set_axis_off()
+    ax.set_title(f"Chosen sites by IT MW in service in {run.years[-1]}, coloured by grid zone", fontsize=12)
+    fig.canvas.draw()  # fixes the axes' limits and transform, so positions below are final
+    xy = ax.transData.transform(np.column_stack([points.geometry.x, points.geometry.y]))
+    ax.scatter(
+        points.geometry.x, points.geometry.y, s=RING_PT2, facecolors="none", edgecolors="#555555", linewidths=0.8
+    )
+    built = points["final_mw"].to_numpy() > 0
+    scale = MAX_DISC_PT2 / max(float(points["final_mw"].max()), 1.0)
+    radius = np.sqrt(points["final_mw"].to_numpy() * scale / np.pi) * fig.dpi / 72  # points^2 -> pixels
+    placed = xy.copy()
+    placed[built] = _spread(xy[built], radius[built])
+    styles = zone_styles(list(points["zone_id"].unique()))
+    to_data = ax.transData.inverted()
+    discs = {}
+    for i, row in enumerate(points.itertuples()):
+        if not built[i]:
+            continue
+        x, y = to_data.transform(placed[i])
+        if np.hypot(*(placed[i] - xy[i])) > 1:
+            ax.plot([row.geometry.x, x], [row.geometry.y, y], color="#333333", linewidth=0.6, zorder=2)
+        colour, marker = styles[row.zone_id]
+        ax.scatter(x, y, s=row.final_mw * scale, c=colour, marker=marker, alpha=0.85, edgecolors="black",
+                   linewidths=0.6, zorder=3 + i)  # fmt: skip
+        discs[row.region_id] = (*placed[i], radius[i])
+    ring = np.sqrt(RING_PT2 / np.pi) * fig.dpi / 72
+    labels = _place_labels(ax, fig, points, placed, np.where(built, radius, ring), built)
+    _map_legends(ax, styles, points[built], scale)
+    return fig, MapLayout(discs, labels)
+
+
+@plain_text
+def plan_maps(runs: list[Run], titles: list[str]) -> bytes:
+    """Small multiples: one lower-48 map per plan, chosen sites as discs sized by IT MW in each plan's
+    last year (one scale for all, discs that would overlap pushed apart) and coloured by grid zone, so
+    plans compare at a glance."""
+    cols = min(3, len(runs))
+    rows = -(-len(runs) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 2.9 * rows + 0.6), squeeze=False)
+    finals = [run.capacity_by_year[run.years[-1]] for run in runs]
+    scale = MAX_DISC_PT2 / 2 / max(max(float(f.max()) for f in finals), 1.0)
+    styles = zone_styles(list(runs[0].sites["zone_id"].unique()))
+    for ax in list(axes.flat)[: len(runs)]:
+        lower48_states().plot(ax=ax, color="#f2f2f2", edgecolor="#b0b0b0", linewidth=0.3)
+    fig.canvas.draw()  # fixes each map's transform, so discs can be pushed apart in pixels
+    for ax, run, final, title in zip(axes.flat, runs, finals, titles):
+        sites = run.sites.assign(final_mw=run.sites["region_id"].map(final).fillna(0.0))
+        sites = sites[sites["final_mw"] > 0].sort_values("final_mw", ascending=False)
+        points = gpd.GeoSeries(gpd.points_from_xy(sites["lon"], sites["lat"]), crs="EPSG:4326").to_crs(US_ALBERS)
+        radius = np.sqrt(sites["final_mw"].to_numpy() * scale / np.pi) * fig.dpi / 72
+        xy = _spread(ax.transData.transform(np.column_stack([points.x, points.y])), radius)
+        x, y = ax.transData.inverted().transform(xy).T if len(xy) else ([], [])
+        colours = [styles[zone][0] for zone in sites["zone_id"]]
+        ax.scatter(x, y, s=sites["final_mw"] * scale, c=colours, alpha=0.85, edgecolors="black", linewidths=0.4,
+                   zorder=3)  # fmt: skip
+        for region, px, py, r in zip(sites["region_id"], x, y, radius):
+            ax.annotate(region, (px, py), xytext=(r * 72 / fig.dpi + 2, 0), textcoords="offset points", fontsize=5.5,
+                        va="center", zorder=4)  # fmt: skip
+        ax.set_title(f"{title}: {len(sites)} sites, {final.sum():,.0f} IT MW", fontsize=9)
+        ax.set_axis_off()
+    for ax in list(axes.flat)[len(runs) :]:
+        ax.set_axis_off()
+    handles = [Line2D([], [], ls="", marker="o", markerfacecolor=c, markeredgecolor="black", label=z)
+               for z, (c, _) in styles.items()]  # fmt: skip
+    fig.legend(handles=handles, loc="lower center", ncols=min(len(handles), 8), fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return to_png(fig)
+
+
+def _spread(xy: np.ndarray, radius: np.ndarray, rounds: int = 200) -> np.ndarray:
+    """Positions (pixels) moved apart until no two discs overlap: each overlapping pair is pushed
+    apart along the line between them, the smaller disc the most."""
+    xy = xy.astype(float).copy()
+    for _ in range(rounds):
+        moved = False
+        for i in range(len(xy)):
+            for j in range(i + 1, len(xy)):
+                gap = xy[j] - xy[i]
+                distance = float(np.hypot(*gap))
+                overlap = radius[i] + radius[j] + DISC_MARGIN_PX - distance
+                if overlap <= 0:
+                    continue
+                direction = gap / distance if distance > 1e-9 else np.array([1.0, 0.0])
+                share = radius[i] / (radius[i] + radius[j])  # the larger disc moves less
+                xy[i] -= direction * overlap * (1 - share)
+                xy[j] += direction * overlap * share
+                moved = True
+        if not moved:
+            break
+    return xy
+
+
+def _place_labels(ax, fig, points, placed: np.ndarray, radius: np.ndarray, built: np.ndarray) -> dict[str, Bbox]:
+    """Each region's label at the first of eight places around its disc or ring that overlaps no disc,
+    ring or label placed before it (larger sites first); the first place if none is free."""
+    renderer = fig.canvas.get_renderer()
+    taken = [Bbox.from_extents(x - r, y - r, x + r, y + r) for (x, y), r in zip(placed, radius)]
+    boxes = {}
+    to_data = ax.transData.inverted()
+    for i, row in enumerate(points.itertuples()):
+        label = ax.text(0, 0, row.region_id, fontsize=6.5, color="#111111" if built[i] else "#666666", zorder=20,
+                        fontweight="bold" if built[i] else "normal")  # fmt: skip
+        chosen = None
+        for dx, dy, ha, va in LABEL_PLACES:
+            gap = radius[i] + 2
+            label.set_position(to_data.transform(placed[i] + np.array([dx * gap, dy * gap])))
+            label.set_ha(ha)
+            label.set_va(va)
+            box = label.get_window_extent(renderer).padded(1)
+            if not any(box.overlaps(other) for other in [*taken, *boxes.values()] if other is not None):
+                chosen = box
+                break
+        if chosen is None:  # no free place: keep the first, beside the point
+            dx, dy, ha, va = LABEL_PLACES[0]
+            label.set_position(to_data.transform(placed[i] + np.array([dx, dy]) * (radius[i] + 2)))
+            label.set_ha(ha)
+            label.set_va(va)
+            chosen = label.get_window_extent(renderer).padded(1)
+        boxes[row.region_id] = chosen
+    return boxes
+
+
+def _nice(value: float) -> float:
+    """The largest 1, 2 or 5 times a power of ten not above `value`."""
+    if value <= 0:
+        return 0.0
+    power = 10 ** np.floor(np.log10(value))
+    return float(max(step * power for step in (1, 2, 5) if step * power <= value))
+
+
 def _map_legends(ax, styles: dict[str, tuple[str, str]], built: pd.DataFrame, scale: float) -> None:
+    """The zones and two round disc sizes."""
     zones = [
         Line2D([], [], ls="", marker=m, markersize=9, markerfacecolor=c, markeredgecolor="black", label=z)
         for z, (c, m) in styles.items()
@@ -112,9 +256,9 @@ def _map_legends(ax, styles: dict[str, tuple[str, str]], built: pd.DataFrame, sc
     if built.empty:
         return
     top = float(built["final_mw"].max())
-    sizes = sorted({round(top, -2) or top, round(top / 4, -2) or top / 4})
+    sizes = sorted({_nice(top), _nice(top / 4)} - {0.0})
     handles = [
-        plt.scatter([], [], s=mw * scale, c="#bbbbbb", edgecolors="black", linewidths=0.6, label=f"{mw:,.0f} MW")
+        plt.scatter([], [], s=mw * scale, c="#bbbbbb", edgecolors="black", linewidths=0.6, label=f"{mw:,.0f} IT MW")
         for mw in sizes
     ]
     ax.legend(
@@ -168,14 +312,22 @@ def buildout_chart(run: Run) -> bytes:
 
 @plain_text
 def cost_chart(run: Run) -> bytes:
-    """Discounted cost by component (horizontal bars, billion USD)."""
-    by_component = run.costs.groupby("component", sort=False)["discounted_usd"].sum().sort_values()
-    fig, ax = plt.subplots(figsize=(10, 0.6 * len(by_component) + 1.6))
-    bars = ax.barh(by_component.index, by_component.values / 1e9, color=OKABE_ITO[4])
-    ax.bar_label(bars, labels=[f"{v / 1e9:,.2f}" for v in by_component.values], padding=3, fontsize=8)
+    """Discounted cost by component (horizontal bars, billion USD): spend in blue, the unserved penalty
+    (a valuation of the shortfall, not spend) grey and hatched. Components that round to $0.00 bn
+    are left out (the cost table lists them)."""
+    by_component = run.costs.groupby("component", sort=False)["discounted_usd"].sum() / 1e9
+    shown = by_component[by_component.round(2) != 0].sort_values()
+    penalty = shown.index == PENALTY
+    names = [f"{c} (penalty: a valuation)" if p else c for c, p in zip(shown.index, penalty)]
+    fig, ax = plt.subplots(figsize=(10, 0.6 * len(shown) + 1.6))
+    bars = ax.barh(names, shown.to_numpy(), color=np.where(penalty, PENALTY_COLOUR, OKABE_ITO[4]))
+    for bar, is_penalty in zip(bars, penalty):
+        bar.set_hatch("//" if is_penalty else "")
+    ax.bar_label(bars, labels=[f"{v:,.2f}" for v in shown.to_numpy()], padding=3, fontsize=8)
+    ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel("Discounted cost (billion USD)")
     ax.set_ylabel("Cost component")
-    ax.set_title("Total discounted cost by component")
+    ax.set_title("Discounted cost by component: spend, and the unserved penalty apart")
     ax.margins(x=0.15)
     ax.grid(axis="x", alpha=0.3)
     return to_png(fig)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from reports.run import has_plan, read_run
+from reports.document import number, usd
+from reports.run import PENALTY, Run, has_plan, read_run
 
 
 def render_markdown(run_dir: str | Path) -> str:
@@ -17,7 +18,7 @@ def render_markdown(run_dir: str | Path) -> str:
     lines = [f"# Siting report: {summary['scenario']}", "", _provenance(summary), ""]
     if has_plan(run):
         plan = read_run(run)  # expected values for a plan across outcomes
-        lines += _plan(plan.capacity) + _shortfall(plan.unserved) + _costs(plan.costs)
+        lines += _money(plan) + _plan(plan.capacity) + _shortfall(plan.unserved) + _costs(plan.costs)
     else:
         lines += ["## No plan", "", summary["message"], ""]
     return "\n".join(lines)
@@ -30,10 +31,20 @@ def _provenance(summary: dict) -> str:
     total = "n/a" if objective is None else f"${objective / 1e9:,.3f} bn"
     solver = summary["solver"]
     return (
-        f"Status **{summary['status']}** ({summary['message']}). Total discounted cost {total}; "
+        f"Status **{summary['status']}** ({summary['message']}). Objective (spend + unserved penalty) {total}; "
         f"MIP gap {gap_text}; build {summary['build_seconds']:.2f} s, solve {summary['solve_seconds']:.2f} s; "
         f"HiGHS {solver['version']}; input hash `{summary['input_hash'][:12]}`."
     )
+
+
+def _money(run: Run) -> list[str]:
+    """Spend and the valued shortfall apart: the penalty is no one's bill."""
+    return [
+        f"Spend {usd(run.spend_usd)} (discounted to {run.years[0]}); shortfall "
+        f"{number(run.shortfall_mw_years)} MW-years of demand not online, valued at {usd(run.penalty_usd)} by the "
+        "unserved penalty (a valuation, not money paid).",
+        "",
+    ]
 
 
 def _plan(capacity: pd.DataFrame) -> list[str]:
@@ -42,7 +53,7 @@ def _plan(capacity: pd.DataFrame) -> list[str]:
     if chosen.empty:
         return ["## Build plan", "", "Nothing is built.", ""]
     table = chosen.pivot(index="region_id", columns="year", values="capacity_mw").round(0)
-    return ["## Build plan (MW in service by year)", "", table.to_markdown(), ""]
+    return ["## Build plan (IT MW in service by year)", "", table.to_markdown(), ""]
 
 
 def _shortfall(unserved: pd.DataFrame) -> list[str]:
@@ -50,10 +61,13 @@ def _shortfall(unserved: pd.DataFrame) -> list[str]:
         return ["## Shortfall", "", "All demand is served in every year.", ""]
     by_year = unserved.groupby("year")["mw"].sum().round(0)
     rows = ", ".join(f"{year}: {mw:,.0f} MW" for year, mw in by_year.items())
-    return ["## Shortfall", "", f"Demand not served (paid at the unserved penalty): {rows}.", ""]
+    return ["## Shortfall", "", f"Demand not served (valued at the unserved penalty): {rows}.", ""]
 
 
 def _costs(costs: pd.DataFrame) -> list[str]:
     by_component = costs.groupby("component", sort=False)["discounted_usd"].sum()
-    rows = [f"- {name}: ${usd / 1e6:,.1f} M" for name, usd in by_component.items()]
+    rows = [
+        f"- {name}{' (penalty: a valuation)' if name == PENALTY else ''}: {usd(value)}"
+        for name, value in by_component.items()
+    ]
     return ["## Discounted cost by component", "", *rows, ""]

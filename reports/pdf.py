@@ -14,6 +14,7 @@ from reports.document import Figure, Report, Section, Table
 # DejaVu ships with matplotlib, so the PDF embeds a Unicode font without any download.
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 HEADER_FILL = (238, 244, 250)
+HIGHLIGHT = FontFace(fill_color=(255, 241, 194))  # rows a table highlights (as in the HTML)
 MIN_FIGURE_MM = 110  # a figure gets at least this height, on a fresh page if need be
 MIN_TABLE_MM = 40  # room for a table's title and first rows, so the title is never left alone
 
@@ -73,12 +74,12 @@ def _table(pdf: FPDF, table: Table) -> None:
     pdf.set_font("DejaVu", "", 7 if columns > 8 else 8)
     with pdf.table(
         headings_style=FontFace(emphasis="BOLD", fill_color=HEADER_FILL),
-        text_align=["LEFT"] * 2 if pairs else ["LEFT"] + ["RIGHT"] * (columns - 1),
+        text_align=["LEFT" if left else "RIGHT" for left in table.left_aligned()],
         col_widths=[1, 3] if pairs else [3] + [2] * (columns - 1),
         line_height=pdf.font_size * 1.6,
     ) as grid:
         grid.row([str(c) for c in table.frame.columns])
-        for values in table.frame.itertuples(index=False):
-            grid.row([str(v) for v in values])
+        for i, values in enumerate(table.frame.itertuples(index=False)):
+            grid.row([str(v) for v in values], style=HIGHLIGHT if i in table.highlight else None)
     if table.note:
         _text(pdf, table.note, size=8)

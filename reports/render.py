@@ -29,6 +29,16 @@ def report_renderers() -> dict[str, Renderer]:
     }
 
 
+def comparison_renderers(base_dir: Path, stem: str) -> dict[str, Renderer]:
+    """<stem>.html and <stem>.pdf comparing a run folder (the argument of each renderer) with the
+    reference run folder `base_dir`; both share one build of the content."""
+    content = cache(lambda folder: build_comparison([read_run(base_dir), read_run(folder)]))
+    return {
+        f"{stem}.html": lambda folder: render_html(content(Path(folder))),
+        f"{stem}.pdf": lambda folder: render_pdf(content(Path(folder))),
+    }
+
+
 def report_files(run_dir: str | Path, export: bool = True) -> dict[str, Callable[[], str | bytes]]:
     """The report files (and with `export` results.xlsx and the Parquet files) of a finished run
     folder, by name; RunFolderError now if the folder holds no plan."""

@@ -9,6 +9,10 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+# Result tables a run folder may hold (per outcome for a plan across outcomes, then reported as expected values).
+PENALTY = "unserved"  # the cost component that values demand not served
+OPTIONAL_RESULTS = ("power_limits", "capacity_by_path", "upgrades", "emissions", "water")
+
 
 class RunFolderError(ValueError):
     """A run folder that cannot be reported on; the message names the folder and file."""
@@ -31,6 +35,12 @@ class Run:
     limits: pd.DataFrame | None = None  # limits.csv (binding zone limits and their marginal value)
     lead_times: pd.DataFrame | None = None  # lead_times.csv (value of earlier interconnection)
     probes: pd.DataFrame | None = None  # probes.csv (cost of forcing regions in or out)
+    capacity_by_path: pd.DataFrame | None = None  # capacity_by_path.csv (grid MW per power path)
+    upgrades: pd.DataFrame | None = None  # upgrades.csv (network upgrades and who pays them)
+    emissions: pd.DataFrame | None = None  # emissions.csv
+    water: pd.DataFrame | None = None  # water.csv
+    interconnection: pd.DataFrame | None = None  # inputs/interconnection.csv (power paths and their lead times)
+    tariffs: pd.DataFrame | None = None  # inputs/tariffs.csv
     # A plan across uncertain outcomes: the tables above hold probability-weighted expected values;
     # these hold outcomes.csv, decisions_now.csv and each table per outcome (with its outcome column).
     outcomes: pd.DataFrame | None = None
@@ -74,8 +84,33 @@ class Run:
         return self.unserved.groupby("year")["mw"].sum().reindex(self.years, fill_value=0.0)
 
     @property
+    def grid_mw_by_year(self) -> pd.Series:
+        """Grid MW in service per year (IT MW times PUE; IT MW where capacity.csv has no grid_mw)."""
+        column = "grid_mw" if "grid_mw" in self.capacity else "capacity_mw"
+        return self.capacity.groupby("year")[column].sum().reindex(self.years, fill_value=0.0)
+
+    @property
     def total_cost_usd(self) -> float:
+        """The objective: every discounted cost term, the unserved penalty included."""
         return float(self.costs["discounted_usd"].sum())
+
+    @property
+    def penalty_usd(self) -> float:
+        """The unserved penalty: a valuation of demand not online, not money anyone pays. summary.json
+        gives it; run folders written before it did have it in costs.csv."""
+        if "penalty_usd" in self.summary:
+            return float(self.summary["penalty_usd"])
+        return float(self.costs.loc[self.costs["component"] == PENALTY, "discounted_usd"].sum())
+
+    @property
+    def spend_usd(self) -> float:
+        """Discounted cost actually paid: the objective without the unserved penalty."""
+        return float(self.summary.get("spend_usd", self.total_cost_usd - self.penalty_usd))
+
+    @property
+    def shortfall_mw_years(self) -> float:
+        """MW-years of demand not online (expected over outcomes for a plan across outcomes)."""
+        return float(self.summary.get("shortfall_mw_years", self.unserved_by_year.sum()))
 
 
 def has_plan(folder: str | Path) -> bool:
@@ -94,11 +129,12 @@ def read_run(folder: str | Path) -> Run:
         raise RunFolderError(f"{folder}: no plan to report (status {summary['status']}: {summary['message']})")
     inputs = folder / "inputs"
     tables = {name: _csv(folder, f"{name}.csv") for name in ("capacity", "costs", "service", "unserved")}
+    tables |= {name: _optional_csv(folder / f"{name}.csv") for name in OPTIONAL_RESULTS}
     outcomes = _optional_csv(folder / "outcomes.csv")
     by_outcome = None
     if outcomes is not None:  # one table per outcome: report the expected plan, keep the rest
         by_outcome = tables | {"requests": _optional_csv(folder / "requests.csv")}
-        tables = {name: expected(table, outcomes) for name, table in tables.items()}
+        tables = {name: None if table is None else expected(table, outcomes) for name, table in tables.items()}
     return Run(
         folder=folder,
         summary=summary,
@@ -106,7 +142,8 @@ def read_run(folder: str | Path) -> Run:
         sites=_sites(folder / "sites.geojson"),
         config=yaml.safe_load((inputs / "scenario.yaml").read_text()) if (inputs / "scenario.yaml").is_file() else None,
         regions=_optional_csv(inputs / "regions.csv"),
-        power_limits=_optional_csv(folder / "power_limits.csv"),
+        interconnection=_optional_csv(inputs / "interconnection.csv"),
+        tariffs=_optional_csv(inputs / "tariffs.csv"),
         limits=_optional_csv(folder / "limits.csv"),
         lead_times=_optional_csv(folder / "lead_times.csv"),
         probes=_optional_csv(folder / "probes.csv"),
@@ -129,7 +166,7 @@ def expected(table: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
     keys = [c for c in table.columns if c != "outcome" and (c == "year" or not pd.api.types.is_numeric_dtype(table[c]))]
     values = [c for c in table.columns if c not in keys and c != "outcome"]
     weighted = table[values].mul(probability, axis=0).assign(**{k: table[k] for k in keys})
-    return weighted.groupby(keys, sort=False, as_index=False)[values].sum()[keys + values]
+    return weighted.groupby(keys, sort=False, as_index=False, dropna=False)[values].sum()[keys + values]
 
 
 def _csv(folder: Path, name: str) -> pd.DataFrame:

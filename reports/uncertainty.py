@@ -10,8 +10,9 @@ import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
 from reports.document import Figure, Section, Table, mw, usd
-from reports.figures import OKABE_ITO, to_png
-from reports.run import Run
+from reports.figures import OKABE_ITO, plain_text, to_png
+from reports.run import PENALTY, Run
+from reports.tolerance import Difference
 
 DECISIONS = {
     "open_region": "open region",
@@ -61,7 +62,9 @@ def _costs_sentence(run: Run) -> str:
     cumulative = np.cumsum(probability[order])
     p10, p50, p90 = (costs[order][np.searchsorted(cumulative, q - 1e-12)] for q in (0.1, 0.5, 0.9))
     text = (
-        f"Total discounted cost: expected {usd(float(probability @ costs))}; 10th, 50th and 90th percentile over "
+        f"Expected spend {usd(run.spend_usd)} and expected unserved penalty {usd(run.penalty_usd)} (a valuation "
+        f"of the shortfall, not money paid). Total discounted cost (spend plus penalty): expected "
+        f"{usd(float(probability @ costs))}; 10th, 50th and 90th percentile over "
         f"the outcomes {usd(p10)}, {usd(p50)} and {usd(p90)}; worst {usd(costs.max())} "
         f"({run.outcomes.loc[costs.argmax(), 'outcome']})."
     )
@@ -78,12 +81,13 @@ def _value_sentence(summary: dict, key: str, lead: str) -> str:
     value, span = summary.get(f"{key}_usd"), summary.get(f"{key}_range_usd")
     if value is None:
         return ""
-    if span is None:
+    difference = Difference(value, *(span or (None, None)))
+    if not difference.has_range:
         return f"{lead} about {usd(value)} (no range: a solve ended without a proven bound)."
-    low, high = span
-    if low <= 0 <= high:
-        return f"{lead} between {usd(low)} and {usd(high)}: within solver tolerance, not a proven difference."
-    return f"{lead} about {usd(value)} (between {usd(low)} and {usd(high)} given the solvers' proven bounds)."
+    low, high = usd(difference.low), usd(difference.high)
+    if difference.within_tolerance:
+        return f"{lead} between {low} and {high}: within solver tolerance, not a proven difference."
+    return f"{lead} about {usd(value)} (between {low} and {high} given the solvers' proven bounds)."
 
 
 def _decisions_table(run: Run) -> Table:
@@ -115,6 +119,7 @@ def _demanded(run: Run) -> pd.DataFrame:
     return pd.concat(parts).pivot_table(index="year", columns="outcome", values="mw", aggfunc="sum")
 
 
+@plain_text
 def fan_chart(run: Run) -> bytes:
     """MW in service per year in each outcome (thin lines), the 10-90% band, and demand (dashed)."""
     online, demand = _online(run), _demanded(run)
@@ -190,10 +195,13 @@ def _hedges(run: Run) -> Table | None:
 def _outcomes_table(run: Run) -> Table:
     outcomes = run.outcomes
     online = _online(run).iloc[-1].reindex(outcomes["outcome"])
+    penalty = outcomes.get(f"{PENALTY}_usd", pd.Series(0.0, index=outcomes.index))
     frame = pd.DataFrame(
         {
             "outcome": outcomes["outcome"],
             "probability": outcomes["probability"].map("{:.3f}".format),
+            "spend": (outcomes["cost_usd"] - penalty).map(usd),
+            "unserved penalty (valuation)": penalty.map(usd),
             "total discounted cost": outcomes["cost_usd"].map(usd),
             f"MW online in {_online(run).index[-1]}": online.map(mw).to_numpy(),
         }

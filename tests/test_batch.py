@@ -5,16 +5,20 @@ interrupted (SIGINT) or killed (SIGKILL) mid-batch."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 from scenario_factory import write_random_scenario, write_scenario
+from typer.testing import CliRunner
 
+from optimizer.cli import app
 from optimizer.studies import store
 
 GRIDSITE = Path(sys.executable).parent / "gridsite"
@@ -104,12 +108,35 @@ def test_batch_records_every_run_with_its_outcome(tmp_path):
     assert runs.at["tenfold", "status"] == "infeasible" and "500 MW in 2026" in runs.at["tenfold", "message"]
     assert runs.at["typo", "status"] == "invalid_input" and "no column 'capex'" in runs.at["typo", "message"]
     assert runs.at["same", "input_hash"] == runs.at["base", "input_hash"]
+    reported_and_compared_from_the_store(tmp_path, tmp_path / "runs.duckdb")
 
     again = batch(sweep)
     assert "0 solved" in again.stdout and "7 already stored" in again.stdout
     assert "2 without a solution" in again.stdout and again.returncode == 3  # tenfold (stored) and typo
     forced = batch(sweep, "--force")
     assert "6 solved" in forced.stdout
+
+
+def reported_and_compared_from_the_store(tmp_path: Path, path: Path) -> None:
+    """A stored run becomes a run folder equal to its stored tables, with its reports, and two stored
+    runs compare (77.27 - 160 = -82.73, both proven optimal) without solving again."""
+    fast = "grid:a=fast,b=full"
+    folder = tmp_path / "fast"
+    shown = CliRunner().invoke(app, ["runs", "report", fast, "--store", str(path), "--out", str(folder), "--no-export"])
+    assert shown.exit_code == 0, shown.output
+    stored = store.read_table(path, "capacity", fast).drop(columns="run")
+    pd.testing.assert_frame_equal(pd.read_csv(folder / "capacity.csv"), stored, check_dtype=False)
+    assert json.loads((folder / "summary.json").read_text())["objective_usd"] == pytest.approx(50 + 30 / 1.1)
+    assert {"report.html", "report.pdf", "report.md", "sites.geojson", "inputs"} <= {p.name for p in folder.iterdir()}
+    out = tmp_path / "cmp"
+    compared = CliRunner().invoke(
+        app, ["compare", "--store", str(path), "--run", "base", "--run", fast, "--out", str(out)]
+    )
+    assert compared.exit_code == 0, compared.output
+    html = (out / "compare.html").read_text()
+    assert "costs $83 less than" in html and FAST_A in html
+    missing = CliRunner().invoke(app, ["runs", "report", "nope", "--store", str(path), "--out", str(tmp_path / "n")])
+    assert missing.exit_code == 2 and "no run named 'nope'" in missing.output
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="uses POSIX signals and process groups")

@@ -66,6 +66,7 @@ def test_value_of_one_year_earlier_interconnection(tmp_path):
     assert row["first_build_year"] == 2027 and row["status"] == "optimal"
     assert row["saving_usd"] == pytest.approx(20)
     assert row["saving_low_usd"] == pytest.approx(20) and row["saving_high_usd"] == pytest.approx(20)  # gap 0
+    assert row["spend_saving_usd"] == pytest.approx(20) and row["penalty_saving_usd"] == pytest.approx(0)
 
 
 def test_probes_force_regions_in_and_out(tmp_path):
@@ -102,7 +103,7 @@ def test_cli_writes_limit_tables_and_reports_them(tmp_path):
     # Forcing c out: zone Z holds only 15 of the 20 MW and there is no unserved penalty.
     assert pd.read_csv(out / "probes.csv")["status"].tolist() == ["infeasible"]
     html = (out / "report.html").read_text()
-    assert "Binding power limits" in html and "Cost of forcing regions in or out" in html
+    assert "Power limits reached or valued" in html and "Cost of forcing regions in or out" in html
     bad = CliRunner().invoke(app, ["solve", str(folder), "--out", str(tmp_path / "o2"), "--probe-region", "nope"])
     assert bad.exit_code == 2 and "unknown region id(s) nope" in bad.output
     assert not (tmp_path / "o2").exists()
@@ -110,7 +111,8 @@ def test_cli_writes_limit_tables_and_reports_them(tmp_path):
 
 def test_value_of_an_earlier_interconnection_path(tmp_path):
     """The only path connects in 2027, so 2026's 10 MW go unserved at 100 per MW-year: 1000.
-    One year earlier the path serves 2026 too (no other cost): the saving is exactly 1000."""
+    One year earlier the path serves 2026 too (no other cost): the saving is exactly 1000, all of it
+    unserved penalty (a valuation), none of it spend."""
     from optimizer.pipeline.marginals import lead_time_values
 
     folder = write_scenario(
@@ -129,6 +131,8 @@ def test_value_of_an_earlier_interconnection_path(tmp_path):
     values = lead_time_values(scenario, solve(scenario)).set_index(["region_id", "path_id"])
     assert list(values.index) == [("r", "queue")]
     assert values.loc[("r", "queue"), "saving_usd"] == pytest.approx(1000)
+    assert values.loc[("r", "queue"), "penalty_saving_usd"] == pytest.approx(1000)
+    assert values.loc[("r", "queue"), "spend_saving_usd"] == pytest.approx(0)
 
 
 def test_local_pool_limit_value(tmp_path):

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from optimizer import load_scenario, solve
 from optimizer.cli import app
+from optimizer.inputs.variants import apply_edits
 from optimizer.studies import store
 from optimizer.studies.sweep import Sweep, expand
 from optimizer.studies.whatif import run_whatif
@@ -44,7 +45,7 @@ def test_whatif_compares_costs_regions_capacity_and_demand(tiny, tmp_path):
     out = tmp_path / "study"
     result = runner.invoke(app, ["whatif", str(tiny), "--set", FAST_A, "--name", "fast_a", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "total discounted cost vs. base: $-83" in result.output  # 77.27 - 160
+    assert "total discounted cost vs. base: -$83 (-$83 to -$83)" in result.output  # 77.27 - 160, both at gap 0
     variant = out / "fast_a"
     assert json.loads((out / "base" / "summary.json").read_text())["objective_usd"] == pytest.approx(160)
     summary = json.loads((variant / "summary.json").read_text())
@@ -53,6 +54,12 @@ def test_whatif_compares_costs_regions_capacity_and_demand(tiny, tmp_path):
 
     costs = pd.read_csv(variant / "cost_delta.csv").set_index("component")
     assert costs.at["total", "base_usd"] == pytest.approx(160)
+    assert costs.loc["total", ["delta_low_usd", "delta_high_usd"]].tolist() == pytest.approx(
+        [-82.727, -82.727], abs=1e-3
+    )
+    assert (
+        not costs.at["total", "within_tolerance"] and costs.at["spend", "delta_usd"] == costs.at["total", "delta_usd"]
+    )
     assert costs.at["capex", "delta_usd"] == pytest.approx(50 + 30 / 1.1 - 160)
     changed = pd.read_csv(variant / "regions_changed.csv")
     assert dict(zip(changed["region_id"], changed["change"])) == {"a": "opened", "b": "dropped"}
@@ -64,6 +71,34 @@ def test_whatif_compares_costs_regions_capacity_and_demand(tiny, tmp_path):
     assert online["demand_mw"].tolist() == [50, 80]
     report = (variant / "comparison.md").read_text()
     assert "Base (tiny): status **optimal**" in report and FAST_A in report
+    html = (variant / "comparison.html").read_text()
+    assert FAST_A in html and "costs $83 less than tiny" in html
+    assert (variant / "comparison.pdf").read_bytes().startswith(b"%PDF")
+    assert {"report.html", "report.pdf"} <= {p.name for p in variant.iterdir()}
+
+
+def test_whatif_solves_tighter_while_the_difference_is_within_tolerance(tiny, monkeypatch):
+    """Stand-in solves whose bound sits gap x objective below it: base 100, variant 101. At gap 0.1 the
+    range of variant - base is [-9.1, 11], at 0.01 [-0.01, 2]: both contain 0; at 0.001 [0.899, 1.1]:
+    proven. So both are solved twice more, ending at 0.001, and the variant's summary says so."""
+    from optimizer.pipeline.solve import SolveResult
+    from optimizer.studies import whatif
+
+    def fake(scenario, tee=False, start=None):
+        gap, cost = scenario.config.solver.mip_rel_gap, 101.0 if scenario.edits else 100.0
+        summary = {"status": "optimal", "objective_usd": cost, "best_bound_usd": cost * (1 - gap)}
+        return SolveResult(summary)
+
+    monkeypatch.setattr(whatif, "solve", fake)
+    base = load_scenario(tiny).with_solver(mip_rel_gap=0.1)
+    variant = apply_edits(base, [FAST_A])
+    tighter = whatif.tighten(base, variant, fake(base).summary, fake(variant), {})
+    (base_scenario, base_result), (variant_scenario, result) = tighter
+    assert base_scenario.config.solver.mip_rel_gap == variant_scenario.config.solver.mip_rel_gap == pytest.approx(1e-3)
+    assert result.summary["whatif"]["requested_mip_rel_gap"] == 0.1
+    assert result.summary["best_bound_usd"] - base_result.summary["objective_usd"] > 0  # proven
+    proven = fake(variant.with_solver(mip_rel_gap=1e-3))
+    assert whatif.tighten(base, variant, fake(base.with_solver(mip_rel_gap=1e-3)).summary, proven, {}) is None
 
 
 def test_whatif_with_a_bad_edit_exits_2_and_writes_nothing(tiny, tmp_path):
@@ -89,8 +124,6 @@ def test_whatif_reuses_the_base_while_its_inputs_are_unchanged(tiny, tmp_path):
 def test_warm_start_drops_values_the_variant_forbids(tiny):
     """The base builds b in 2026; with b's lead time at 1 year that start value is left out."""
     base = solve(load_scenario(tiny))
-    from optimizer.inputs.variants import apply_edits
-
     variant = apply_edits(load_scenario(tiny), ["regions[region_id=b].lead_time_years = 1", FAST_A])
     warm = solve(variant, start=base.integer_values)
     assert warm.summary["warm_start"]["values_dropped"] >= 1
@@ -186,8 +219,10 @@ def test_store_records_each_run_in_one_transaction(tiny, tmp_path, monkeypatch):
 def test_runs_commands_list_show_and_export(tiny, tmp_path):
     path = tmp_path / "runs.duckdb"
     store.record(path, "base", "s", [], solve(load_scenario(tiny)))
+    store.record(path, "fast_a", "s", [FAST_A], solve(apply_edits(load_scenario(tiny), [FAST_A])))
     listed = runner.invoke(app, ["runs", "list", "--store", str(path)])
     assert listed.exit_code == 0 and "base" in listed.output and "$160" in listed.output
+    assert "-$83 (-$83" in listed.output  # fast_a against base, a range of one point: both proven optimal
     shown = runner.invoke(app, ["runs", "show", "base", "--store", str(path)])
     assert shown.exit_code == 0 and "status: optimal" in shown.output and "capex" in shown.output
     assert runner.invoke(app, ["runs", "show", "nope", "--store", str(path)]).exit_code == 2
@@ -195,7 +230,7 @@ def test_runs_commands_list_show_and_export(tiny, tmp_path):
         out = tmp_path / f"capacity{suffix}"
         assert runner.invoke(app, ["runs", "export", "capacity", str(out), "--store", str(path)]).exit_code == 0
         frame = pd.read_csv(out) if suffix == ".csv" else duckdb.sql(f"SELECT * FROM '{out}'").df()
-        assert list(frame.columns) == ["run", "region_id", "year", "added_mw", "capacity_mw"] and len(frame) == 4
+        assert list(frame.columns) == ["run", "region_id", "year", "added_mw", "capacity_mw"] and len(frame) == 8
     bad = runner.invoke(app, ["runs", "export", "nope", str(tmp_path / "x.csv"), "--store", str(path)])
     assert bad.exit_code == 2 and "no table 'nope'" in bad.output
 

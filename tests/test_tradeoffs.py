@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 
 import pandas as pd
@@ -14,6 +15,8 @@ from optimizer import load_scenario
 from optimizer.cli import app
 from optimizer.studies.alternatives import find_alternatives
 from optimizer.studies.pareto import pareto_front
+from reports.document import Table
+from reports.tradeoffs import ROLE_WORDS
 
 runner = CliRunner()
 
@@ -103,3 +106,31 @@ def test_the_commands_write_their_tables_and_a_run_folder_per_plan(three_sites, 
 def test_a_goal_the_scenario_lacks_exits_2(three_sites, tmp_path):
     done = runner.invoke(app, ["pareto", str(three_sites), "--objectives", "cost,carbon", "--out", str(tmp_path / "p")])
     assert done.exit_code == 2 and "carbon: not a goal of this scenario" in done.output
+
+
+def test_the_studies_write_their_reports_from_their_tables(three_sites, clean_or_dirty, tmp_path):
+    """alternatives.html lists every plan of alternatives.csv and each region's last-year role from
+    sites_range.csv; pareto.html labels every point of pareto.csv with its goal value."""
+    done = runner.invoke(app, ["alternatives", str(three_sites), "--count", "2", "--out", str(tmp_path / "a")])
+    assert done.exit_code == 0, done.output
+    plans = pd.read_csv(tmp_path / "a" / "alternatives.csv")
+    shown = html_table(tmp_path / "a" / "alternatives.html", "Plans within the cost budget")
+    assert shown["plan"].tolist() == plans["alternative"].tolist()
+    roles = pd.read_csv(tmp_path / "a" / "sites_range.csv").set_index("region_id")["role"]
+    table = html_table(tmp_path / "a" / "alternatives.html", "Regions by role").set_index("region")["role"]
+    assert table.to_dict() == roles.map(ROLE_WORDS).to_dict()  # one year: m must-have, a and b interchangeable
+    assert (tmp_path / "a" / "alternatives.pdf").read_bytes().startswith(b"%PDF")
+
+    done = runner.invoke(app, ["pareto", str(clean_or_dirty), "--objectives", "cost,carbon", "--points", "3",
+                               "--out", str(tmp_path / "p")])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    front = pd.read_csv(tmp_path / "p" / "pareto.csv")
+    points = html_table(tmp_path / "p" / "pareto.html", "Points on the front")
+    assert points["point"].tolist() == front["point"].tolist()
+    assert points["emissions (t)"].tolist() == front["carbon_t"].round().tolist()
+    assert "data:image/png;base64," in (tmp_path / "p" / "pareto.html").read_text()
+
+
+def html_table(page, title: str) -> pd.DataFrame:
+    (table,) = pd.read_html(io.StringIO(page.read_text()), attrs={"id": Table(title, pd.DataFrame()).html_id})
+    return table

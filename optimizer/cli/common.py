@@ -138,9 +138,8 @@ def print_summary(summary: dict, out_dir: Path) -> None:
 
 
 def _with_range(value: float, span: list[float] | None) -> str:
-    """A difference of two solves, with the range their proven bounds allow."""
-    if span is None:
-        return f"${value:,.0f} (no proven range)"
-    low, high = span
-    verdict = "within solver tolerance" if low <= 0 <= high else "proven"
-    return f"${value:,.0f} (${low:,.0f} to ${high:,.0f}: {verdict})"
+    """A difference of two solves, with the range their proven bounds allow (reports.tolerance)."""
+    from reports.tolerance import Difference
+
+    difference = Difference(value, *(span or (None, None)))
+    return f"${value:,.0f} ({difference.range_text()}: {difference.verdict})"

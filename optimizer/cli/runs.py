@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -151,20 +152,41 @@ def report(
 
 
 def compare(
-    run_dirs: Annotated[
-        list[Path], typer.Argument(help="Two or more output folders of `gridsite solve`; the first is the reference.")
-    ],
     out_dir: Annotated[
         Path, typer.Option("--out", help="Folder for compare.html and compare.pdf (created if missing).")
     ],
+    run_dirs: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Output folders of `gridsite solve` (with --run, stored runs follow); the first is the reference."
+        ),
+    ] = None,
+    store_file: Annotated[Path | None, typer.Option("--store", help="A results store of batch runs.")] = None,
+    runs: Annotated[
+        list[str] | None, typer.Option("--run", help="A run of the --store to compare (repeatable), in order.")
+    ] = None,
     force: Force = False,
 ) -> None:
-    """Compare runs side by side (cost by component, sites, MW by year, how each was solved) in
-    compare.html and compare.pdf, from the runs' result files. Exit 2 when a folder holds no plan."""
-    from optimizer.pipeline.outputs import write_rendered
+    """Compare two or more runs side by side (what each changed, differences against the first within
+    solver tolerance, cost by component, sites, MW by year, how each was solved) in compare.html and
+    compare.pdf, from the runs' result files. Stored runs (--store F --run A --run B) are written as
+    run folders under OUT/runs/ first, without solving. Exit 2 when a run holds no plan, fewer than
+    two runs are given, or OUT holds files gridsite did not write (unless --force)."""
+    from optimizer.cli.studies import stored_run_folder
+    from optimizer.pipeline.outputs import record_written, write_rendered, written_files
     from reports import comparison_files
 
-    write_from_runs(lambda: write_rendered(out_dir, comparison_files(run_dirs), force))
+    if runs and store_file is None:
+        fail("--run needs --store, the results store the runs are in")
+    folders = list(run_dirs or []) + [
+        stored_run_folder(store_file, name, out_dir / "runs" / re.sub(r"[^A-Za-z0-9._=-]+", "_", name), force)
+        for name in runs or []
+    ]
+    if len(folders) < 2:
+        fail("compare needs two or more runs: run folders, or --store F --run A --run B")
+    if runs:  # the stored runs' folders are gridsite's own
+        record_written(out_dir, (written_files(out_dir) or set()) | {"runs"})
+    write_from_runs(lambda: write_rendered(out_dir, comparison_files(folders), force))
 
 
 def register(app: typer.Typer) -> None:

@@ -34,12 +34,15 @@ def whatif(
     regions opened or dropped, MW by region and year, MW (and GPUs) online vs. demand.
 
     The base's result in OUT/base is reused while its inputs are unchanged, and its plan is the
-    variant's MIP start. Exit 0 when the variant has a solution, 3 when not, 2 for invalid input or
-    an output folder holding files gridsite did not write.
+    variant's MIP start. While the difference of the two costs is within solver tolerance, both are
+    solved again at a finer gap. Writes each run's reports and comparison.html/.pdf/.md beside the
+    variant. Exit 0 when the variant has a solution, 3 when not, 2 for invalid input or an output
+    folder holding files gridsite did not write.
     """
     from optimizer.pipeline.outputs import OutputError
     from optimizer.studies.whatif import run_whatif
     from reports.deltas import whatif_files
+    from reports.tolerance import Difference
 
     base = cli.load(scenario_dir)
     try:
@@ -53,9 +56,13 @@ def whatif(
     if not study.compared:
         cli.out.print(f"no comparison: the base has no plan (see {out_dir / 'base' / 'summary.json'})", highlight=False)
         return
-    cli.out.print(f"comparison: {study.variant_dir / 'comparison.md'}", highlight=False)
-    costs = pd.read_csv(study.variant_dir / "cost_delta.csv").set_index("component")
-    cli.out.print(f"total discounted cost vs. base: ${costs.at['total', 'delta_usd']:+,.0f}", highlight=False)
+    cli.out.print(f"comparison: {study.variant_dir / 'comparison.html'} (and .pdf, .md)", highlight=False)
+    total = pd.read_csv(study.variant_dir / "cost_delta.csv").set_index("component").loc["total"]
+    difference = Difference(total["delta_usd"], total["delta_low_usd"], total["delta_high_usd"])
+    cli.out.print(f"total discounted cost vs. base: {difference.describe()}", highlight=False)
+    tightened = study.variant.summary.get("whatif")
+    if tightened:
+        cli.out.print(f"both runs {tightened['note']} ({tightened['mip_rel_gap']:g})", highlight=False)
 
 
 def batch(
@@ -103,19 +110,33 @@ def batch(
 
 @runs_app.command("list")
 def list_runs(store_file: StoreOption = DEFAULT_STORE) -> None:
-    """One line per recorded run: status, objective, MIP gap, solve time, edits."""
-    runs = _read(store.list_runs, store_file)
-    table = Table("name", "status", "objective", "MIP gap", "solve s", "edits")
-    for run in runs.itertuples():
+    """One line per recorded run: status, objective, its difference to the run named base (within solver
+    tolerance when the range both runs' bounds allow contains 0), MIP gap, solve time, edits."""
+    runs = _read(store.read_table, store_file, "runs").sort_values(["recorded_at", "name"])
+    base = runs[runs["name"] == "base"]
+    table = Table("name", "status", "objective", "vs base", "MIP gap", "solve s", "edits")
+    for _, run in runs.iterrows():
         table.add_row(
-            run.name,
-            run.status,
-            _shown(run.objective_usd, "${:,.0f}"),
-            _shown(run.mip_gap, "{:.4%}"),
-            _shown(run.solve_seconds, "{:.2f}"),
-            Text(run.edits),  # plain text: edits hold [...] that rich would read as markup
+            run["name"],
+            run["status"],
+            _shown(run["objective_usd"], "${:,.0f}"),
+            _versus_base(run, base),
+            _shown(run["mip_gap"], "{:.4%}"),
+            _shown(run["solve_seconds"], "{:.2f}"),
+            Text(run["edits"]),  # plain text: edits hold [...] that rich would read as markup
         )
     cli.out.print(table)
+
+
+def _versus_base(run: pd.Series, base: pd.DataFrame) -> str:
+    from reports.tolerance import objective_difference
+
+    if base.empty or run["name"] == "base" or pd.isna(run["objective_usd"]) or pd.isna(base["objective_usd"].iloc[0]):
+        return "-"
+    summaries = [
+        {k: None if pd.isna(r[k]) else r[k] for k in ("objective_usd", "best_bound_usd")} for r in (run, base.iloc[0])
+    ]
+    return objective_difference(*summaries).describe()
 
 
 def _shown(value, form: str) -> str:
@@ -178,18 +199,52 @@ def export(
 
 @runs_app.command("tornado")
 def tornado(
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for tornado.csv, tornado.html and tornado.pdf.")],
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for tornado.csv, tornado_runs.csv, tornado.html and tornado.pdf.")
+    ],
     store_file: StoreOption = DEFAULT_STORE,
     base: Annotated[str, typer.Option(help="The run every other run is compared with.")] = "base",
-    top: Annotated[int, typer.Option(help="Largest changes shown in the chart.", min=1)] = 20,
+    top: Annotated[int, typer.Option(help="Widest factors shown in the chart.", min=1)] = 20,
     force: cli.Force = False,
 ) -> None:
-    """Tornado chart of a sweep: each run's discounted-cost change against the base run."""
+    """Tornado chart of a sweep: one bar per factor (a grid axis or a variant prefix) from its lowest to
+    its highest discounted-cost change against the base run, each with the range the proven bounds
+    allow; runs that change the discount rate are listed apart (docs/reports.md)."""
     from optimizer.pipeline.outputs import write_rendered
     from reports.tornado import tornado_files
 
-    runs = _read(store.list_runs, store_file)
+    runs = _read(store.read_table, store_file, "runs")
     cli.write_from_runs(lambda: write_rendered(out_dir, tornado_files(runs, store_file, base, top), force))
+
+
+@runs_app.command("report")
+def report_run(
+    name: Annotated[str, typer.Argument(help="Run name.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the run folder and its reports.")],
+    store_file: StoreOption = DEFAULT_STORE,
+    export: Annotated[bool, typer.Option(help="Also write results.xlsx and a Parquet file per table.")] = True,
+    force: cli.Force = False,
+) -> None:
+    """Write a stored run as a run folder (summary.json, result tables, sites.geojson, inputs/) with its
+    report.md, report.html and report.pdf, without solving again. Exit 2 when the run or its inputs
+    are not in the store, or when OUT holds files gridsite did not write (unless --force)."""
+    from optimizer.pipeline.outputs import write_rendered
+    from reports import report_files
+
+    folder = stored_run_folder(store_file, name, out_dir, force)
+    cli.write_from_runs(lambda: write_rendered(folder, report_files(folder, export), force))
+
+
+def stored_run_folder(store_file: Path, name: str, out_dir: Path, force: bool) -> Path:
+    """A stored run written as a run folder; exit 2 when the store lacks the run or its inputs, or
+    when gridsite may not write into `out_dir`."""
+    from optimizer.pipeline.outputs import RESULT_FILES, OutputError, check_out_dir
+
+    try:
+        check_out_dir(out_dir, RESULT_FILES, force)
+    except OutputError as problem:
+        cli.fail(problem)
+    return _read(store.write_run_folder, store_file, name, out_dir, force)
 
 
 def _read(reader, store_file: Path, *args):

@@ -13,7 +13,9 @@ from optimizer.cli import common as cli
 from optimizer.inputs.errors import ScenarioError
 
 OutDir = Annotated[Path, typer.Option("--out", help="Folder for the study's tables and one run folder per plan.")]
-Report = Annotated[bool, typer.Option(help="Also write each plan's report.md, report.html and report.pdf.")]
+Report = Annotated[
+    bool, typer.Option(help="Also write the study's report and each plan's report.md, report.html and report.pdf.")
+]
 Force = Annotated[
     bool, typer.Option(help="Write into a folder gridsite did not write (files named like its own are replaced).")
 ]
@@ -40,14 +42,10 @@ def alternatives(
     scenario = cli.load(scenario_dir, edits)
     cli.check_out(out_dir, STUDY_FILES, force)
     found = find_alternatives(scenario, slack=slack, count=count, seed=seed)
-    _written(
-        out_dir,
-        found.plans,
-        {"alternatives.csv": found.table, "sites_range.csv": found.ranges},
-        report,
-        scenario,
-        force,
-    )
+    from reports.tradeoffs import alternatives_files
+
+    tables = {"alternatives.csv": found.table, "sites_range.csv": found.ranges}
+    _written(out_dir, found.plans, tables, alternatives_files if report else None, scenario, force)
     for note in found.notes:
         cli.out.print(f"note: {note}", highlight=False, markup=False)
     if found.table.empty:
@@ -79,7 +77,9 @@ def pareto(
     except ScenarioError as problem:
         cli.err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(cli.EXIT_INVALID_INPUT) from None
-    _written(out_dir, front.points, {"pareto.csv": front.table}, report, scenario, force)
+    from reports.tradeoffs import pareto_files
+
+    _written(out_dir, front.points, {"pareto.csv": front.table}, pareto_files if report else None, scenario, force)
     for note in front.notes:
         cli.out.print(f"note: {note}", highlight=False, markup=False)
     if front.table.empty:
@@ -90,7 +90,7 @@ def pareto(
 STUDY_FILES = ("alternatives.csv", "sites_range.csv", "pareto.csv")
 
 
-def _written(out_dir: Path, plans: dict, tables: dict[str, pd.DataFrame], report: bool, scenario, force: bool) -> None:
+def _written(out_dir: Path, plans: dict, tables: dict[str, pd.DataFrame], report, scenario, force: bool) -> None:
     """Write the study (see _write); an output folder gridsite may not write exits 2."""
     from optimizer.pipeline.outputs import OutputError
 
@@ -100,9 +100,10 @@ def _written(out_dir: Path, plans: dict, tables: dict[str, pd.DataFrame], report
         cli.fail(problem)
 
 
-def _write(out_dir: Path, plans: dict, tables: dict[str, pd.DataFrame], report: bool, scenario, force: bool) -> None:
-    """The study's tables, then each plan's run folder, each written atomically and listed in the
-    study folder's marker (OutputError where gridsite may not write)."""
+def _write(out_dir: Path, plans: dict, tables: dict[str, pd.DataFrame], report, scenario, force: bool) -> None:
+    """The study's tables, each plan's run folder (with its reports when `report`, the function that
+    gives the study's own report files from its folder, is set), then the study's report; each
+    written atomically and listed in the study folder's marker (OutputError where gridsite may not)."""
     from optimizer.pipeline.outputs import record_written, write_rendered, write_results, written_files
     from reports import report_renderers
 
@@ -111,6 +112,8 @@ def _write(out_dir: Path, plans: dict, tables: dict[str, pd.DataFrame], report: 
         write_results(result, out_dir / name, extra=report_renderers() if report and result.has_solution else {},
                       inputs=scenario.files(), force=force)  # fmt: skip
         record_written(out_dir, (written_files(out_dir) or set()) | {name})
+    if report and all(not table.empty for table in tables.values()):
+        write_rendered(out_dir, report(out_dir), force)
 
 
 def register(app: typer.Typer) -> None:

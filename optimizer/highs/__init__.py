@@ -21,9 +21,17 @@ from pyomo.common.tee import capture_output
 
 from optimizer.highs import benders
 from optimizer.highs.problem import Problem
-from optimizer.highs.run import HighsRunner, Outcome, better_bound, handback_margin, mip_gap, pass_model
+from optimizer.highs.run import (
+    HighsRunner,
+    Outcome,
+    better_bound,
+    difference_range,
+    handback_margin,
+    mip_gap,
+    pass_model,
+)
 
-__all__ = ["Outcome", "Problem", "Settings", "better_bound", "mip_gap", "solve_problem"]
+__all__ = ["Outcome", "Problem", "Settings", "better_bound", "difference_range", "mip_gap", "solve_problem"]
 
 # HiGHS model status -> the termination the summary reports (the names Pyomo's solver interfaces use).
 TERMINATION = {

@@ -269,6 +269,18 @@ def pass_model(highs: highspy.Highs, problem: Problem) -> highspy.HighsStatus:
     )
 
 
+def difference_range(a: tuple, b: tuple) -> tuple:
+    """a - b for two minimisations given as (objective, proven bound): the difference of the objectives,
+    and the range (low, high) the bounds allow for the difference of the true optima, each optimum lying
+    between its bound and its objective: [a_bound - b, a - b_bound]. None where a value is missing."""
+    (a_value, a_bound), (b_value, b_bound) = a, b
+    if a_value is None or b_value is None:
+        return None, None, None
+    low = None if a_bound is None else a_bound - b_value
+    high = None if b_bound is None else a_value - b_bound
+    return a_value - b_value, low, high
+
+
 def mip_gap(objective: float | None, bound: float | None) -> float | None:
     """HiGHS's relative gap |objective - bound| / |objective| (0 when both are 0)."""
     if objective is None or bound is None:

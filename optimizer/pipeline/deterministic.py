@@ -25,6 +25,7 @@ SOLUTION_STATUSES = ("optimal", "feasible")
 COST_COLUMNS = ["component", "region_id", "year", "usd", "discounted_usd"]
 # What-limits-the-plan tables (optimizer.pipeline.marginals), each written as <name>.csv.
 ANALYSIS_TABLES = ("limits", "lead_times", "probes")
+PENALTY = "unserved"  # the cost component that values demand not served: a valuation, not money paid
 
 
 @dataclass
@@ -104,6 +105,7 @@ def finish(compiled: Compiled, outcome: Outcome, solve_seconds: float) -> SolveR
     tables, totals = result_tables(model, scenario) if status in SOLUTION_STATUSES else ({}, {})
     if tables:
         summary["costs_usd"] = tables["costs"].groupby("component", sort=False)["discounted_usd"].sum().to_dict()
+        summary |= spend_and_shortfall(tables["costs"], tables["unserved"])
     summary |= {"cost_perspective": scenario.config.cost_perspective} | totals
     start_values = integer_values(model) if tables else {}
     return SolveResult(summary, tables, outcome.log, scenario.regions, integer_values=start_values)
@@ -188,6 +190,34 @@ def run_summary(
         "input_hash": scenario.input_hash(),
         "solved_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+
+
+def spend_and_shortfall(
+    costs: pd.DataFrame, unserved: pd.DataFrame, probability: Mapping[str, float] | None = None
+) -> dict[str, float]:
+    """The objective split into what is paid and what is a valuation: `spend_usd` (discounted cost of
+    every term but the unserved penalty), `penalty_usd` (that penalty) and `shortfall_mw_years` (MW-years
+    of demand not online). With `probability` (outcome -> probability) the tables have an `outcome`
+    column and the values are expected over the outcomes."""
+
+    def total(table: pd.DataFrame, column: str) -> float:
+        if column not in table or table.empty:
+            return 0.0
+        weight = 1.0 if probability is None else table["outcome"].map(probability)
+        return float((table[column] * weight).sum())
+
+    penalty = total(costs[costs["component"] == PENALTY], "discounted_usd")
+    return {
+        "spend_usd": total(costs, "discounted_usd") - penalty,
+        "penalty_usd": penalty,
+        "shortfall_mw_years": total(unserved, "mw"),
+    }
+
+
+def penalty_of(model) -> float:
+    """The discounted unserved penalty of the plan loaded in a solved model."""
+    costs = _costs(model)
+    return float(costs.loc[costs["component"] == PENALTY, "discounted_usd"].sum())
 
 
 def model_size(model) -> dict:

@@ -26,8 +26,9 @@ import pyomo.environ as pyo
 
 from formulations import build_model
 from formulations.lead_times import first_build_year
+from optimizer.highs import difference_range
 from optimizer.inputs.scenario import Scenario
-from optimizer.pipeline.deterministic import SOLUTION_STATUSES, SolveResult, classify, run_highs
+from optimizer.pipeline.deterministic import SOLUTION_STATUSES, SolveResult, classify, penalty_of, run_highs
 from optimizer.pipeline.matrix import ModelMatrix
 from optimizer.pipeline.warm_start import start_columns
 
@@ -136,6 +137,8 @@ def lead_time_values(scenario: Scenario, result: SolveResult) -> pd.DataFrame:
         "saving_usd",
         "saving_low_usd",
         "saving_high_usd",
+        "spend_saving_usd",
+        "penalty_saving_usd",
     ]
     rows = []
     for region, path in held_back(scenario, result):
@@ -146,10 +149,11 @@ def lead_time_values(scenario: Scenario, result: SolveResult) -> pd.DataFrame:
             else scenario.regions.set_index("region_id")
         )
         lead = float(table.at[(region, path) if path else region, "lead_time_years"])
-        status, seconds, objective, bound = _resolve(build_model(shorter), scenario, result.integer_values)
+        status, seconds, objective, bound, penalty = _resolve(build_model(shorter), scenario, result.integer_values)
         change, low, high = _cost_change(result.summary, objective, bound)
         # A shorter lead time only relaxes the model, so the true saving is at least 0.
         saving = (None, None, None) if change is None else (-change, max(0.0, -high), -low)
+        split = _split(result.summary, change, penalty)
         rows.append(
             (
                 region,
@@ -160,6 +164,7 @@ def lead_time_values(scenario: Scenario, result: SolveResult) -> pd.DataFrame:
                 seconds,
                 objective,
                 *saving,
+                *(None if part is None else -part for part in split),
             )
         )
     return pd.DataFrame(rows, columns=columns)
@@ -178,11 +183,12 @@ def probe(scenario: Scenario, result: SolveResult, region_ids: tuple[str, ...]) 
             module = regions.at[r, "module_mw"]
             least = min(1.0 if pd.isna(module) else float(module), float(regions.at[r, "max_mw"]))
             model.probe_least_mw = pyo.Constraint(expr=model.capacity_mw[r, model.YEARS.last()] >= least)
-        status, seconds, objective, bound = _resolve(model, scenario)
+        status, seconds, objective, bound, penalty = _resolve(model, scenario)
         change, low, high = _cost_change(result.summary, objective, bound)
         # Forcing only restricts the model, so the true change is at least 0.
         low = low if low is None else max(0.0, low)
-        rows.append((r, "in" if forced_in else "out", status, seconds, objective, change, low, high))
+        split = _split(result.summary, change, penalty)
+        rows.append((r, "in" if forced_in else "out", status, seconds, objective, change, low, high, *split))
     return pd.DataFrame(
         rows,
         columns=[
@@ -194,14 +200,17 @@ def probe(scenario: Scenario, result: SolveResult, region_ids: tuple[str, ...]) 
             "change_usd",
             "change_low_usd",
             "change_high_usd",
+            "spend_change_usd",
+            "penalty_change_usd",
         ],
     )
 
 
 def _resolve(
     model: pyo.ConcreteModel, scenario: Scenario, start: Mapping[str, float] | None = None
-) -> tuple[str, float, float | None, float | None]:
-    """Solve a variant of the plan's model; its status, solve seconds, objective and best bound.
+) -> tuple[str, float, float | None, float | None, float | None]:
+    """Solve a variant of the plan's model; its status, solve seconds, objective, best bound and
+    unserved penalty.
     `start` (the plan's integer values) is a MIP start: where the plan stays feasible, as under a
     shorter lead time, HiGHS begins from it, so the variant is never reported worse than the plan."""
     started = time.perf_counter()
@@ -211,16 +220,21 @@ def _resolve(
     outcome = run_highs(matrix, settings, settings.time_limit_s, start=columns)
     seconds = round(time.perf_counter() - started, 3)
     status, _ = classify(outcome)
-    objective = outcome.objective if status in SOLUTION_STATUSES else None
-    return status, seconds, objective, outcome.bound
+    if status not in SOLUTION_STATUSES:
+        return status, seconds, None, outcome.bound, None
+    matrix.load(outcome.col_value)
+    return status, seconds, outcome.objective, outcome.bound, penalty_of(model)
+
+
+def _split(summary: dict, change: float | None, penalty: float | None) -> tuple[float | None, float | None]:
+    """A change of the objective as (change in spend, change in the unserved penalty): the penalty is
+    a valuation of demand not served, not money paid, so reports keep the two apart."""
+    if change is None or penalty is None:
+        return None, None
+    penalty_change = penalty - summary.get("penalty_usd", 0.0)
+    return change - penalty_change, penalty_change
 
 
 def _cost_change(summary: dict, objective: float | None, bound: float | None) -> tuple[float | None, ...]:
-    """A variant's objective minus the plan's, and the range the two MIP gaps allow for the true change:
-    each optimum lies between its best bound and its objective."""
-    if objective is None:
-        return None, None, None
-    base, base_bound = summary["objective_usd"], summary["best_bound_usd"]
-    low = None if bound is None else bound - base
-    high = None if base_bound is None else objective - base_bound
-    return objective - base, low, high
+    """A variant's objective minus the plan's, and the range the two MIP gaps allow for the true change."""
+    return difference_range((objective, bound), (summary["objective_usd"], summary["best_bound_usd"]))

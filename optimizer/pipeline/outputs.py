@@ -40,6 +40,8 @@ RESULT_FILES = (
     *(f"{name}.parquet" for name in EXPORTED_TABLES),
     START_FILE,
     "comparison.md",
+    "comparison.html",
+    "comparison.pdf",
     *(f"{name}.csv" for name in COMPARISON_TABLES),
 )
 

@@ -28,7 +28,7 @@ import pyomo.environ as pyo
 import scipy.sparse
 
 from formulations import MODULES, build_model, gc_paused
-from optimizer.highs import Outcome, Problem, mip_gap
+from optimizer.highs import Outcome, Problem, difference_range, mip_gap
 from optimizer.inputs.scenario import RiskSettings, Scenario, read_scenario, read_yaml
 from optimizer.inputs.uncertainty import Outcome as Future
 from optimizer.inputs.uncertainty import mean_value_scenario, outcome_scenarios
@@ -40,6 +40,7 @@ from optimizer.pipeline.deterministic import (
     result_tables,
     run_highs,
     run_summary,
+    spend_and_shortfall,
 )
 from optimizer.pipeline.matrix import ModelMatrix
 
@@ -358,6 +359,8 @@ def solve_stochastic(scenario: Scenario, *, tee: bool = False, executor: Executo
     tables = _plan_tables(pairs, plan.runs, years) if plan.runs else {}
     if tables:
         summary["costs_usd"] = _expected_costs(tables, pairs)
+        probability = {future.name: future.probability for future, _ in pairs}
+        summary |= spend_and_shortfall(tables["costs"], tables.get("unserved", pd.DataFrame()), probability)
     return SolveResult(summary, tables, plan.log, scenario.regions)
 
 
@@ -497,14 +500,9 @@ def _risk_range(runs: list[OutcomeRun], probabilities: np.ndarray, risk: RiskSet
 
 
 def _difference(a: tuple, b: tuple) -> tuple:
-    """a - b for two minimisations given as (objective, proven bound): the difference of the
-    objectives, and the range the bounds allow for the difference of the true optima."""
-    (a_value, a_bound), (b_value, b_bound) = a, b
-    if a_value is None or b_value is None:
-        return None, None, None
-    if a_bound is None or b_bound is None:
-        return a_value - b_value, None, None
-    return a_value - b_value, a_bound - b_value, a_value - b_bound
+    """a - b and its range, the range only where both solves have a proven bound."""
+    value, low, high = difference_range(a, b)
+    return (value, None, None) if low is None or high is None else (value, low, high)
 
 
 def _plan_tables(pairs, runs: list[OutcomeRun], years: set[int]) -> dict[str, pd.DataFrame]:

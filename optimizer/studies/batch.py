@@ -148,16 +148,20 @@ def _solve_groups(client, sweep, base, groups, scenarios, stored, studies, tally
     from distributed import wait
 
     base_hash = base.input_hash()
-    futures = {}
+    futures, files_of = {}, {}  # future -> its runs (or study kind), and their input files
     for kind, settings in studies.items():  # a study's plans are recorded as runs named <kind>:<plan>
-        futures[client.submit(study_inputs, kind, base.files(), settings, key=f"{kind}-{base_hash}")] = kind
+        future = client.submit(study_inputs, kind, base.files(), settings, key=f"{kind}-{base_hash}")
+        futures[future], files_of[future] = kind, base.files()
     start = next((store.start_of(sweep.store, n) for n, (h, _) in stored.items() if h == base_hash), None)
     if base_hash in groups:  # solve the base first; its plan starts every variant
-        base_future = client.submit(solve_inputs, scenarios[base_hash].files(), None, key=f"solve-{base_hash}")
-        futures[base_future] = groups.pop(base_hash)
+        files = scenarios[base_hash].files()
+        base_future = client.submit(solve_inputs, files, None, key=f"solve-{base_hash}")
+        futures[base_future], files_of[base_future] = groups.pop(base_hash), files
         start = client.submit(integer_values_of, base_future, key=f"start-{base_hash}")
     for digest, runs in groups.items():
-        futures[client.submit(solve_inputs, scenarios[digest].files(), start, key=f"solve-{digest}")] = runs
+        files = scenarios[digest].files()
+        future = client.submit(solve_inputs, files, start, key=f"solve-{digest}")
+        futures[future], files_of[future] = runs, files
 
     columns = (
         TextColumn("{task.description}"),
@@ -181,9 +185,10 @@ def _solve_groups(client, sweep, base, groups, scenarios, stored, studies, tally
                     outcome = _outcome(future)  # the worker's plans, or one failed result
                     plans = outcome if isinstance(outcome, dict) else {"failed": outcome}
                     for plan, result in plans.items():
-                        _record(sweep, [Run(f"{futures[future]}:{plan}", ())], result, tally, progress.console)
+                        run = Run(f"{futures[future]}:{plan}", ())
+                        _record(sweep, [run], result, tally, progress.console, files_of[future])
                 else:
-                    _record(sweep, futures[future], _outcome(future), tally, progress.console)
+                    _record(sweep, futures[future], _outcome(future), tally, progress.console, files_of[future])
             running = sum(len(keys) for keys in client.processing().values())
             progress.update(bar, completed=len(futures) - len(pending), running=running, failed=tally.failed)
 
@@ -195,11 +200,19 @@ def _outcome(future) -> SolveResult:
         return failed_result("error", f"the worker failed: {type(err).__name__}: {err}")
 
 
-def _record(sweep: SweepFile, runs: list[Run], result: SolveResult, tally: Tally, console: Console) -> None:
+def _record(
+    sweep: SweepFile,
+    runs: list[Run],
+    result: SolveResult,
+    tally: Tally,
+    console: Console,
+    files: dict[str, str] | None = None,
+) -> None:
+    """Record each run (they share inputs `files` and `result`) and print a line for it."""
     summary = result.summary
     for run in runs:
         summary["edits"] = list(run.edits)
-        store.record(sweep.store, run.name, sweep.name, list(run.edits), result)
+        store.record(sweep.store, run.name, sweep.name, list(run.edits), result, files)
         console.print(f"recorded {run.name}: {_describe(summary)}", highlight=False, markup=False, soft_wrap=True)
     if summary["status"] in SOLUTION_STATUSES:
         tally.solved += len(runs)

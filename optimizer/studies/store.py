@@ -2,7 +2,9 @@
 
 `runs` holds one row per run (name, input hash, edits, status, objective, gap, times, message);
 every result table of a run (capacity, costs, service, unserved, ... as `SolveResult.tables` names
-them) and its MIP start (`mip_start`) is a long table with a leading `run` column. Each run is
+them), its MIP start (`mip_start`) and its effective inputs (`inputs`: file name and text) is a long
+table with a leading `run` column, so a run folder can be written back (`write_run_folder`) and
+reported on without solving again. Each run is
 written in one transaction (its old rows, if any, replaced), so a batch killed at any moment leaves
 every run either complete or absent. The file is opened only
 for the length of one transaction, so `gridsite runs ...` can read it while a batch is running.
@@ -22,6 +24,8 @@ import duckdb
 import pandas as pd
 
 from optimizer.inputs.errors import ScenarioError
+from optimizer.inputs.load import load_scenario
+from optimizer.pipeline.outputs import write_results
 from optimizer.pipeline.solve import SolveResult
 
 RUNS_DDL = """
@@ -42,6 +46,8 @@ CREATE TABLE IF NOT EXISTS runs (
     summary VARCHAR           -- the run's full summary.json
 )
 """
+INPUTS = "inputs"  # the table of each run's input files
+NOT_RESULTS = ("mip_start", INPUTS)  # stored tables that are no result tables
 EXPORT_FORMATS = {".csv": "csv", ".parquet": "parquet"}
 LOCK_WAIT_S = 30.0  # another process (a batch, a reader) may hold the file for one transaction
 
@@ -80,11 +86,15 @@ def check_store(path: Path) -> None:
         raise ScenarioError(str(path), [f"not a results store (a DuckDB file): {err}"]) from None
 
 
-def record(path: str | Path, name: str, sweep: str, edits: list[str], result: SolveResult) -> None:
-    """Record one finished run (any status), replacing an earlier run of the same name, atomically."""
+def record(
+    path: str | Path, name: str, sweep: str, edits: list[str], result: SolveResult, files: dict[str, str] | None = None
+) -> None:
+    """Record one finished run (any status) and its input files, replacing an earlier run of the same
+    name, atomically."""
     summary = result.summary
     start = pd.DataFrame(list(result.integer_values.items()), columns=["variable", "value"])
-    tables = result.tables | {"mip_start": start}
+    inputs = pd.DataFrame(list((files or {}).items()), columns=["file", "text"])
+    tables = result.tables | {"mip_start": start, INPUTS: inputs}
     row = (
         name,
         sweep,
@@ -219,3 +229,23 @@ def start_of(path: str | Path, run: str) -> dict[str, float]:
     except KeyError:
         return {}
     return dict(zip(frame["variable"], frame["value"]))
+
+
+def write_run_folder(path: str | Path, name: str, out_dir: str | Path, force: bool = False) -> Path:
+    """Write a stored run as the run folder `gridsite solve` would have written (its summary, result
+    tables, sites.geojson and inputs/), without solving. KeyError names what is missing: the run, or
+    its inputs (stores written before they were kept)."""
+    with connect(path, read_only=True) as con:
+        row = con.execute("SELECT summary FROM runs WHERE name = ?", [name]).fetchone()
+        if row is None:
+            raise KeyError(f"no run named '{name}' in {path}")
+        tables = {t: _select(con, path, t, name).df().drop(columns="run") for t in _result_tables(con)}
+    files = dict(zip(tables[INPUTS]["file"], tables[INPUTS]["text"])) if INPUTS in tables else {}
+    if not files:
+        raise KeyError(f"run '{name}' in {path} has no stored inputs (recorded before they were kept); run it again")
+    summary = json.loads(row[0])
+    results = {t: frame for t, frame in tables.items() if t not in NOT_RESULTS and not frame.empty}
+    if "unserved" not in results and "capacity" in results:
+        results["unserved"] = pd.DataFrame(columns=["demand_id", "year", "mw"])  # no row: nothing unserved
+    result = SolveResult(summary, results, regions=load_scenario(files).regions)
+    return write_results(result, out_dir, inputs=files, force=force)

@@ -4,6 +4,11 @@ OUT/base/ holds the base's results (reused while its input hash is unchanged) an
 (`mip_start.json`); OUT/<name>/ holds the variant's results and effective inputs, all written
 atomically. The files a study adds to each run folder (reports, the comparison with the base)
 come from a function the caller passes in (`files`): studies know no report code.
+
+Both solves stop at a MIP gap, so the true difference of their costs lies in a range. While that
+range contains 0 (the solves do not show which plan is cheaper) both are solved again at a tenth
+of the gap, each from its own plan, up to GAP_STEPS times and never below MIN_GAP; the variant's
+summary (`whatif`) records the gap they were solved to.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from optimizer.highs import difference_range
 from optimizer.inputs.scenario import Scenario
 from optimizer.inputs.variants import apply_edits
 from optimizer.pipeline.outputs import (
@@ -28,6 +34,8 @@ from optimizer.pipeline.outputs import (
 from optimizer.pipeline.solve import SOLUTION_STATUSES, SolveResult, solve
 
 BASE_DIR = "base"
+GAP_STEPS = 3  # tighten the gap tenfold at most this many times
+MIN_GAP = 1e-6
 # Given the base's run folder (None for the base itself, or when the base has no plan to compare
 # with), the files to render into a run folder: file name -> renderer.
 FolderFiles = Callable[[Path | None], dict[str, Renderer]]
@@ -64,11 +72,16 @@ def run_whatif(
     start = stored_start(base_dir, base.input_hash())
     reused = start is not None
     if not reused:
-        result = solve(base, tee=tee)
-        start = result.integer_values
-        extra = files(None) | {START_FILE: lambda _: json.dumps(result.integer_values)}
-        write_results(result, base_dir, extra=extra, inputs=base.files(), force=force)
+        base_result = solve(base, tee=tee)
+        start = base_result.integer_values
+        _write_base(base_result, base, base_dir, files, force)
     result = solve(variant, tee=tee, start=start)
+    base_summary = _summary(base_dir)
+    if result.has_solution and base_summary.get("status") in SOLUTION_STATUSES:
+        tighter = tighten(base, variant, base_summary, result, start, tee)
+        if tighter is not None:
+            (base_scenario, base_result), (variant, result) = tighter
+            _write_base(base_result, base_scenario, base_dir, files, force, requested=base.input_hash())
     variant_dir = out / name
     compared = result.has_solution and _has_plan(base_dir)
     extra = files(base_dir if compared else None)
@@ -76,12 +89,54 @@ def run_whatif(
     return WhatIf(result, variant_dir, base_reused=reused, compared=compared)
 
 
+def tighten(
+    base: Scenario, variant: Scenario, base_summary: dict, result: SolveResult, start, tee: bool = False
+) -> tuple[tuple[Scenario, SolveResult], tuple[Scenario, SolveResult]] | None:
+    """Both scenarios and results solved at a finer gap, while their difference is within solver
+    tolerance (see the module's docstring); None when the first solves already show it."""
+    requested = variant.config.solver.mip_rel_gap
+    gap, tighter, base_start = requested, None, start
+    for _ in range(GAP_STEPS):
+        _, low, high = difference_range(_bounds(result.summary), _bounds(base_summary))
+        if low is None or high is None or not low <= 0 <= high or high - low < 1.0 or gap <= MIN_GAP:
+            break
+        gap = max(gap / 10, MIN_GAP)
+        scenarios = (base.with_solver(mip_rel_gap=gap), variant.with_solver(mip_rel_gap=gap))
+        base_result = solve(scenarios[0], tee=tee, start=base_start)
+        variant_result = solve(scenarios[1], tee=tee, start=result.integer_values)
+        if not (base_result.has_solution and variant_result.has_solution):
+            break
+        tighter = ((scenarios[0], base_result), (scenarios[1], variant_result))
+        base_summary, result, base_start = base_result.summary, variant_result, base_result.integer_values
+    if tighter is not None:
+        note = "re-solved at a finer gap: at the requested gap the difference was within solver tolerance"
+        tighter[1][1].summary["whatif"] = {"requested_mip_rel_gap": requested, "mip_rel_gap": gap, "note": note}
+    return tighter
+
+
+def _bounds(summary: dict) -> tuple:
+    return summary.get("objective_usd"), summary.get("best_bound_usd")
+
+
+def _write_base(
+    result: SolveResult, scenario: Scenario, base_dir: Path, files, force: bool, requested: str | None = None
+) -> None:
+    """The base's run folder and its MIP start; `requested`: the input hash of the base as asked for,
+    when it was solved at a finer gap (a later what-if of the same base reuses it)."""
+    if requested is not None:
+        result.summary["whatif_base_of"] = requested
+    extra = files(None) | {START_FILE: lambda _: json.dumps(result.integer_values)}
+    write_results(result, base_dir, extra=extra, inputs=scenario.files(), force=force)
+
+
 def stored_start(run_dir: Path, input_hash: str) -> dict[str, float] | None:
-    """The MIP start gridsite saved with an earlier result of the same inputs, or None when there is none."""
+    """The MIP start gridsite saved with an earlier result of the same inputs (or of the base it
+    re-solved at a finer gap), or None when there is none."""
     if not {"summary.json", START_FILE} <= (written_files(run_dir) or set()):
         return None
     try:
-        if json.loads((run_dir / "summary.json").read_text()).get("input_hash") != input_hash:
+        stored = json.loads((run_dir / "summary.json").read_text())
+        if input_hash not in (stored.get("input_hash"), stored.get("whatif_base_of")):
             return None
         start = json.loads((run_dir / START_FILE).read_text())
     except (OSError, ValueError, AttributeError):  # edited or damaged since: solve again
@@ -89,6 +144,10 @@ def stored_start(run_dir: Path, input_hash: str) -> dict[str, float] | None:
     return start if isinstance(start, dict) else None
 
 
-def _has_plan(run_dir: Path) -> bool:
+def _summary(run_dir: Path) -> dict:
     summary = run_dir / "summary.json"
-    return summary.exists() and json.loads(summary.read_text())["status"] in SOLUTION_STATUSES
+    return json.loads(summary.read_text()) if summary.exists() else {}
+
+
+def _has_plan(run_dir: Path) -> bool:
+    return _summary(run_dir).get("status") in SOLUTION_STATUSES
