@@ -342,7 +342,7 @@ KEYS = {  # key -> (valid YAML values, invalid YAML values); every number key al
     "solver.mip_rel_gap": (["0", "0.001", "0.5"], ["-1", "2"]),
     "solver.time_limit_s": (["null", "5", "60.5"], ["0", "-5", "1e8"]),
     "solver.threads": (["1", "2", "4"], ["0", "-1", "1000000", "1.5", "100000000"]),
-    "solver.method": (["direct", "benders"], ["magic", "1", "yes"]),
+    "solver.method": (["auto", "direct", "benders"], ["magic", "1", "yes"]),
 }
 STRINGS = ("name", "cost_allocation", "solver.method")
 

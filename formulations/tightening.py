@@ -31,7 +31,7 @@ def _demand_cover(model: pyo.ConcreteModel, scenario) -> None:
     """Per year with demand and per module size among the regions that can serve then, the rounded
     cover of the module docstring. Left out under Benders decomposition: there unserved MW belong
     to the service subproblems, and a master row on them would keep the model from splitting."""
-    if scenario.config.solver.method == "benders":
+    if scenario.solve_method == "benders":
         return
     needed = scenario.demand_mw.groupby("year")["mw"].sum()
     module_mw = scenario.regions.set_index("region_id")["module_mw"].dropna().to_dict()

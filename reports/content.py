@@ -236,7 +236,13 @@ def _full_limits(run: Run, year: int) -> list[str]:
 
 def _map_caption(run: Run) -> str:
     return (
-        f"Grey rings: the {len(run.sites)} candidate regions, labelled. Discs: chosen sites, area proportional to "
+        f"Grey rings: the {len(run.sites)} candidate regions, "
+        + (
+            "labelled"
+            if len(run.sites) <= figures.MAX_MAP_LABELS
+            else f"the {figures.MAX_MAP_LABELS} largest chosen sites labelled"
+        )
+        + ". Discs: chosen sites, area proportional to "
         f"IT MW in service in {run.years[-1]}; sites closer than a disc are drawn side by side with a line to their "
         "location. State boundaries: US lower 48 (libpysal us_income example data)."
     )
@@ -350,7 +356,29 @@ def limits_section(run: Run) -> Section:
             ],
         )
     tables = [(run.limits, zone_limits_table), (run.lead_times, lead_times_table), (run.probes, probes_table)]
-    return Section("What limits this plan", items=[table(frame) for frame, table in tables if frame is not None])
+    return Section(
+        "What limits this plan",
+        paragraphs=_not_computed(run.summary),
+        items=[table(frame) for frame, table in tables if frame is not None],
+    )
+
+
+def _not_computed(summary: dict) -> list[str]:
+    """What the command's time limit left out of the analyses, in words (summary.json's `analyses`)."""
+    limit = summary.get("time_budget", {}).get("limit_s")
+    words = []
+    for entry in summary.get("analyses", []):
+        name = entry["analysis"].replace("_", " ")
+        if entry.get("not_run"):
+            words.append(f"{entry['not_run']} of {entry['not_run'] + entry['re_solved']} {name} re-solves")
+        for key in ("status", "lp_values"):
+            if entry.get(key) not in (None, "optimal", "nothing to value"):
+                words.append(f"the LP values of {name} ({entry[key].replace('_', ' ')})")
+    if not words:
+        return []
+    return [
+        f"Not computed within the command's time limit of {limit:g} s: {'; '.join(words)}. Solve with a longer --time-limit to compute them."
+    ]
 
 
 def _resolve_columns(rows: pd.DataFrame, value: str, label: str) -> dict[str, object]:
@@ -361,7 +389,10 @@ def _resolve_columns(rows: pd.DataFrame, value: str, label: str) -> dict[str, ob
         for v, low, high in zip(rows[f"{value}_usd"], rows[f"{value}_low_usd"], rows[f"{value}_high_usd"])
     ]
     columns = {
-        "re-solve": [f"{status}, {seconds:.2f} s" for status, seconds in zip(rows["status"], rows["solve_seconds"])],
+        "re-solve": [
+            "not run (time limit)" if status == "not_run" else f"{status}, {seconds:.2f} s"
+            for status, seconds in zip(rows["status"], rows["solve_seconds"])
+        ],
         label: ["n/a" if d is None else d.verdict if d.within_tolerance else usd(d.value) for d in differences],
         "range": ["n/a" if d is None else d.range_text() for d in differences],
     }
@@ -406,12 +437,17 @@ def lead_times_table(lead_times: pd.DataFrame) -> Table:
             .map(lambda path: f" ({path})" if path else ""),
             "lead time (years)": shown["lead_time_years"].map("{:g}".format),
             "first build year": shown["first_build_year"].astype(str),
+            "value of 1 MW a year earlier (USD/MW, LP)": shown.get(
+                "marginal_value_usd_per_mw", pd.Series(float("nan"), index=shown.index)
+            ).map(lambda v: "n/a" if pd.isna(v) else number(v)),
             **_resolve_columns(shown, "saving", "saving if 1 year earlier"),
         }
     )
     method = (
         "Each region (or interconnection path, in brackets) that adds capacity in the first year its lead "
-        "time allows was re-solved (full MIP) with that lead time one year shorter; the saving is the "
+        "time allows. The value of one MW a year earlier comes from one linear program (the plan's site "
+        "choices fixed, module counts relaxed). Then, most valuable first and as the time limit allows, "
+        "each was re-solved (full MIP) with that lead time one year shorter; the saving is the "
         "difference of the two objectives, split into spend and unserved penalty (a valuation of the "
         "shortfall). Both solves stop at the MIP gap, so the true saving lies in the range shown; where the "
         "range includes 0 the solves do not show a saving (within solver tolerance)."

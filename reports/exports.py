@@ -14,6 +14,9 @@ import pandas as pd
 from reports.run import read_csv
 
 EXCEL_SHEET_CHARS = 31
+# A sheet of more rows is slow to write (about 25,000 rows a second) and to open; such tables (service
+# arcs at 1,000 sites) stay in their CSV and Parquet files.
+WORKBOOK_MAX_ROWS = 50_000
 FORMULA_STARTS = ("=", "+", "-", "@")  # text a spreadsheet would read as a formula
 
 
@@ -30,13 +33,22 @@ def export_renderers(tables: list[str]) -> dict[str, Callable[[Path], bytes]]:
 
 
 def render_xlsx(folder: Path, tables: list[str]) -> bytes:
+    """A sheet per table, and a summary sheet; a table of more than WORKBOOK_MAX_ROWS rows is left out
+    (named on the summary sheet), as its CSV and Parquet files hold it."""
     buffer = io.BytesIO()
+    frames = {name: _table(folder, name).drop(columns="geometry", errors="ignore") for name in tables}
+    left_out = {name: len(frame) for name, frame in frames.items() if len(frame) > WORKBOOK_MAX_ROWS}
+    notes = pd.DataFrame(
+        {
+            "item": [f"not in this workbook: {name}" for name in left_out],
+            "value": [f"{rows:,} rows; see {name}.csv or {name}.parquet" for name, rows in left_out.items()],
+        }
+    )
     with pd.ExcelWriter(buffer, engine="openpyxl") as workbook:
-        _summary_rows(folder).to_excel(workbook, sheet_name="summary", index=False)
-        for name in tables:
-            _table(folder, name).drop(columns="geometry", errors="ignore").to_excel(
-                workbook, sheet_name=name[:EXCEL_SHEET_CHARS], index=False
-            )
+        pd.concat([_summary_rows(folder), notes]).to_excel(workbook, sheet_name="summary", index=False)
+        for name, frame in frames.items():
+            if name not in left_out:
+                frame.to_excel(workbook, sheet_name=name[:EXCEL_SHEET_CHARS], index=False)
         for sheet in workbook.book.worksheets:
             _neutralise_formulas(sheet)
     return buffer.getvalue()

@@ -94,20 +94,26 @@ def _fastest(paths: pd.DataFrame | None, region: str, row: pd.Series) -> str:
     return f"{name}, {path['lead_time_years']:g} yr"
 
 
+MAX_NOT_CHOSEN_ROWS = 40  # a report lists this many regions not chosen at most
+
+
 def not_chosen_table(run: Run) -> Table | None:
     """Why each region the plan leaves out was not chosen: no power in time, a full zone or pool, or
     cost (cheaper MW elsewhere). None when every region is used."""
     years, online = power_years(run), first_online(run)
-    left_out = [r for r in years.index if r not in online.index]
-    if not left_out:
+    left_out = years[~years.index.isin(online.index)]
+    if left_out.empty:
         return None
-    rows = [_reasons(run, region, years.loc[region]) for region in sorted(left_out)]
+    listed = left_out.sort_values("power_year", kind="stable").index[:MAX_NOT_CHOSEN_ROWS]  # powered soonest first
+    rows = [_reasons(run, region, years.loc[region]) for region in sorted(listed)]
     frame = pd.DataFrame(rows, columns=["region", "zone", "power from", "main reason", "details"])
     note = (
         "Lead time: the region gets power only after the horizon, or after the plan's last addition. Power "
         "limit: its zone or pool is full in every year it could hold MW. Cost: power and headroom were "
         "available while the plan still added MW, and it chose cheaper MW elsewhere (prices from the inputs)."
     )
+    if len(left_out) > len(listed):
+        note = f"Listed: the {len(listed)} of {len(left_out)} regions not chosen that get power soonest. " + note
     if run.probes is None:
         note += " Solve with --probe-region ID to cost forcing a region into the plan."
     return Table("Regions not chosen, and why", frame, note, text_columns=("main reason", "details"))

@@ -3,6 +3,8 @@ checked against a hand-computed optimum and against re-solving the changed scena
 
 from __future__ import annotations
 
+import time
+
 import pandas as pd
 import pytest
 from scenario_factory import write_scenario
@@ -10,7 +12,8 @@ from typer.testing import CliRunner
 
 from optimizer import load_scenario, solve
 from optimizer.cli import app
-from optimizer.pipeline.marginals import explain_limits, probe
+from optimizer.pipeline.budget import Budget
+from optimizer.pipeline.marginals import NOT_RUN, explain_limits, probe
 
 ZONE_CASE = {
     "regions": [
@@ -31,7 +34,7 @@ def test_zone_limit_value_equals_resolving_with_one_more_mw(tmp_path):
     """Zone Z (capex 1 and 2) may take 15 MW, the other 5 MW go to Y at capex 5: 40. One more MW in Z
     moves 1 MW from c to a: 36, so the limit is worth 4 USD per MW; a re-solve confirms it."""
     scenario, result = solved(write_scenario(tmp_path / "base", **ZONE_CASE, zone_limits=[("Z", 2026, 15)]))
-    limits = explain_limits(scenario, result)["limits"]
+    limits = explain_limits(scenario, result).tables["limits"]
     row = limits.set_index(["level", "limit_id", "year"]).loc[("zone", "Z", 2026)]
     assert row["binding"] and row["used_mw"] == pytest.approx(15)
     assert row["marginal_value_usd_per_mw"] == pytest.approx(4)
@@ -41,32 +44,34 @@ def test_zone_limit_value_equals_resolving_with_one_more_mw(tmp_path):
 
 def test_slack_zone_limit_is_worth_nothing(tmp_path):
     scenario, result = solved(write_scenario(tmp_path / "case", **ZONE_CASE, zone_limits=[("Z", 2026, 50)]))
-    row = explain_limits(scenario, result)["limits"].iloc[0]
+    row = explain_limits(scenario, result).tables["limits"].iloc[0]
     assert not row["binding"] and row["marginal_value_usd_per_mw"] == 0
+
+
+LEAD_CASE = {
+    "regions": [
+        {"region_id": "cheap", "capex_usd_per_mw": 1, "lead_time_years": 1},
+        {"region_id": "dear", "capex_usd_per_mw": 3},
+    ],
+    "demand": [("d", 2026, 10), ("d", 2027, 20)],
+    "last_year": 2027,
+}
 
 
 def test_value_of_one_year_earlier_interconnection(tmp_path):
     """cheap (capex 1, lead 1 yr) builds in 2027, its first allowed year: the plan costs 40 (README).
     Without the lead time it costs 20, so a year earlier saves 20. dear builds in the first year and
     is not held back by any lead time."""
-    scenario, result = solved(
-        write_scenario(
-            tmp_path / "case",
-            regions=[
-                {"region_id": "cheap", "capex_usd_per_mw": 1, "lead_time_years": 1},
-                {"region_id": "dear", "capex_usd_per_mw": 3},
-            ],
-            demand=[("d", 2026, 10), ("d", 2027, 20)],
-            last_year=2027,
-        )
-    )
-    lead_times = explain_limits(scenario, result)["lead_times"]
+    scenario, result = solved(write_scenario(tmp_path / "case", **LEAD_CASE))
+    lead_times = explain_limits(scenario, result).tables["lead_times"]
     assert list(lead_times["region_id"]) == ["cheap"]
     row = lead_times.iloc[0]
     assert row["first_build_year"] == 2027 and row["status"] == "optimal"
     assert row["saving_usd"] == pytest.approx(20)
     assert row["saving_low_usd"] == pytest.approx(20) and row["saving_high_usd"] == pytest.approx(20)  # gap 0
     assert row["spend_saving_usd"] == pytest.approx(20) and row["penalty_saving_usd"] == pytest.approx(0)
+    # The LP's value of one MW a year earlier: it replaces 1 MW of dear (3) by 1 MW of cheap (1) in 2026.
+    assert row["marginal_value_usd_per_mw"] == pytest.approx(2)
 
 
 def test_probes_force_regions_in_and_out(tmp_path):
@@ -113,8 +118,6 @@ def test_value_of_an_earlier_interconnection_path(tmp_path):
     """The only path connects in 2027, so 2026's 10 MW go unserved at 100 per MW-year: 1000.
     One year earlier the path serves 2026 too (no other cost): the saving is exactly 1000, all of it
     unserved penalty (a valuation), none of it spend."""
-    from optimizer.pipeline.marginals import lead_time_values
-
     folder = write_scenario(
         tmp_path / "path",
         regions=[{"region_id": "r"}],
@@ -128,11 +131,41 @@ def test_value_of_an_earlier_interconnection_path(tmp_path):
         unserved_penalty_usd_per_mw_year=100,
     )
     scenario = load_scenario(folder)
-    values = lead_time_values(scenario, solve(scenario)).set_index(["region_id", "path_id"])
+    values = explain_limits(scenario, solve(scenario)).tables["lead_times"].set_index(["region_id", "path_id"])
     assert list(values.index) == [("r", "queue")]
     assert values.loc[("r", "queue"), "saving_usd"] == pytest.approx(1000)
     assert values.loc[("r", "queue"), "penalty_saving_usd"] == pytest.approx(1000)
     assert values.loc[("r", "queue"), "spend_saving_usd"] == pytest.approx(0)
+    # One MW a year earlier serves one of 2026's unserved MW: 100.
+    assert values.loc[("r", "queue"), "marginal_value_usd_per_mw"] == pytest.approx(100)
+
+
+def test_work_the_time_limit_leaves_no_room_for_is_not_run(tmp_path):
+    """Half a second left: neither the LP nor a re-solve starts with less than MIN_RESOLVE_S; the
+    tables list their rows without values and the account says why."""
+    scenario, result = solved(write_scenario(tmp_path / "case", **LEAD_CASE))
+    budget = Budget(limit_s=1000.0, started=time.perf_counter(), reserve_s=999.5)
+    analysis = explain_limits(scenario, result, budget=budget, probes=("dear",))
+    row = analysis.tables["lead_times"].iloc[0]
+    assert row["status"] == NOT_RUN and pd.isna(row["saving_usd"]) and pd.isna(row["marginal_value_usd_per_mw"])
+    assert analysis.tables["probes"]["status"].tolist() == [NOT_RUN]
+    account = {entry["analysis"]: entry for entry in analysis.account}
+    assert account["limits"]["status"] == NOT_RUN and account["lead_times"]["lp_values"] == NOT_RUN
+    assert account["lead_times"]["re_solved"] == 0 and account["lead_times"]["not_run"] == 1
+    assert "time limit" in account["lead_times"]["reason"] and account["probes"]["not_run"] == 1
+
+
+def test_re_solves_on_workers_equal_those_run_here(tmp_path):
+    """The re-solves of an analysis sent to an executor give the same values as run one by one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    scenario, result = solved(write_scenario(tmp_path / "case", **LEAD_CASE))
+    here = explain_limits(scenario, result, probes=("dear",)).tables
+    with ThreadPoolExecutor(2) as pool:
+        there = explain_limits(scenario, result, probes=("dear",), executor=pool, parallel=2).tables
+    for name in ("lead_times", "probes"):
+        columns = [c for c in here[name] if c != "solve_seconds"]
+        pd.testing.assert_frame_equal(here[name][columns], there[name][columns])
 
 
 def test_local_pool_limit_value(tmp_path):
@@ -150,6 +183,11 @@ def test_local_pool_limit_value(tmp_path):
             tables={"local_limits": [{"pool_id": "aep", "year": 2026, "limit_mw": 50}]},
         )
     )
-    row = explain_limits(scenario, result)["limits"].set_index(["level", "limit_id", "year"]).loc[("pool", "aep", 2026)]
+    row = (
+        explain_limits(scenario, result)
+        .tables["limits"]
+        .set_index(["level", "limit_id", "year"])
+        .loc[("pool", "aep", 2026)]
+    )
     assert row["binding"] and row["used_mw"] == pytest.approx(50)
     assert row["marginal_value_usd_per_mw"] == pytest.approx(2)

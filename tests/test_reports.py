@@ -44,7 +44,7 @@ def run_dir(default_run, tmp_path_factory) -> Path:
     """The default scenario's run folder, written as `gridsite solve` writes it."""
     scenario, result = default_run
     out = tmp_path_factory.mktemp("default_run")
-    analysed = replace(result, analysis=explain_limits(scenario, result))
+    analysed = replace(result, analysis=explain_limits(scenario, result).tables)
     tables = ["capacity", "service", "unserved", "costs", "sites", "limits", "lead_times"]
     extra = report_renderers() | export_renderers(tables)
     write_results(analysed, out, extra=extra, inputs=scenario.files())
@@ -246,6 +246,18 @@ def test_exports_hold_the_same_tables_as_the_csv_files(run_dir):
         pd.testing.assert_frame_equal(sheets[name], csv, check_dtype=False)
     sites = gpd.read_parquet(run_dir / "sites.parquet")
     assert sites.crs.to_epsg() == 4326 and len(sites) == len(sheets["sites"]) == 23
+
+
+def test_a_table_too_long_for_a_workbook_is_named_not_written(run_dir, monkeypatch):
+    from reports import exports
+
+    monkeypatch.setattr(exports, "WORKBOOK_MAX_ROWS", 300)
+    sheets = pd.read_excel(io.BytesIO(exports.render_xlsx(run_dir, ["capacity", "costs"])), sheet_name=None)
+    rows = len(pd.read_csv(run_dir / "costs.csv"))
+    assert rows > 300 and len(sheets["capacity"]) <= 300
+    assert set(sheets) == {"summary", "capacity"}
+    note = sheets["summary"].set_index("item")["value"]["not in this workbook: costs"]
+    assert note == f"{rows:,} rows; see costs.csv or costs.parquet"
 
 
 def test_inputs_folder_reloads_to_the_same_scenario(run_dir):

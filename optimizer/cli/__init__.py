@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from optimizer.cli import runs, studies, tradeoffs
+from optimizer.cli import common, runs, studies, tradeoffs
 
 app = typer.Typer(
     rich_markup_mode=None,  # help texts show edits such as regions[zone_id=PJM] literally
@@ -35,3 +35,9 @@ def main(
 runs.register(app)
 studies.register(app)
 tradeoffs.register(app)
+
+
+def run() -> None:
+    """The `gridsite` console script."""
+    common.process_started = common.process_start()
+    app()

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
@@ -24,6 +26,24 @@ EXIT_INVALID_INPUT = 2
 
 out = Console()
 err = Console(stderr=True)
+# When the `gridsite` process started (time.perf_counter()), set by the console script: a command's
+# time limit counts its start-up too. None (e.g. commands invoked in tests): from the command's start.
+process_started: float | None = None
+
+
+def command_started() -> float:
+    return time.perf_counter() if process_started is None else process_started
+
+
+def process_start() -> float:
+    """When this process started, as a time.perf_counter() value, from Linux's /proc; elsewhere now."""
+    try:
+        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        age = float(Path("/proc/uptime").read_text().split()[0]) - int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return time.perf_counter()
+    return time.perf_counter() - max(age, 0.0)
+
 
 Edits = Annotated[
     list[str] | None,
@@ -65,16 +85,16 @@ def load(folder: Path, edits: list[str] | None = None, **solver_overrides) -> Sc
 
 
 @contextmanager
-def executor_for(workers: int, scheduler: str | None) -> Iterator[Executor | None]:
+def executor_for(workers: int, scheduler: str | None) -> Iterator[tuple[Executor | None, int]]:
     """An executor on Dask workers (a local cluster of `workers` processes, or the cluster at
-    `scheduler`), or None to run everything in this process."""
+    `scheduler`), or None to run everything in this process; and how many tasks run at once."""
     if workers == 1 and not scheduler:
-        yield None
+        yield None, 1
         return
     from optimizer.studies.batch import dask_client
 
     with dask_client(workers, scheduler) as client:
-        yield client.get_executor()
+        yield client.get_executor(), max(1, sum(client.nthreads().values()))
 
 
 def fail(problem: object) -> NoReturn:
@@ -129,12 +149,23 @@ def print_summary(summary: dict, out_dir: Path) -> None:
     for key, label in (("evpi", "value of perfect information"), ("vss", "value of the stochastic plan")):
         if summary.get(f"{key}_usd") is not None:
             rows[label] = _with_range(summary[f"{key}_usd"], summary.get(f"{key}_range_usd"))
+    if summary.get("analyses"):
+        rows["what limits it"] = "; ".join(_analysis_text(entry) for entry in summary["analyses"])
     rows["results"] = str(out_dir)
     for key, value in rows.items():
         table.add_row(key, value)
     out.print(table)
     for name, problem in summary.get("report_errors", {}).items():
         err.print(f"warning: {name} not written: {problem}", style="yellow", highlight=False, markup=False)
+
+
+def _analysis_text(entry: dict) -> str:
+    """One analysis of summary.json's `analyses` in a few words: how it was valued, what was left out."""
+    name = entry["analysis"].replace("_", " ")
+    if "re_solved" not in entry:
+        return f"{name}: {entry['method']}, {entry['status'].replace('_', ' ')}"
+    text = f"{name}: {entry['re_solved']} re-solved"
+    return text + (f", {entry['not_run']} not run (time limit)" if entry["not_run"] else "")
 
 
 def _with_range(value: float, span: list[float] | None) -> str:

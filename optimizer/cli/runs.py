@@ -17,6 +17,7 @@ from optimizer.cli.common import (
     Scheduler,
     Workers,
     check_out,
+    command_started,
     err,
     executor_for,
     fail,
@@ -25,6 +26,7 @@ from optimizer.cli.common import (
     print_summary,
     write_from_runs,
 )
+from optimizer.cli.progress import Quiet, shown
 from optimizer.inputs.scenario import Scenario
 
 
@@ -46,7 +48,8 @@ def solve(
     time_limit_s: Annotated[
         float | None,
         typer.Option(
-            "--time-limit", help="Wall-clock seconds for the solve, model build included; overrides scenario.yaml."
+            "--time-limit",
+            help="Wall-clock seconds for the whole command (build, solve, analyses, reports); overrides scenario.yaml.",
         ),
     ] = None,
     mip_rel_gap: Annotated[
@@ -58,7 +61,9 @@ def solve(
     log: Annotated[bool, typer.Option("--log", help="Show the HiGHS log while solving.")] = False,
     limits: Annotated[
         bool,
-        typer.Option(help="Also value binding zone limits (limits.csv) and lead times (lead_times.csv) by re-solving."),
+        typer.Option(
+            help="Also value zone limits (limits.csv) and lead times (lead_times.csv): one LP, then re-solves as time allows."
+        ),
     ] = True,
     probe_region: Annotated[
         list[str] | None,
@@ -70,6 +75,7 @@ def solve(
     scheduler: Scheduler = None,
     edits: Edits = None,
     force: Force = False,
+    quiet: Quiet = False,
 ) -> None:
     """Solve a scenario and write summary.json, capacity.csv, service.csv, unserved.csv, costs.csv,
     power_limits.csv, capacity_by_path.csv, contracts.csv, upgrades.csv and emissions.csv (where the
@@ -83,19 +89,24 @@ def solve(
     Exit 0 when a solution was written, 3 when the model has no solution (summary.json says why),
     2 for invalid input or an --out folder holding files gridsite did not write (nothing is written).
     """
+    from optimizer.pipeline.budget import Budget, outputs_reserve_s
     from optimizer.pipeline.outputs import RESULT_FILES, OutputError, write_results
     from optimizer.pipeline.solve import solve as solve_scenario
 
     scenario = load(scenario_dir, edits, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, threads=threads)
+    budget = Budget.start(scenario.config.solver.time_limit_s, outputs_reserve_s(scenario), command_started())
     probes = tuple(probe_region or ())
     _check_regions(scenario, probes)
     check_out(out_dir, RESULT_FILES, force)
-    with executor_for(workers, scheduler) as executor:
-        result = solve_scenario(scenario, tee=log, executor=executor)
-    if result.has_solution and scenario.config.uncertainty is None:
-        result.analysis = _analyse(scenario, result, limits, probes)
-    elif result.has_solution and (limits or probes):
-        result.summary["analysis_skipped"] = "what limits a plan is valued for one assumed future, not across outcomes"
+    with executor_for(workers, scheduler) as (executor, parallel), shown(err, quiet or log):
+        result = solve_scenario(_within(scenario, budget), tee=log, executor=executor)
+        if result.has_solution and scenario.config.uncertainty is None and (limits or probes):
+            _analyse(scenario, result, budget, limits=limits, probes=probes, executor=executor, parallel=parallel)
+        elif result.has_solution and (limits or probes):
+            result.summary["analysis_skipped"] = (
+                "what limits a plan is valued for one assumed future, not across outcomes"
+            )
+    result.summary["time_budget"] = budget.account()
     try:
         write_results(result, out_dir, extra=_renderers(result, report, export), inputs=scenario.files(), force=force)
     except OutputError as problem:  # the folder changed while solving
@@ -117,13 +128,19 @@ def _check_regions(scenario: Scenario, region_ids: tuple[str, ...]) -> None:
         raise typer.Exit(EXIT_INVALID_INPUT)
 
 
-def _analyse(scenario: Scenario, result, limits: bool, probes: tuple[str, ...]) -> dict:
-    from optimizer.pipeline.marginals import explain_limits, probe
+def _within(scenario: Scenario, budget) -> Scenario:
+    """The scenario with the solve's share of the command's time limit: what is left of it."""
+    left = budget.left()
+    return scenario if left is None else scenario.with_solver(time_limit_s=max(left, 1e-3))
 
-    analysis = explain_limits(scenario, result) if limits else {}
-    if probes:
-        analysis["probes"] = probe(scenario, result, probes)
-    return analysis
+
+def _analyse(scenario: Scenario, result, budget, **options) -> None:
+    """What limits the plan, within what is left of the time limit; summary.json's `analyses` says
+    what was computed and what was not, and why."""
+    from optimizer.pipeline.marginals import explain_limits
+
+    analysis = explain_limits(scenario, result, budget=budget, **options)
+    result.analysis, result.summary["analyses"] = analysis.tables, analysis.account
 
 
 def _renderers(result, report: bool, export: bool) -> dict:

@@ -24,6 +24,7 @@ import scipy.sparse
 from scipy.sparse.csgraph import connected_components
 
 from optimizer.highs.problem import Problem
+from optimizer.highs.progress import Solving, current, listening
 from optimizer.highs.run import HighsRunner, Outcome, better_bound, mip_gap, pass_model
 
 LP_TOLERANCE = 1e-6  # relative: the Kelley phase ends when the master LP is this close to the model's LP
@@ -199,9 +200,10 @@ def solve(problem: Problem, *, gap: float, threads: int, stop_at: float, kill_at
         f"{len(benders.subs)} service subproblems with {len(benders.sub_cols)} columns"
     )
     try:
-        status = _kelley(benders, progress, progress.started + LP_TIME_SHARE * (stop_at - progress.started))
-        if status != highspy.HighsModelStatus.kInfeasible:
-            status = _mip_rounds(benders, progress, gap, stop_at, kill_at)
+        with listening(None):  # the master's plans and bounds are not the model's: _Progress reports those
+            status = _kelley(benders, progress, progress.started + LP_TIME_SHARE * (stop_at - progress.started))
+            if status != highspy.HighsModelStatus.kInfeasible:
+                status = _mip_rounds(benders, progress, gap, stop_at, kill_at)
     except NotDecomposable as err:  # numerical trouble in a subproblem: keep the best plan, if any
         if progress.best is None:
             raise
@@ -295,6 +297,7 @@ class _Progress:
         self.started, self.lines = started, []
         self.best: Plan | None = None
         self.bound: float | None = None
+        self.listener = current()  # captured before the master's runs are silenced
 
     def line(self, text: str) -> None:
         self.lines.append(f"{text}  ({time.perf_counter() - self.started:.2f} s)\n")
@@ -302,12 +305,18 @@ class _Progress:
     def bound_by(self, bound: float | None) -> None:
         if bound is not None:
             self.bound = better_bound(self.bound, bound)
+            self._report()
 
     def plan(self, plan: Plan) -> None:
         if self.best is None or plan.cost < self.best.cost:
             self.best = plan
+        self._report()
         bound = "none" if self.bound is None else f"{self.bound:.6e}"
         self.line(f"master MIP: bound {bound}, plan {plan.cost:.6e}, best {self.best.cost:.6e}, gap {self.gap():.4%}")
+
+    def _report(self) -> None:
+        if self.listener is not None:
+            self.listener(Solving(self.best.cost if self.best else None, self.bound))
 
     def gap(self) -> float:
         gap = mip_gap(self.best.cost if self.best else None, self.bound)

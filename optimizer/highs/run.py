@@ -26,6 +26,7 @@ import highspy
 import numpy as np
 
 from optimizer.highs.problem import Problem
+from optimizer.highs.progress import Solving, current, report
 
 BOUND_EVERY_S = 0.5  # how often a child reports a raised bound (its first proven one at once)
 PR_SET_PDEATHSIG = 1  # Linux prctl option: signal this process when its parent dies
@@ -103,7 +104,8 @@ class HighsRunner:
 
     def _run_here(self, tee: bool) -> Outcome:
         inbox = _Inbox(tee)
-        self._emit, self._stream = lambda kind, payload: inbox.take((kind, payload)), False  # log lines only
+        # Plans and bounds only for a progress listener: copying each plan costs time on large models.
+        self._emit, self._stream = lambda kind, payload: inbox.take((kind, payload)), current() is not None
         self.highs.run()
         return replace(self._outcome(), log="".join(inbox.lines))
 
@@ -195,8 +197,10 @@ class _Inbox:
                 sys.stdout.write(payload)
         elif kind == "plan":
             self.plan, self.bound = payload, better_bound(self.bound, payload[1])
+            report(Solving(payload[0], self.bound))
         elif kind == "bound":
             self.bound = better_bound(self.bound, payload)
+            report(Solving(self.plan[0] if self.plan else None, self.bound))
         elif kind == "done":
             self.outcome = payload
         else:

@@ -39,7 +39,14 @@ class SolverSettings(InputModel):
     mip_rel_gap: float = Field(0.001, ge=0)
     time_limit_s: float | None = Field(None, gt=0)
     threads: int = Field(1, ge=1, le=max_threads())
-    method: Literal["direct", "benders"] = "direct"
+    method: Literal["auto", "direct", "benders"] = "auto"  # auto: Scenario.solve_method's rule
+
+
+# solver.method auto picks Benders decomposition where it was measured faster (docs/benchmarks.md):
+# every demand centre may be served from every region (no latency radius), with an unserved penalty
+# and no interconnection paths (Benders needs both), at this many service pairs or more.
+BENDERS_MIN_PAIRS = 2_000
+BENDERS_MIN_PAIR_SHARE = 0.9  # of regions x demand centres
 
 
 class OutcomeSettings(InputModel):
@@ -276,6 +283,27 @@ class Scenario:
             return self.demand
         kw = self.demand["gpu_id"].map(self.gpus.set_index("gpu_id")["kw_per_gpu"])
         return self.demand.assign(mw=self.demand["mw"].fillna(self.demand["gpus"] * kw / 1000.0))
+
+    @property
+    def solve_method(self) -> Literal["direct", "benders"]:
+        """The method a solve uses: solver.method, or for `auto` Benders where the instance's shape
+        suits it (BENDERS_MIN_PAIRS), else the whole model (`direct`)."""
+        method = self.config.solver.method
+        return method if method != "auto" else ("benders" if self.suits_benders() else "direct")
+
+    def suits_benders(self) -> bool:
+        regions, centres = len(self.regions), self.demand["demand_id"].nunique()
+        pairs = regions * centres if self.service_costs is None else len(self.service_costs)
+        return (
+            self.config.unserved_penalty_usd_per_mw_year is not None
+            and self.interconnection is None
+            and pairs >= max(BENDERS_MIN_PAIRS, BENDERS_MIN_PAIR_SHARE * regions * centres)
+        )
+
+    @property
+    def solver(self) -> SolverSettings:
+        """The solver settings a run uses: scenario.yaml's, with `auto` resolved (solve_method)."""
+        return self.config.solver.model_copy(update={"method": self.solve_method})
 
     def with_solver(self, **settings) -> Scenario:
         """A copy with some solver settings replaced (validated like scenario.yaml's `solver:`)."""

@@ -63,7 +63,7 @@ def solve_deterministic(
     columns, warm_start = start_columns(compiled.matrix, start) if start else (None, None)  # an earlier plan
     # The time limit counts from the start of the solve: building the model uses it too.
     time_limit = remaining(scenario.config.solver.time_limit_s, compiled.started)
-    outcome = run_highs(compiled.matrix, scenario.config.solver, time_limit, start=columns, tee=tee)
+    outcome = run_highs(compiled.matrix, scenario.solver, time_limit, start=columns, tee=tee)
     result = finish(compiled, outcome, time.perf_counter() - solve_started)
     result.summary["warm_start"] = warm_start
     result.summary["solver"]["mip_start"] = "earlier_plan" if start and outcome.method != "benders" else None
@@ -128,7 +128,8 @@ def run_highs(
         return Outcome(None, None, None, None, None, log=log, termination="provenInfeasible", method=None)
     problem = problem if problem is not None else matrix.problem
     problem = problem.relaxed() if relaxed else problem
-    highs = Settings(mip_rel_gap=settings.mip_rel_gap, threads=settings.threads, method=settings.method)
+    method = "benders" if settings.method == "benders" else "direct"  # auto unresolved (studies' variants): whole
+    highs = Settings(mip_rel_gap=settings.mip_rel_gap, threads=settings.threads, method=method)
     return solve_problem(problem, highs, time_limit_s=time_limit_s, start=start, tee=tee)
 
 
@@ -180,6 +181,7 @@ def run_summary(
             "version": version("highspy"),
             "termination": outcome.termination,
             "method": outcome.method,  # benders may fall back to direct; None: HiGHS was not run
+            "method_asked": settings.method,  # auto: chosen by the instance's shape (Scenario.solve_method)
             "mip_rel_gap": settings.mip_rel_gap,
             "time_limit_s": settings.time_limit_s,
             "threads": settings.threads,

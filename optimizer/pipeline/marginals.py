@@ -1,25 +1,27 @@
-"""What limits a plan, in USD of the objective (discounted to the first year).
+"""What limits a plan, in USD of the objective (discounted to the first year), within a time budget.
 
-Power limits (`limits` table, zone and local pool limits): fix every site choice open[r] at the
-plan's value, relax module counts and opening years to continuous, and solve that LP. The dual of a limit in year t is the change in total
-cost per MW of extra limit; `marginal_value_usd_per_mw` is its negative, the saving
-one more MW of headroom would bring (0 for a limit that does not bind). Fixing only the site
+One LP first (`limits` table, and `marginal_value_usd_per_mw` of `lead_times`): fix every site choice
+open[r] at the plan's value, relax module counts and opening years to continuous, and solve. The dual
+of a zone or pool limit in year t is the change in total cost per MW of extra limit; its negative is
+the saving one more MW of headroom would bring (0 for a limit that does not bind). Each lead time that
+holds the plan back (capacity added in the first year it allows) is opened a year earlier in the same
+LP but held at 0 MW there by a row, whose dual values one MW a year earlier. Fixing only the site
 choices keeps the duals informative: with module counts fixed too, no capacity could move.
 
-Lead times (`lead_times` table): for each region, or interconnection path, that adds capacity in the
-first year its lead time allows (the lead time holds it back), re-solve the full MIP with that lead
-time one year shorter. The saving is the plan's objective minus the re-solve's; since both stop at the MIP
-gap, the true saving lies in [saving_low_usd, saving_high_usd] (from the objectives and bounds).
-
-Probes (`probes` table, on request): re-solve the MIP with a region forced out (open = 0) or in
-(open = 1 with at least one module, or 1 MW, in the last year); `change_usd` is the added cost.
+Then full MIP re-solves, warm-started from the plan, as time allows: probes asked for (`probes`: a
+region forced out, open = 0, or in, open = 1 with at least one module, or 1 MW, in the last year;
+`change_usd` is the added cost), then each held-back lead time one year shorter, most valuable by the
+LP first (`saving_usd`: the plan's objective minus the re-solve's). Both solves stop at the MIP gap,
+so the true difference lies in [*_low_usd, *_high_usd] (from the objectives and bounds). A re-solve
+the time limit leaves no room for is listed with status `not_run`.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import replace
+from concurrent.futures import Executor
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 import pyomo.environ as pyo
@@ -27,17 +29,104 @@ import pyomo.environ as pyo
 from formulations import build_model
 from formulations.lead_times import first_build_year
 from optimizer.highs import difference_range
+from optimizer.highs.progress import Step, report
 from optimizer.inputs.scenario import Scenario
-from optimizer.pipeline.deterministic import SOLUTION_STATUSES, SolveResult, classify, penalty_of, run_highs
+from optimizer.pipeline.budget import Budget
+from optimizer.pipeline.deterministic import (
+    SOLUTION_STATUSES,
+    SolveResult,
+    classify,
+    penalty_of,
+    remaining,
+    run_highs,
+)
 from optimizer.pipeline.matrix import ModelMatrix
 from optimizer.pipeline.warm_start import start_columns
 
 BIND_TOLERANCE_MW = 1e-6
+MIN_RESOLVE_S = 1.0  # a re-solve given less than this is not started
+RESOLVE_SHARE = 2.0  # a re-solve may take this many times the plan's own solve, if time is left
+NOT_RUN = "not_run"
+LIMIT_COLUMNS = ["level", "limit_id", "year", "limit_mw", "used_mw", "binding", "marginal_value_usd_per_mw"]
+RESOLVE_COLUMNS = ["status", "solve_seconds", "objective_usd"]
+LEAD_TIME_COLUMNS = [
+    "region_id",
+    "path_id",
+    "lead_time_years",
+    "first_build_year",
+    "marginal_value_usd_per_mw",
+    *RESOLVE_COLUMNS,
+    "saving_usd",
+    "saving_low_usd",
+    "saving_high_usd",
+    "spend_saving_usd",
+    "penalty_saving_usd",
+]
+PROBE_COLUMNS = [
+    "region_id",
+    "forced",
+    *RESOLVE_COLUMNS,
+    "change_usd",
+    "change_low_usd",
+    "change_high_usd",
+    "spend_change_usd",
+    "penalty_change_usd",
+]
 
 
-def explain_limits(scenario: Scenario, result: SolveResult) -> dict[str, pd.DataFrame]:
-    """The `limits` and `lead_times` tables for a solved plan."""
-    return {"limits": power_limit_values(scenario, result), "lead_times": lead_time_values(scenario, result)}
+@dataclass
+class Analysis:
+    """The analysis tables by name (optimizer.pipeline.deterministic.ANALYSIS_TABLES), and for each
+    analysis what was computed and what was not, and why (summary.json's `analyses`)."""
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    account: list[dict] = field(default_factory=list)
+
+
+def explain_limits(
+    scenario: Scenario,
+    result: SolveResult,
+    *,
+    limits: bool = True,
+    probes: tuple[str, ...] = (),
+    budget: Budget | None = None,
+    executor: Executor | None = None,
+    parallel: int = 1,
+) -> Analysis:
+    """What limits a solved plan, cheapest first within `budget` (None: no limit): with `limits` the
+    `limits` and `lead_times` tables, and `probes` of the regions asked for. Re-solves run on
+    `executor` (e.g. Dask workers, `parallel` at a time) or here one after another."""
+    summary = result.summary
+    run = _Runner(
+        budget or Budget.start(None),
+        executor,
+        parallel,
+        RESOLVE_SHARE * summary["solve_seconds"],
+        summary["build_seconds"],
+    )
+    analysis = Analysis()
+    held, marginal = held_back(scenario, result) if limits else [], {}
+    if limits:
+        analysis.tables["limits"], marginal, lp_status = _lp_values(scenario, result, held, run)
+        analysis.account.append({"analysis": "limits", "method": "LP, site choices fixed", "status": lp_status})
+    if probes:
+        tasks = [_probe_task(scenario, result, r) for r in probes]
+        analysis.tables["probes"] = _probe_table(result, probes, tasks, run(tasks, "probes"))
+        analysis.account.append(_account("probes", analysis.tables["probes"]))
+    if limits:
+        order = sorted(held, key=lambda key: -marginal.get(key, 0.0))  # most valuable first
+        tasks = [ReSolve(_shortened(scenario, *key), result.integer_values) for key in order]
+        lead_times = _lead_time_table(scenario, result, order, marginal, run(tasks, "lead-time re-solves"))
+        analysis.tables["lead_times"] = lead_times
+        analysis.account.append(_account("lead_times", lead_times) | {"lp_values": lp_status})
+    return analysis
+
+
+def _account(name: str, table: pd.DataFrame) -> dict:
+    """How many re-solves of an analysis ran, how many the time limit left out."""
+    skipped = int((table["status"] == NOT_RUN).sum())
+    entry = {"analysis": name, "method": "MIP re-solves", "re_solved": len(table) - skipped, "not_run": skipped}
+    return entry | ({"reason": "the time limit left no room for them"} if skipped else {})
 
 
 def opened_regions(result: SolveResult) -> set[str]:
@@ -46,45 +135,77 @@ def opened_regions(result: SolveResult) -> set[str]:
     return set(last.loc[last["capacity_mw"] > 0, "region_id"])
 
 
-def power_limit_values(scenario: Scenario, result: SolveResult) -> pd.DataFrame:
-    """Every zone and pool limit: firm grid MW the plan holds, whether it binds, and its marginal value."""
-    columns = ["level", "limit_id", "year", "limit_mw", "used_mw", "binding", "marginal_value_usd_per_mw"]
-    held = result.table("power_limits")
-    if held.empty:
-        return pd.DataFrame(columns=columns)
-    model = build_model(scenario, tightened=False)  # row duals: no added rows to share them
+# --- One LP: zone and pool limits, and a year earlier for each held-back lead time
+
+
+def _lp_values(
+    scenario: Scenario, result: SolveResult, held: list[tuple[str, str]], run: _Runner
+) -> tuple[pd.DataFrame, dict[tuple[str, str], float], str]:
+    """The limits table, the value of one MW a year earlier per held-back (region, path), and the LP's
+    status: `optimal`, or why there are no values."""
+    used = result.table("power_limits")
+    if used.empty and not held:
+        return pd.DataFrame(columns=LIMIT_COLUMNS), {}, "nothing to value"
+    left = run.budget.left()
+    if left is not None and left < MIN_RESOLVE_S + run.build_s:  # the LP's model takes as long to build
+        return _limit_rows(used, None), {}, NOT_RUN
+    model = build_model(_shortened_all(scenario, held), tightened=False)  # row duals: no added rows to share them
     opened = opened_regions(result)
     for r in model.REGIONS:
         model.open[r].fix(int(r in opened))
+    earlier = _held_at_zero(model, scenario, held)
     matrix = ModelMatrix(model)
-    settings = scenario.config.solver
     # Relaxed: no integer column may remain, or HiGHS gives no duals.
-    outcome = run_highs(matrix, settings, settings.time_limit_s, relaxed=True)
+    settings = scenario.config.solver.model_copy(update={"method": "direct"})  # an LP, and its duals: one piece
+    outcome = run_highs(matrix, settings, run.budget.left(), relaxed=True)
     # The plan is feasible for this LP, so only a time limit can leave it unsolved: values stay blank.
-    solved = classify(outcome)[0] == "optimal"
-    constraint = {"zone": model.zone_limit, "pool": model.local_limit}
-    limits = [c for limits in constraint.values() for c in limits.values()]
-    duals = matrix.duals(limits, outcome.row_dual) if solved else {}
+    status = classify(outcome)[0]
+    if status != "optimal":
+        return _limit_rows(used, None), {}, status
+    limits = {"zone": getattr(model, "zone_limit", {}), "pool": getattr(model, "local_limit", {})}
+    duals = matrix.duals([*earlier.values(), *(c for rows in limits.values() for c in rows.values())], outcome.row_dual)
+    limit_value = {(level, *key): -duals[row] for level, rows in limits.items() for key, row in rows.items()}
+    return _limit_rows(used, limit_value), {key: _clean(-duals[row]) for key, row in earlier.items()}, status
+
+
+def _limit_rows(used: pd.DataFrame, value: Mapping | None) -> pd.DataFrame:
+    """Every zone and pool limit: firm grid MW the plan holds, whether it binds, and its marginal value."""
+    if used.empty:
+        return pd.DataFrame(columns=LIMIT_COLUMNS)
     rows = [
         (
             level,
             group,
             t,
             limit,
-            used,
-            used >= limit - BIND_TOLERANCE_MW,
-            _clean(-duals[constraint[level][group, t]]) if solved else None,
+            mw,
+            mw >= limit - BIND_TOLERANCE_MW,
+            None if value is None else _clean(value[level, group, t]),
         )
-        for level, group, t, limit, used in held[["level", "limit_id", "year", "limit_mw", "used_mw"]].itertuples(
-            index=False
-        )
+        for level, group, t, limit, mw in used[LIMIT_COLUMNS[:5]].itertuples(index=False)
     ]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=LIMIT_COLUMNS)
+
+
+def _held_at_zero(model: pyo.ConcreteModel, scenario: Scenario, held: list[tuple[str, str]]) -> dict:
+    """Rows holding each held-back key at 0 MW in the year before its first build year (which the
+    shortened lead time opens): the LP is the plan's, and each row's dual values that year."""
+    year = {
+        key: first_build_year(scenario.config.first_year, lead) - 1 for key, lead in _lead_times(scenario, held).items()
+    }
+    level = {
+        key: model.capacity_mw[key[0], t] if not key[1] else model.path_mw[key[0], key[1], t] for key, t in year.items()
+    }
+    model.held_at_zero = pyo.Constraint(list(range(len(held))), rule=lambda m, i: level[held[i]] <= 0)
+    return {key: model.held_at_zero[i] for i, key in enumerate(held)}
 
 
 def _clean(value: float) -> float:
     """Dual values cleaned of solver round-off (USD per MW)."""
     return 0.0 if abs(value) < 1e-6 else round(value, 4)
+
+
+# --- Held-back lead times
 
 
 def held_back(scenario: Scenario, result: SolveResult) -> list[tuple[str, str]]:
@@ -111,6 +232,17 @@ def _first_additions(table: pd.DataFrame, keys: list[str]) -> pd.Series:
     return table[table["added_mw"] > 0].groupby(keys)["year"].min()
 
 
+def _lead_times(scenario: Scenario, keys: list[tuple[str, str]]) -> dict[tuple[str, str], float]:
+    """Each (region, path) key's lead time in years (path "": the region's own)."""
+    regions = scenario.regions.set_index("region_id")["lead_time_years"]
+    paths = (
+        scenario.interconnection.set_index(["region_id", "path_id"])["lead_time_years"]
+        if scenario.interconnection is not None
+        else {}
+    )
+    return {(r, p): float(paths[r, p] if p else regions[r]) for r, p in keys}
+
+
 def _shortened(scenario: Scenario, region: str, path: str) -> Scenario:
     """The scenario with one lead time a year shorter (a path's, or the region's own)."""
     if path:
@@ -125,105 +257,154 @@ def _shortened(scenario: Scenario, region: str, path: str) -> Scenario:
     return replace(scenario, regions=regions.assign(lead_time_years=lead))
 
 
-def lead_time_values(scenario: Scenario, result: SolveResult) -> pd.DataFrame:
-    columns = [
-        "region_id",
-        "path_id",
-        "lead_time_years",
-        "first_build_year",
-        "status",
-        "solve_seconds",
-        "objective_usd",
-        "saving_usd",
-        "saving_low_usd",
-        "saving_high_usd",
-        "spend_saving_usd",
-        "penalty_saving_usd",
-    ]
+def _shortened_all(scenario: Scenario, keys: list[tuple[str, str]]) -> Scenario:
+    for key in keys:
+        scenario = _shortened(scenario, *key)
+    return scenario
+
+
+def _lead_time_table(scenario, result, keys, marginal, resolved: list[Resolved]) -> pd.DataFrame:
     rows = []
-    for region, path in held_back(scenario, result):
-        shorter = _shortened(scenario, region, path)
-        table = (
-            scenario.interconnection.set_index(["region_id", "path_id"])
-            if path
-            else scenario.regions.set_index("region_id")
-        )
-        lead = float(table.at[(region, path) if path else region, "lead_time_years"])
-        status, seconds, objective, bound, penalty = _resolve(build_model(shorter), scenario, result.integer_values)
-        change, low, high = _cost_change(result.summary, objective, bound)
+    leads = _lead_times(scenario, keys)
+    for key, run in zip(keys, resolved):
+        change, low, high = _cost_change(result.summary, run.objective, run.bound)
         # A shorter lead time only relaxes the model, so the true saving is at least 0.
         saving = (None, None, None) if change is None else (-change, max(0.0, -high), -low)
-        split = _split(result.summary, change, penalty)
+        split = _split(result.summary, change, run.penalty)
         rows.append(
             (
-                region,
-                path,
-                lead,
-                first_build_year(scenario.config.first_year, lead),
-                status,
-                seconds,
-                objective,
+                *key,
+                leads[key],
+                first_build_year(scenario.config.first_year, leads[key]),
+                marginal.get(key),
+                run.status,
+                run.seconds,
+                run.objective,
                 *saving,
                 *(None if part is None else -part for part in split),
             )
         )
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=LEAD_TIME_COLUMNS)
+
+
+# --- Probes
+
+
+def _probe_task(scenario: Scenario, result: SolveResult, region: str) -> ReSolve:
+    return ReSolve(scenario, forced=(region, region not in opened_regions(result)))
+
+
+def _probe_table(
+    result: SolveResult, regions: tuple[str, ...], tasks: list[ReSolve], resolved: list[Resolved]
+) -> pd.DataFrame:
+    rows = []
+    for r, task, run in zip(regions, tasks, resolved):
+        change, low, high = _cost_change(result.summary, run.objective, run.bound)
+        # Forcing only restricts the model, so the true change is at least 0.
+        low = low if low is None else max(0.0, low)
+        split = _split(result.summary, change, run.penalty)
+        forced = "in" if task.forced[1] else "out"
+        rows.append((r, forced, run.status, run.seconds, run.objective, change, low, high, *split))
+    return pd.DataFrame(rows, columns=PROBE_COLUMNS)
 
 
 def probe(scenario: Scenario, result: SolveResult, region_ids: tuple[str, ...]) -> pd.DataFrame:
     """Cost of forcing each region out of the plan (when the plan uses it) or into it (when not)."""
-    opened = opened_regions(result)
-    regions = scenario.regions.set_index("region_id")
-    rows = []
-    for r in region_ids:
-        model = build_model(scenario, tightened=False)  # one region fixed: identical regions no longer swap freely
-        forced_in = r not in opened
-        model.open[r].fix(int(forced_in))
+    tasks = [_probe_task(scenario, result, r) for r in region_ids]
+    return _probe_table(result, region_ids, tasks, _Runner(Budget.start(None), None, 1, 0.0)(tasks, "probes"))
+
+
+# --- Re-solves within a budget, here or on workers
+
+
+@dataclass(frozen=True)
+class ReSolve:
+    """A variant of the plan's model to re-solve: its scenario, a MIP start (variable name -> value),
+    and for a probe the region forced in (True) or out (False)."""
+
+    scenario: Scenario
+    start: Mapping[str, float] | None = None
+    forced: tuple[str, bool] | None = None
+
+    def model(self) -> pyo.ConcreteModel:
+        if self.forced is None:
+            return build_model(self.scenario)
+        region, forced_in = self.forced
+        model = build_model(self.scenario, tightened=False)  # one region fixed: identical regions no longer swap freely
+        model.open[region].fix(int(forced_in))
         if forced_in:
-            module = regions.at[r, "module_mw"]
-            least = min(1.0 if pd.isna(module) else float(module), float(regions.at[r, "max_mw"]))
-            model.probe_least_mw = pyo.Constraint(expr=model.capacity_mw[r, model.YEARS.last()] >= least)
-        status, seconds, objective, bound, penalty = _resolve(model, scenario)
-        change, low, high = _cost_change(result.summary, objective, bound)
-        # Forcing only restricts the model, so the true change is at least 0.
-        low = low if low is None else max(0.0, low)
-        split = _split(result.summary, change, penalty)
-        rows.append((r, "in" if forced_in else "out", status, seconds, objective, change, low, high, *split))
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "region_id",
-            "forced",
-            "status",
-            "solve_seconds",
-            "objective_usd",
-            "change_usd",
-            "change_low_usd",
-            "change_high_usd",
-            "spend_change_usd",
-            "penalty_change_usd",
-        ],
-    )
+            regions = self.scenario.regions.set_index("region_id")
+            module = regions.at[region, "module_mw"]
+            least = min(1.0 if pd.isna(module) else float(module), float(regions.at[region, "max_mw"]))
+            model.probe_least_mw = pyo.Constraint(expr=model.capacity_mw[region, model.YEARS.last()] >= least)
+        return model
 
 
-def _resolve(
-    model: pyo.ConcreteModel, scenario: Scenario, start: Mapping[str, float] | None = None
-) -> tuple[str, float, float | None, float | None, float | None]:
-    """Solve a variant of the plan's model; its status, solve seconds, objective, best bound and
-    unserved penalty.
-    `start` (the plan's integer values) is a MIP start: where the plan stays feasible, as under a
-    shorter lead time, HiGHS begins from it, so the variant is never reported worse than the plan."""
+@dataclass(frozen=True)
+class Resolved:
+    """A re-solve's status, solve seconds, objective, best bound and unserved penalty (None: none)."""
+
+    status: str
+    seconds: float | None = None
+    objective: float | None = None
+    bound: float | None = None
+    penalty: float | None = None
+
+
+@dataclass(frozen=True)
+class _Runner:
+    """Runs re-solves within a budget: each gets a fair share of the seconds left (a re-solve that
+    ends early leaves more to the next), or `enough` seconds if more and time is left (the first,
+    most valuable, get them: the rest are not run); none starts with less than MIN_RESOLVE_S."""
+
+    budget: Budget
+    executor: Executor | None
+    parallel: int
+    enough: float  # seconds a re-solve likely needs: a multiple of the plan's own solve
+    build_s: float = 0.0  # seconds to build a variant's model: the plan's own build
+
+    def share(self, left: float | None, count: int) -> float | None:
+        """Seconds for each of `count` re-solves running `parallel` at a time, from `left`."""
+        return None if left is None else max(left * self.parallel / count, min(self.enough, left), MIN_RESOLVE_S)
+
+    def __call__(self, tasks: list[ReSolve], name: str) -> list[Resolved]:
+        if self.executor is not None and len(tasks) > 1:
+            share = self.share(self.budget.left(), len(tasks))
+            deadline = self.budget.deadline_epoch()
+            futures = [self.executor.submit(resolve_within, task, share, deadline, self.build_s) for task in tasks]
+            return [self._done(future.result(), i, len(tasks), name) for i, future in enumerate(futures)]
+        results = []
+        for i, task in enumerate(tasks):
+            share = self.share(self.budget.left(), len(tasks) - i)
+            resolved = resolve_within(task, share, self.budget.deadline_epoch(), self.build_s)
+            results.append(self._done(resolved, i, len(tasks), name))
+        return results
+
+    @staticmethod
+    def _done(resolved: Resolved, i: int, total: int, name: str) -> Resolved:
+        report(Step(name, i + 1, total))
+        return resolved
+
+
+def resolve_within(task: ReSolve, share_s: float | None, deadline: float | None, build_s: float = 0.0) -> Resolved:
+    """Re-solve `task` for at most `share_s` seconds, model build included, and not past `deadline` (a
+    time.time() value); not run when that leaves less than MIN_RESOLVE_S after the build (`build_s`,
+    expected). Runs here or on a Dask worker."""
+    limit = None if deadline is None else min(share_s, deadline - time.time())
+    if limit is not None and limit < MIN_RESOLVE_S + build_s:
+        return Resolved(NOT_RUN)
     started = time.perf_counter()
-    matrix = ModelMatrix(model)
-    columns = start_columns(matrix, start)[0] if start else None
-    settings = scenario.config.solver
-    outcome = run_highs(matrix, settings, settings.time_limit_s, start=columns)
+    matrix = ModelMatrix(task.model())
+    columns = start_columns(matrix, task.start)[0] if task.start else None
+    # `start` (the plan's integer values): where the plan stays feasible, as under a shorter lead
+    # time, HiGHS begins from it, so the variant is never reported worse than the plan.
+    outcome = run_highs(matrix, task.scenario.solver, remaining(limit, started), start=columns)
     seconds = round(time.perf_counter() - started, 3)
     status, _ = classify(outcome)
     if status not in SOLUTION_STATUSES:
-        return status, seconds, None, outcome.bound, None
+        return Resolved(status, seconds, bound=outcome.bound)
     matrix.load(outcome.col_value)
-    return status, seconds, outcome.objective, outcome.bound, penalty_of(model)
+    return Resolved(status, seconds, outcome.objective, outcome.bound, penalty_of(matrix.model))
 
 
 def _split(summary: dict, change: float | None, penalty: float | None) -> tuple[float | None, float | None]:

@@ -1,0 +1,69 @@
+"""A whole command's time limit, shared out: the solve first, then analyses with what is left, with
+seconds held back for writing the results and reports.
+
+    budget = Budget.start(limit_s=300, reserve_s=outputs_reserve_s(scenario))
+    budget.left()   # seconds the work may still use: limit - elapsed - reserve (None: no limit)
+
+Deadlines cross process boundaries (re-solves on Dask workers) as wall-clock epochs (`time.time()`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from optimizer.inputs.scenario import Scenario
+
+# Writing results and reports, measured on the default and 1,000-site benchmark scenarios on a loaded
+# 2-core machine (docs/benchmarks.md): about 8 s for the default (a PDF, an HTML page, figures, a
+# workbook), plus about 15 ms per candidate region (map, tables) and 4 s per million table rows.
+OUTPUTS_BASE_S = 8.0
+OUTPUTS_S_PER_REGION = 0.015
+OUTPUTS_S_PER_ROW = 4e-6
+OUTPUTS_MAX_SHARE = 0.5  # never hold back more than this share of a limit for writing
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Wall-clock seconds a command may use (None: no limit), from `started` (time.perf_counter())."""
+
+    limit_s: float | None
+    started: float
+    reserve_s: float = 0.0  # held back for writing the results
+
+    @classmethod
+    def start(cls, limit_s: float | None, reserve_s: float = 0.0, started: float | None = None) -> Budget:
+        """A budget from `started` (a time.perf_counter() value; None: now)."""
+        reserve = 0.0 if limit_s is None else min(reserve_s, OUTPUTS_MAX_SHARE * limit_s)
+        return cls(limit_s, time.perf_counter() if started is None else started, reserve)
+
+    def left(self) -> float | None:
+        """Seconds left for work before the reserve (never negative); None without a limit."""
+        if self.limit_s is None:
+            return None
+        return max(self.limit_s - self.reserve_s - (time.perf_counter() - self.started), 0.0)
+
+    def deadline_epoch(self) -> float | None:
+        """When the work must stop, as a `time.time()` value other processes can read."""
+        left = self.left()
+        return None if left is None else time.time() + left
+
+    def account(self) -> dict:
+        """summary.json's `time_budget`: the limit, the seconds held back for writing, those used so far."""
+        used = time.perf_counter() - self.started
+        return {"limit_s": self.limit_s, "outputs_reserve_s": round(self.reserve_s, 1), "used_s": round(used, 1)}
+
+
+def outputs_reserve_s(scenario: Scenario) -> float:
+    """Seconds to hold back for writing a run's results and reports, from the rows of its tables."""
+    regions, years = len(scenario.regions), len(scenario.config.years)
+    pairs = len(scenario.service_costs) if scenario.service_costs is not None else None
+    pairs = pairs if pairs is not None else regions * scenario.demand["demand_id"].nunique()  # every pair
+    uncertainty = scenario.config.uncertainty
+    outcomes = (
+        1
+        if uncertainty is None
+        else len(uncertainty.outcomes) + (uncertainty.samples.count if uncertainty.samples else 0)
+    )
+    rows = (regions + pairs) * years * outcomes
+    return OUTPUTS_BASE_S + OUTPUTS_S_PER_REGION * regions + OUTPUTS_S_PER_ROW * rows
