@@ -59,6 +59,7 @@ def test_analysis_re_solves_report_their_steps(tmp_path):
         explain_limits(scenario, result, probes=("dear",))
     steps = [(e.task, e.done, e.total) for e in events if isinstance(e, Step)]
     assert steps == [("probes", 1, 1), ("lead-time re-solves", 1, 1)]
+    assert all(isinstance(e, Step) for e in events)  # a re-solve's plans are not shown as the plan's
 
 
 def test_the_display_is_off_when_not_on_a_terminal_in_ci_or_quiet(monkeypatch):
@@ -73,4 +74,4 @@ def test_the_display_is_off_when_not_on_a_terminal_in_ci_or_quiet(monkeypatch):
 
 def test_solving_text_names_plan_bound_and_gap():
     assert solving_text(Solving(None, None)) == "solving: no plan yet"
-    assert solving_text(Solving(200.0, 150.0)) == "solving: best $200, bound $150, gap 25.000%"
+    assert solving_text(Solving(200e9, 150e9)) == "solving: best $200.00 bn, bound $150.00 bn, gap 25.000%"

@@ -29,7 +29,7 @@ import pyomo.environ as pyo
 from formulations import build_model
 from formulations.lead_times import first_build_year
 from optimizer.highs import difference_range
-from optimizer.highs.progress import Step, report
+from optimizer.highs.progress import Step, listening, report
 from optimizer.inputs.scenario import Scenario
 from optimizer.pipeline.budget import Budget
 from optimizer.pipeline.deterministic import (
@@ -376,7 +376,8 @@ class _Runner:
         results = []
         for i, task in enumerate(tasks):
             share = self.share(self.budget.left(), len(tasks) - i)
-            resolved = resolve_within(task, share, self.budget.deadline_epoch(), self.build_s)
+            with listening(None):  # a re-solve's plans and bounds are not the plan's: only its step is shown
+                resolved = resolve_within(task, share, self.budget.deadline_epoch(), self.build_s)
             results.append(self._done(resolved, i, len(tasks), name))
         return results
 
