@@ -151,17 +151,22 @@ def test_where_benders_does_not_apply_the_whole_model_is_solved(tmp_path, folder
     assert split.summary["objective_usd"] == pytest.approx(whole.summary["objective_usd"], rel=max(gap, 1e-6))
 
 
-def test_auto_picks_benders_for_every_pair_and_the_whole_model_otherwise(tmp_path):
+def test_auto_picks_benders_for_many_pairs_and_the_whole_model_otherwise(tmp_path, monkeypatch):
     """solver.method auto: Benders where every demand centre may be served from every region at
-    2,000 pairs or more (with a penalty and no paths); the whole model for a latency radius, a small
-    instance, or interconnection paths (the default scenario). Either way the same optimum."""
+    BENDERS_MIN_PAIRS pairs or more (with a penalty and no paths): 1,000 sites x 30 centres, not 200 x 20;
+    the whole model for a latency radius, a small instance, or interconnection paths (the default
+    scenario). Either way the same optimum."""
+    from optimizer.inputs import scenario as contract
+
+    def shape(spec: InstanceSpec) -> str:
+        return load_scenario(write_instance(spec, tmp_path / spec.name)).solve_method
+
+    assert shape(InstanceSpec(1000, 2, 30, None, seed=1)) == "benders"
+    assert shape(InstanceSpec(200, 2, 20, None, seed=1)) == shape(InstanceSpec(1000, 2, 30, 600.0, seed=1)) == "direct"
+    assert load_scenario(REPO / "data" / "default").solve_method == "direct"
+    monkeypatch.setattr(contract, "BENDERS_MIN_PAIRS", 2_000)  # a small instance of the same shape, to solve
     dense = load_scenario(write_instance(InstanceSpec(60, 2, 40, None, seed=3, mip_rel_gap=0.0), tmp_path / "d"))
     assert dense.config.solver.method == "auto" and dense.solve_method == "benders"
-    radius = load_scenario(write_instance(InstanceSpec(60, 2, 40, 600.0, seed=3), tmp_path / "r"))
-    small = load_scenario(write_instance(InstanceSpec(14, 3, 4, None, seed=1), tmp_path / "s"))
-    assert (
-        radius.solve_method == small.solve_method == load_scenario(REPO / "data" / "default").solve_method == "direct"
-    )
     auto = solve(dense).summary
     assert auto["solver"]["method"] == "benders" and auto["solver"]["method_asked"] == "auto"
     whole = _solved(dense, "direct").summary
