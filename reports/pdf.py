@@ -65,6 +65,9 @@ def _figure(pdf: FPDF, figure: Figure) -> None:
     _text(pdf, figure.caption, size=8)
 
 
+PDF_MAX_ROWS = 60  # longer tables (hundreds of regions) stay whole in the HTML report and the CSV files
+
+
 def _table(pdf: FPDF, table: Table) -> None:
     if _room(pdf) < MIN_TABLE_MM:
         pdf.add_page()
@@ -79,7 +82,13 @@ def _table(pdf: FPDF, table: Table) -> None:
         line_height=pdf.font_size * 1.6,
     ) as grid:
         grid.row([str(c) for c in table.frame.columns])
-        for i, values in enumerate(table.frame.itertuples(index=False)):
+        for i, values in enumerate(table.frame.head(PDF_MAX_ROWS).itertuples(index=False)):
             grid.row([str(v) for v in values], style=HIGHLIGHT if i in table.highlight else None)
-    if table.note:
-        _text(pdf, table.note, size=8)
+    rows = len(table.frame)
+    cut = (
+        f"The first {PDF_MAX_ROWS} of {rows:,} rows; report.html and the CSV files hold them all. "
+        if rows > PDF_MAX_ROWS
+        else ""
+    )
+    if cut or table.note:
+        _text(pdf, cut + (table.note or ""), size=8)

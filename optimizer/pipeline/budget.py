@@ -9,16 +9,18 @@ Deadlines cross process boundaries (re-solves on Dask workers) as wall-clock epo
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 
 from optimizer.inputs.scenario import Scenario
 
-# Writing results and reports, measured on the default and 1,000-site benchmark scenarios on a loaded
-# 2-core machine (docs/benchmarks.md): about 8 s for the default (a PDF, an HTML page, figures, a
-# workbook), plus about 15 ms per candidate region (map, tables) and 4 s per million table rows.
-OUTPUTS_BASE_S = 8.0
-OUTPUTS_S_PER_REGION = 0.015
+# CPU seconds to write results and reports, measured on the default and 1,000-site benchmark
+# scenarios (docs/benchmarks.md): about 4 s for the default (a PDF, an HTML page, figures, a workbook),
+# plus about 10 ms per candidate region (map, tables) and 4 s per million table rows. On a machine
+# busier than its cores, wall time stretches by the load per core, and so does the reserve.
+OUTPUTS_BASE_S = 4.0
+OUTPUTS_S_PER_REGION = 0.010
 OUTPUTS_S_PER_ROW = 4e-6
 OUTPUTS_MAX_SHARE = 0.5  # never hold back more than this share of a limit for writing
 
@@ -66,4 +68,12 @@ def outputs_reserve_s(scenario: Scenario) -> float:
         else len(uncertainty.outcomes) + (uncertainty.samples.count if uncertainty.samples else 0)
     )
     rows = (regions + pairs) * years * outcomes
-    return OUTPUTS_BASE_S + OUTPUTS_S_PER_REGION * regions + OUTPUTS_S_PER_ROW * rows
+    return (OUTPUTS_BASE_S + OUTPUTS_S_PER_REGION * regions + OUTPUTS_S_PER_ROW * rows) * load_per_core()
+
+
+def load_per_core() -> float:
+    """The 1-minute load average per core, at least 1 (where the system reports none: 1)."""
+    try:
+        return max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
+    except (AttributeError, OSError):
+        return 1.0
