@@ -433,6 +433,7 @@ def lead_times_table(lead_times: pd.DataFrame) -> Table:
         {
             "region": shown["region_id"]
             + shown.get("path_id", pd.Series("", index=shown.index))
+            .astype(object)  # no paths: read back as an empty float column
             .fillna("")
             .map(lambda path: f" ({path})" if path else ""),
             "lead time (years)": shown["lead_time_years"].map("{:g}".format),

@@ -3,6 +3,7 @@ checked against a hand-computed optimum and against re-solving the changed scena
 
 from __future__ import annotations
 
+import json
 import time
 
 import pandas as pd
@@ -191,3 +192,20 @@ def test_local_pool_limit_value(tmp_path):
     )
     assert row["binding"] and row["used_mw"] == pytest.approx(50)
     assert row["marginal_value_usd_per_mw"] == pytest.approx(2)
+
+
+def test_the_time_limit_bounds_the_whole_command_not_each_solve(tmp_path):
+    """Defect 18 of the bad-input issue: --time-limit once bounded each of the analysis's re-solves
+    (35 of them on the default). Now the solve gets what is left of the command's limit after the
+    seconds held back for writing, and the analyses what the solve leaves, accounted for."""
+    folder = write_scenario(tmp_path / "case", **LEAD_CASE)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["solve", str(folder), "--out", str(out), "--time-limit", "30"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    budget = summary["time_budget"]
+    assert budget["limit_s"] == 30 and 0 < budget["outputs_reserve_s"] <= 15  # at most half for writing
+    assert summary["solver"]["time_limit_s"] <= 30 - budget["outputs_reserve_s"]  # the solve's share
+    assert [entry["analysis"] for entry in summary["analyses"]] == ["limits", "lead_times"]
+    assert summary["analyses"][1]["re_solved"] + summary["analyses"][1]["not_run"] == 1
+    assert "what limits it" in result.output
