@@ -205,7 +205,9 @@ def test_the_time_limit_bounds_the_whole_command_not_each_solve(tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     budget = summary["time_budget"]
     assert budget["limit_s"] == 30 and 0 < budget["outputs_reserve_s"] <= 15  # at most half for writing
-    assert summary["solver"]["time_limit_s"] <= 30 - budget["outputs_reserve_s"]  # the solve's share
+    assert (
+        summary["solver"]["time_limit_s"] <= 30 - budget["outputs_reserve_s"] + 0.05
+    )  # the solve gets the rest (reserve rounded to 0.1 s)
     assert [entry["analysis"] for entry in summary["analyses"]] == ["limits", "lead_times"]
     assert summary["analyses"][1]["re_solved"] + summary["analyses"][1]["not_run"] == 1
     assert "what limits it" in result.output
