@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from optimizer import load_scenario, solve
 from optimizer.cli import app
 from optimizer.pipeline.budget import Budget
-from optimizer.pipeline.marginals import NOT_RUN, explain_limits, probe
+from optimizer.pipeline.marginals import NOT_RUN, explain_limits
 
 ZONE_CASE = {
     "regions": [
@@ -88,15 +88,15 @@ def test_probes_force_regions_in_and_out(tmp_path):
             demand=[("d", 2026, 10)],
         )
     )
-    probes = probe(scenario, result, ("a", "b")).set_index("region_id")
-    assert probes.at["a", "forced"] == "out" and probes.at["a", "change_usd"] == pytest.approx(14)
-    assert probes.at["b", "forced"] == "in" and probes.at["b", "change_usd"] == pytest.approx(4)
-    assert probes.at["b", "objective_usd"] == pytest.approx(14)
+    forced = probes(scenario, result, ("a", "b")).set_index("region_id")
+    assert forced.at["a", "forced"] == "out" and forced.at["a", "change_usd"] == pytest.approx(14)
+    assert forced.at["b", "forced"] == "in" and forced.at["b", "change_usd"] == pytest.approx(4)
+    assert forced.at["b", "objective_usd"] == pytest.approx(14)
 
 
 def test_forcing_out_the_only_region_reports_no_plan(tmp_path):
     scenario, result = solved(write_scenario(tmp_path / "case", regions=[{"region_id": "a"}], demand=[("d", 2026, 5)]))
-    row = probe(scenario, result, ("a",)).iloc[0]
+    row = probes(scenario, result, ("a",)).iloc[0]
     assert row["status"] == "infeasible" and row["change_usd"] is None
 
 
@@ -211,3 +211,8 @@ def test_the_time_limit_bounds_the_whole_command_not_each_solve(tmp_path):
     assert [entry["analysis"] for entry in summary["analyses"]] == ["limits", "lead_times"]
     assert summary["analyses"][1]["re_solved"] + summary["analyses"][1]["not_run"] == 1
     assert "what limits it" in result.output
+
+
+def probes(scenario, result, regions: tuple[str, ...]):
+    """The probes table of forcing `regions` into or out of the plan."""
+    return explain_limits(scenario, result, limits=False, probes=regions).tables["probes"]

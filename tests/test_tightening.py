@@ -8,12 +8,12 @@ from conftest import REPO
 from pyomo.repn import generate_standard_repn
 from scenario_factory import write_scenario
 from test_enumeration import YEARS, enumerate_optimum, random_instance
+from test_marginals import probes
 
 from formulations import build_model
 from formulations.tightening import identical_regions
 from optimizer import load_scenario, solve
 from optimizer.highs import Settings, solve_problem
-from optimizer.pipeline.marginals import probe
 from optimizer.pipeline.matrix import ModelMatrix
 
 
@@ -102,7 +102,7 @@ def test_probe_of_the_second_twin_forces_only_that_twin(tmp_path):
     """The plan opens a (25, as above). Forcing b in costs nothing: b takes a's part. With the ordering
     rows, forcing b in would force a in too (30, +5), so probes build without them."""
     scenario = load_scenario(write_scenario(tmp_path / "case", regions=TWINS, demand=[("d", 2026, 15)]))
-    row = probe(scenario, solve(scenario), ("b",)).iloc[0]
+    row = probes(scenario, solve(scenario), ("b",)).iloc[0]
     assert row["forced"] == "in" and row["change_usd"] == pytest.approx(0)
 
 

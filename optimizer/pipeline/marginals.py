@@ -308,12 +308,6 @@ def _probe_table(
     return pd.DataFrame(rows, columns=PROBE_COLUMNS)
 
 
-def probe(scenario: Scenario, result: SolveResult, region_ids: tuple[str, ...]) -> pd.DataFrame:
-    """Cost of forcing each region out of the plan (when the plan uses it) or into it (when not)."""
-    tasks = [_probe_task(scenario, result, r) for r in region_ids]
-    return _probe_table(result, region_ids, tasks, _Runner(Budget.start(None), None, 1, 0.0)(tasks, "probes"))
-
-
 # --- Re-solves within a budget, here or on workers
 
 
