@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from optimizer.cli import common as cli
+from optimizer.cli.progress import Quiet, shown
 from optimizer.inputs.errors import ScenarioError
 from optimizer.studies import store
 
@@ -29,6 +30,7 @@ def whatif(
     name: Annotated[str, typer.Option(help="Name of the variant (its folder under --out).")] = "variant",
     log: Annotated[bool, typer.Option("--log", help="Show the HiGHS logs while solving.")] = False,
     force: cli.Force = False,
+    quiet: Quiet = False,
 ) -> None:
     """Solve a base scenario and a variant of it (--set edits), and compare them: cost by component,
     regions opened or dropped, MW by region and year, MW (and GPUs) online vs. demand.
@@ -46,7 +48,8 @@ def whatif(
 
     base = cli.load(scenario_dir)
     try:
-        study = run_whatif(base, edits or [], name, out_dir, tee=log, force=force, files=whatif_files)
+        with shown(cli.err, quiet or log):
+            study = run_whatif(base, edits or [], name, out_dir, tee=log, force=force, files=whatif_files)
     except (ScenarioError, OutputError) as problem:
         cli.fail(problem)
     cli.out.print(f"base: {'reused from' if study.base_reused else 'solved into'} {out_dir / 'base'}", highlight=False)
