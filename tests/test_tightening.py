@@ -152,4 +152,3 @@ def test_a_modular_site_is_bounded_by_its_whole_modules(tmp_path):
     assert model.capacity_mw["a", 2026].ub == 200 and model.capacity_mw["c", 2026].ub == 1000
     assert optimum(scenario, tightened=False) == pytest.approx(360)
     assert optimum(scenario, tightened=False, relaxed=True) == pytest.approx(360)
-
