@@ -1,9 +1,9 @@
 """Sites and builds: where IT capacity can go, how it accumulates, and the grid power it needs.
 
     added_mw[r,t] = capacity_mw[r,t] - capacity_mw[r,t-1] >= 0          (capacity_mw[r,first-1] = 0; IT MW)
-    pue[r] * capacity_mw[r,last] <= max_mw[r] * open[r]               (grid MW; capacity never falls, so the last year suffices)
+    capacity_mw[r,last] <= U[r] * open[r]     (U[r]: capacity_mw's bound, max_mw[r] / pue[r] in whole modules; the last year suffices)
     added_mw[r,t] = module_mw[r] * modules_added[r,t], modules_added integer   (regions with a module size)
-    sum_t opening[r,t] = open[r];   pue[r] * capacity_mw[r,t] <= max_mw[r] * sum over u <= t of opening[r,u]
+    sum_t opening[r,t] = open[r];   capacity_mw[r,t] <= U[r] * sum over u <= t of opening[r,u]
     Costs: fixed_cost_usd[r] * opening[r,t] in the year r opens; per year t, capex_usd_per_mw[r] * added_mw[r,t]
     and opex_usd_per_mw_year[r] * capacity_mw[r,t]. With salvage: straight_line, in the last year L the credit
     -capex_usd_per_mw[r] * added_mw[r,t] * max(0, t + life[r] - 1 - L) / life[r] (life left after the horizon).
@@ -43,9 +43,8 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
     add_stock(model, SITE_STOCK, model.REGIONS, it_max, regions["module_mw"].dropna().to_dict())
 
     last = years[-1]
-    max_mw = regions["max_mw"].to_dict()
     model.site_limit = pyo.Constraint(
-        model.REGIONS, rule=lambda m, r: m.pue[r] * m.capacity_mw[r, last] <= max_mw[r] * m.open[r]
+        model.REGIONS, rule=lambda m, r: m.capacity_mw[r, last] <= m.capacity_mw[r, last].ub * m.open[r]
     )
     _fixed_costs(model, regions, years)
     model.array_blocks["site_costs"] = _yearly_costs(model, regions, scenario.config.salvage)
@@ -72,8 +71,8 @@ def _fixed_costs(model: pyo.ConcreteModel, regions: pd.DataFrame, years: list[in
         upper.append(0.0)
         for i, t in enumerate(in_years[:-1]):  # capacity only once opened (the site limit covers the last year)
             row = len(lower)
-            coupling.append((row, model.capacity_mw[r, t], model.pue[r]))
-            coupling += [(row, model.opening[r, u], -regions.at[r, "max_mw"]) for u in in_years[: i + 1]]
+            coupling.append((row, model.capacity_mw[r, t], 1.0))
+            coupling += [(row, model.opening[r, u], -model.capacity_mw[r, t].ub) for u in in_years[: i + 1]]
             lower.append(-math.inf)
             upper.append(0.0)
         for t in in_years:

@@ -43,7 +43,9 @@ def whole_modules(mw: float, module_mw: float) -> int:
 
 
 def add_stock(model: pyo.ConcreteModel, stock: Stock, keys, upper: Mapping, module_mw: Mapping) -> None:
-    """Add `stock`'s variables and rows over `keys` x YEARS, with MW bounds `upper[k]` and module sizes."""
+    """Add `stock`'s variables and rows over `keys` x YEARS, with MW bounds `upper[k]` and module sizes.
+    A modular key's level is bounded by the whole modules that fit in `upper[k]`: it can hold no more."""
+    upper = {k: module_mw[k] * whole_modules(mw, module_mw[k]) if k in module_mw else mw for k, mw in upper.items()}
     level = _add(model, stock.level, pyo.Var(keys, model.YEARS, bounds=lambda m, *index: (0, upper[_key(index)])))
     modular = _add(model, stock.modular, pyo.Set(initialize=list(module_mw), dimen=keys.dimen, ordered=True))
     count = _add(

@@ -17,10 +17,10 @@ from optimizer.highs import Settings, solve_problem
 from optimizer.pipeline.matrix import ModelMatrix
 
 
-def optimum(scenario, tightened: bool) -> float:
-    """The objective at a zero MIP gap, with or without the tightening rows."""
+def optimum(scenario, tightened: bool, relaxed: bool = False) -> float:
+    """The objective at a zero MIP gap (or of the LP relaxation), with or without the tightening rows."""
     problem = ModelMatrix(build_model(scenario, tightened=tightened)).problem
-    return solve_problem(problem, Settings(mip_rel_gap=0.0, threads=1)).objective
+    return solve_problem(problem.relaxed() if relaxed else problem, Settings(mip_rel_gap=0.0, threads=1)).objective
 
 
 def _linear_terms(expr) -> tuple[list[float], list]:
@@ -134,3 +134,21 @@ def test_random_instances_with_a_twin_match_enumeration(tmp_path, seed):
         assert result.summary["status"] == "infeasible"
     else:
         assert result.summary["objective_usd"] == pytest.approx(expected, rel=1e-7, abs=1e-6)
+
+
+def test_a_modular_site_is_bounded_by_its_whole_modules(tmp_path):
+    """250 MW needed; a holds 250 MW in 100 MW modules (capex 1, fixed 10), so at most 200; c serves
+    at capex 3, unserved MW cost 5. a's two modules and 50 MW from c: 210 + 150 = 360. With the
+    bound in whole modules the LP relaxation finds 360 too (a's 250 MW within max_mw would give 260)."""
+    regions = [
+        {"region_id": "a", "max_mw": 250, "module_mw": 100, "capex_usd_per_mw": 1, "fixed_cost_usd": 10},
+        {"region_id": "c", "capex_usd_per_mw": 3},
+    ]
+    folder = write_scenario(
+        tmp_path / "case", regions=regions, demand=[("d", 2026, 250)], unserved_penalty_usd_per_mw_year=5
+    )
+    scenario = load_scenario(folder)
+    model = build_model(scenario, tightened=False)
+    assert model.capacity_mw["a", 2026].ub == 200 and model.capacity_mw["c", 2026].ub == 1000
+    assert optimum(scenario, tightened=False) == pytest.approx(360)
+    assert optimum(scenario, tightened=False, relaxed=True) == pytest.approx(360)
