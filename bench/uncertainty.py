@@ -1,7 +1,7 @@
 """Benchmark of plans across uncertain outcomes: gridsite's `gridsite solve` (whole command, a fresh
 process) against a plain extensive form built straight in highspy (bench/stochastic_baseline.py).
 
-    python -m bench.uncertainty                      # 200 x 10 x 20 (1,600 km radius), 50 outcomes
+    python -m bench.uncertainty                      # 200 x 10 x 20 (800 km radius), 50 outcomes
     python -m bench.uncertainty --big                # also 1,000 x 15 x 30 (every pair), 20 outcomes, by outcomes:
                                                      #   in one process, on 2 local Dask workers, and on a scheduler
     python -m bench.uncertainty --only big --modes workers
@@ -29,7 +29,7 @@ import yaml
 
 from bench.generate import InstanceSpec, write_instance
 
-SMALL = (InstanceSpec(200, 10, 20, 1600.0, seed=1, mip_rel_gap=0.001, time_limit_s=900), 50)
+SMALL = (InstanceSpec(200, 10, 20, 800.0, seed=1, mip_rel_gap=0.001, time_limit_s=900), 50)
 BIG = (InstanceSpec(1000, 15, 30, None, seed=1, mip_rel_gap=0.01, time_limit_s=900), 20)
 PLAIN = """
 import json, sys, time

@@ -254,7 +254,9 @@ def risk_value(costs: np.ndarray, probabilities: np.ndarray, risk: RiskSettings)
 class OutcomeTask:
     """One outcome's model to solve: its inputs as text (`Scenario.files()`), the bounds of its
     decided-now decisions (equal bounds fix them), costs added per unit of them (a Lagrangian
-    price), and a wall-clock deadline (time.time()). Plain data: it may run on a Dask worker."""
+    price), a wall-clock deadline (time.time()), and optionally its own limits: seconds from when it
+    starts (build included) and a MIP gap in place of the scenario's. Plain data: it may run on a
+    Dask worker."""
 
     files: dict[str, str]
     now_years: frozenset[int]
@@ -262,6 +264,8 @@ class OutcomeTask:
     prices: dict[str, float] = field(default_factory=dict)
     deadline: float | None = None
     keep_tables: bool = False
+    seconds: float | None = None
+    gap: float | None = None
 
 
 @dataclass
@@ -278,9 +282,12 @@ class OutcomeRun:
 def run_outcome(task: OutcomeTask) -> OutcomeRun:
     """Build and solve one outcome's model as `task` says."""
     started = time.perf_counter()
-    if task.deadline is not None and time.time() >= task.deadline:
-        return OutcomeRun("time_limit_no_solution", None, None, {}, 0.0, log="the deadline had passed\n")
+    stop = min(task.deadline or math.inf, time.time() + (task.seconds or math.inf))
+    if time.time() >= stop:
+        return OutcomeRun("time_limit_no_solution", None, None, {}, 0.0, log="no time was left\n")
     scenario = read_scenario(task.files, read_yaml(task.files))
+    if task.gap is not None:
+        scenario = scenario.with_solver(mip_rel_gap=task.gap)
     with gc_paused():
         model = build_model(scenario, tightened=False)  # its ordering of identical regions is per outcome
         now = decided_now(model, set(task.now_years))
@@ -288,7 +295,7 @@ def run_outcome(task: OutcomeTask) -> OutcomeRun:
         matrix = ModelMatrix(model)
     if task.prices and matrix.problem is not None:
         matrix.problem = _priced(matrix, now, task.prices)
-    time_limit = None if task.deadline is None else max(task.deadline - time.time(), 0.0)
+    time_limit = None if math.isinf(stop) else max(stop - time.time(), 0.0)
     outcome = run_highs(matrix, scenario.config.solver, time_limit)
     status, _ = classify(outcome)
     if status not in SOLUTION_STATUSES:
@@ -321,6 +328,12 @@ def run_all(tasks: list[OutcomeTask], executor: Executor | None, function=None) 
     workers), or here one after another."""
     function = function or run_outcome
     return list(executor.map(function, tasks)) if executor is not None else [function(t) for t in tasks]
+
+
+def parallel_slots(executor: Executor | None) -> int:
+    """How many outcome solves `run_all` runs at once: a Dask client's worker threads, else 1."""
+    client = getattr(executor, "_client", None)  # distributed's ClientExecutor keeps its client there
+    return max(sum(client.nthreads().values()), 1) if client is not None else 1
 
 
 def outcome_bounds(task: OutcomeTask) -> Bounds:
@@ -556,8 +569,10 @@ def decisions_now(tables: dict[str, pd.DataFrame], years: set[int]) -> pd.DataFr
     if requests is not None:
         mine = requests[(requests["outcome"] == first) & (requests["requested_mw"] > 0)]
         parts.append(mine.rename(columns={"requested_mw": "mw"}).assign(decision="request"))
-    frame = pd.concat([part.reindex(columns=DECISION_COLUMNS) for part in parts if len(part)], ignore_index=True)
-    frame = frame.reindex(columns=DECISION_COLUMNS)
+    parts = [part.reindex(columns=DECISION_COLUMNS) for part in parts if len(part)]
+    if not parts:  # a plan that does nothing now (e.g. one found at a time limit, serving no demand)
+        return pd.DataFrame(columns=DECISION_COLUMNS)
+    frame = pd.concat(parts, ignore_index=True)
     return frame.assign(path_id=frame["path_id"].astype(object).fillna(""))
 
 
