@@ -194,7 +194,7 @@ def test_the_decomposition_proves_a_bound_below_the_extensive_forms_optimum(tmp_
     gap = summary["solver"]["mip_rel_gap"]  # outcomes are solved finer, so that the plan can meet it
     assert summary["uncertainty"]["outcome_mip_rel_gap"] == pytest.approx(OUTCOME_GAP_SHARE * gap)
     if summary["status"] == "optimal":
-        assert summary["mip_gap"] <= gap
+        assert summary["mip_gap"] <= gap + 1e-9  # by_outcomes.GAP_TOLERANCE: round-off
 
 
 def test_a_plan_that_builds_nothing_now_has_no_decisions_now():

@@ -13,9 +13,11 @@ CVaR weight only lambda = 0 is used, its bound being the CVaR objective of the o
 
 The time limit holds for the whole solve, so the steps are budgeted: outcome MIPs stop at a share
 of the requested gap (each outcome's own gap enters a plan's value and the bound), and each step's
-solves share a part of the time left. The mean-value plan (one solve, then every outcome with its
-decisions fixed, which is fast) is carried out first, so that a plan exists early; a round then
-bounds it. At the limit the best plan and bound so far are the result.
+solves share a part of the time left. The first round bounds each outcome by its LP relaxation
+(lambda = 0): a fraction of a MIP's time, and often within the gap of it. Then the mean-value plan
+(one MIP, then every outcome with its decisions fixed, which is fast) is carried out, so that a
+proven gap exists early; the outcomes' MIPs follow only while the gap is open. At the limit the
+best plan and bound so far are the result.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from concurrent.futures import Executor
 
 import numpy as np
 
-from optimizer.highs import Outcome, better_bound, mip_gap
+from optimizer.highs import Outcome, mip_gap
 from optimizer.inputs.uncertainty import mean_value_scenario
 from optimizer.pipeline.stochastic import (
     Bounds,
@@ -47,10 +49,9 @@ GAP_TOLERANCE = 1e-9  # a gap this far above the requested one is round-off (a r
 FIRST_STEP = 0.1  # the first step moves lambda a tenth of the way Polyak's rule would (the plan is far off)
 STEP_SHRINK = 0.5  # the step's scale falls by this factor after a round that raises no bound
 OUTCOME_GAP_SHARE = 0.25  # outcome MIPs stop at this share of the requested gap, leaving the rest to the plan
-# Shares of the time left when a step starts: the mean-value scenario's one solve, carrying out a plan
-# in every outcome (its decisions fixed, so faster), and a round of every outcome alone (no bound
-# without it, so the largest).
-MEAN_SHARE, CARRY_SHARE, ROUND_SHARE = 0.15, 0.3, 0.7
+# Shares of the time left when a step starts: a round of every outcome alone (no bound without it),
+# the mean-value scenario's one MIP, and carrying out a plan in every outcome (its decisions fixed).
+ROUND_SHARE, MEAN_SHARE, CARRY_SHARE = 0.6, 0.4, 0.8
 
 
 class _Search:
@@ -65,6 +66,7 @@ class _Search:
         self.years, self.executor, self.deadline = frozenset(years), executor, deadline
         self.slots = parallel_slots(executor)
         self.value, self.source, self.runs, self.bound = math.inf, None, [], None
+        self.bound_from: str | None = None  # "LP relaxations" or "outcome MIPs"
         self.lines: list[str] = []
         self.tried: list[tuple[dict[str, float], list[OutcomeRun]]] = []  # plans carried out, and their runs
 
@@ -81,11 +83,19 @@ class _Search:
         )
 
     def tasks(
-        self, bounds: Bounds, share: float, prices: list[dict[str, float]] | None = None, keep: bool = False
+        self,
+        bounds: Bounds,
+        share: float,
+        prices: list[dict[str, float]] | None = None,
+        keep: bool = False,
+        relaxed: bool = False,
     ) -> list[OutcomeTask]:
         prices = prices or [{} for _ in self.files]
         seconds = self.seconds(len(self.files), share)
-        return [self.task(f, bounds, seconds, prices=p, keep_tables=keep) for f, p in zip(self.files, prices)]
+        return [
+            self.task(f, bounds, seconds, prices=p, keep_tables=keep, relaxed=relaxed)
+            for f, p in zip(self.files, prices)
+        ]
 
     def offer(self, source: str, runs: list[OutcomeRun]) -> None:
         """A plan carried out in every outcome: kept if it costs less than the best so far."""
@@ -133,23 +143,32 @@ def solve_by_outcomes(scenario, pairs, years: set[int], *, executor: Executor | 
     search = _Search(scenario, pairs, years, executor, deadline)
     bounds = common_bounds(run_all(search.tasks({}, 1.0), executor, outcome_bounds))
     build_seconds = time.perf_counter() - started
-    mean = search.mean_value(scenario, pairs, bounds)
+    mean = None  # the mean-value plan and its runs, the first plan carried out
     prices: list[dict[str, float]] = [{} for _ in pairs]
-    scale, rounds = FIRST_STEP, 0
+    scale, rounds, relaxed = FIRST_STEP, 0, True
     while rounds < MAX_ROUNDS and not _past(deadline):
-        runs = run_all(search.tasks(bounds, ROUND_SHARE, prices), executor)
+        runs = run_all(search.tasks(bounds, ROUND_SHARE, prices, relaxed=relaxed), executor)
         rounds += 1
+        kind = "LP relaxations" if relaxed else "outcome MIPs"
         lagrangian = _lagrangian(runs, search)
         if lagrangian is None:
-            search.line(f"round {rounds}: an outcome has no bound by its time limit")
+            search.line(f"round {rounds} ({kind}): an outcome has no bound by its time limit")
         else:
             raised = search.bound is None or lagrangian > search.bound
-            search.bound = better_bound(search.bound, lagrangian)
-            search.line(f"round {rounds}: Lagrangian bound {lagrangian:.6e}, best bound {search.bound:.6e}")
-        if any(run.now for run in runs) and not search.met():
+            if raised:
+                search.bound, search.bound_from = lagrangian, kind
+            search.line(f"round {rounds} ({kind}): Lagrangian bound {lagrangian:.6e}, best {search.bound:.6e}")
+        if not relaxed and any(run.now for run in runs) and not search.met():
             search.carry_out(f"round {rounds}'s median plan", _median(runs, search.probabilities), bounds)
-        if lagrangian is None or not search.runs or search.met() or search.risk.cvar_weight:
-            break  # no bound this round, no plan to step towards (Polyak), or done
+        if mean is None and not _past(deadline):
+            mean = search.mean_value(scenario, pairs, bounds)
+        if lagrangian is None or search.met():
+            break
+        if relaxed:  # then the outcomes' MIPs, at lambda = 0: plans to carry out, and a tighter bound
+            relaxed = False
+            continue
+        if not search.runs or search.risk.cvar_weight:
+            break  # Polyak's step needs a plan's value; with a CVaR weight only lambda = 0
         scale = scale if raised else scale * STEP_SHRINK
         prices = _step(prices, runs, search.probabilities, scale * (search.value - lagrangian))
     return _plan(
@@ -158,7 +177,7 @@ def solve_by_outcomes(scenario, pairs, years: set[int], *, executor: Executor | 
         rounds,
         build_seconds,
         time.perf_counter() - started - build_seconds,
-        mean if mean[1] else None,
+        mean if mean and mean[1] else None,
     )
 
 
@@ -223,6 +242,11 @@ def _plan(search: _Search, bounds: Bounds, rounds: int, build_seconds: float, so
     has_plan = np.zeros(0) if search.runs else None  # the plan's values are in its runs, per outcome
     value = search.value if search.runs else None
     outcome = Outcome(None, value, search.bound, has_plan, None, termination=termination, method="by_outcomes")
-    detail = {"rounds": rounds, "plan_from": search.source, "outcome_mip_rel_gap": search.outcome_gap}
+    detail = {
+        "rounds": rounds,
+        "plan_from": search.source,
+        "bound_from": search.bound_from,
+        "outcome_mip_rel_gap": search.outcome_gap,
+    }
     log = "".join(search.lines)
     return Plan(outcome, search.runs, bounds, build_seconds, solve_seconds, {}, "by_outcomes", log, detail, mean)

@@ -255,8 +255,8 @@ class OutcomeTask:
     """One outcome's model to solve: its inputs as text (`Scenario.files()`), the bounds of its
     decided-now decisions (equal bounds fix them), costs added per unit of them (a Lagrangian
     price), a wall-clock deadline (time.time()), and optionally its own limits: seconds from when it
-    starts (build included) and a MIP gap in place of the scenario's. Plain data: it may run on a
-    Dask worker."""
+    starts (build included) and a MIP gap in place of the scenario's; `relaxed`: its LP relaxation
+    only (a bound, and fractional decisions). Plain data: it may run on a Dask worker."""
 
     files: dict[str, str]
     now_years: frozenset[int]
@@ -266,6 +266,7 @@ class OutcomeTask:
     keep_tables: bool = False
     seconds: float | None = None
     gap: float | None = None
+    relaxed: bool = False
 
 
 @dataclass
@@ -296,7 +297,7 @@ def run_outcome(task: OutcomeTask) -> OutcomeRun:
     if task.prices and matrix.problem is not None:
         matrix.problem = _priced(matrix, now, task.prices)
     time_limit = None if math.isinf(stop) else max(stop - time.time(), 0.0)
-    outcome = run_highs(matrix, scenario.config.solver, time_limit)
+    outcome = run_highs(matrix, scenario.config.solver, time_limit, relaxed=task.relaxed)
     status, _ = classify(outcome)
     if status not in SOLUTION_STATUSES:
         return OutcomeRun(status, None, outcome.bound, {}, time.perf_counter() - started, log=outcome.log)
@@ -354,13 +355,16 @@ def solve_stochastic(scenario: Scenario, *, tee: bool = False, executor: Executo
     deadline = None if settings.time_limit_s is None else time.time() + settings.time_limit_s
     pairs = outcome_scenarios(scenario)
     years = decide_now_years(scenario)
-    with gc_paused():
-        first = _outcome_model(*pairs[0], years)
-        by_outcomes = uncertainty.method == "decomposition" or (
-            uncertainty.method == "auto"
-            and len(pairs) * ModelMatrix(first.model).problem.n_cols > EXTENSIVE_MAX_COLUMNS
-        )
-    if by_outcomes:
+    first = None  # the first outcome's model, built only where the method may be the extensive form
+    if uncertainty.method != "decomposition":
+        with gc_paused():
+            first = _outcome_model(*pairs[0], years)
+            if (
+                uncertainty.method == "auto"
+                and len(pairs) * ModelMatrix(first.model).problem.n_cols > EXTENSIVE_MAX_COLUMNS
+            ):
+                first = None  # by outcomes, on their own models: not held in memory meanwhile
+    if first is None:
         from optimizer.pipeline.by_outcomes import solve_by_outcomes
 
         plan = solve_by_outcomes(scenario, pairs, years, executor=executor, deadline=deadline)
