@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import psutil
 import yaml
+from distributed import Client
 
 from bench.generate import InstanceSpec, write_instance
 
@@ -126,26 +128,36 @@ def with_scheduler(run) -> dict:
     """Run `run(address, pids)` against a Dask scheduler with two workers started here (`pids`: theirs,
     for the peak memory), then stop them."""
     bin_dir = Path(sys.executable).parent
+    port = _free_port()  # not Dask's default 8786: another cluster on the machine may hold it
+    address = f"tcp://127.0.0.1:{port}"
     scheduler = subprocess.Popen(
-        [str(bin_dir / "dask"), "scheduler", "--port", "8786", "--dashboard-address", ":0"],
+        [str(bin_dir / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--dashboard-address", ":0"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     workers = [
         subprocess.Popen(
-            [str(bin_dir / "dask"), "worker", "tcp://127.0.0.1:8786", "--nthreads", "1", "--dashboard-address", ":0"],
+            [str(bin_dir / "dask"), "worker", address, "--nthreads", "1", "--dashboard-address", ":0"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         for _ in range(2)
     ]
-    time.sleep(5)
     try:
-        return run("tcp://127.0.0.1:8786", tuple(p.pid for p in (scheduler, *workers)))
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=120)  # gridsite sizes its time shares by the workers it finds
+
+        return run(address, tuple(p.pid for p in (scheduler, *workers)))
     finally:
         for process in (*workers, scheduler):
             process.terminate()
             process.wait()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def row(name: str, method: str, figures: dict) -> str:
