@@ -146,7 +146,6 @@ def with_scheduler(run) -> dict:
     try:
         with Client(address, timeout=60) as client:
             client.wait_for_workers(2, timeout=120)  # gridsite sizes its time shares by the workers it finds
-
         return run(address, tuple(p.pid for p in (scheduler, *workers)))
     finally:
         for process in (*workers, scheduler):
