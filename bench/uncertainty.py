@@ -103,6 +103,8 @@ def run_gridsite(folder: Path, out: Path, extra: list[str] = (), also: tuple[int
     if not (out / "summary.json").exists():
         return {"status": f"failed: {done.stderr.strip().splitlines()[-1:]}", "wall_seconds": wall, "peak_mb": peak}
     summary = json.loads((out / "summary.json").read_text())
+    steps = [line for line in (out / "solver.log").read_text().splitlines() if line.startswith("gridsite by outcomes")]
+    print("\n".join(steps), file=sys.stderr, flush=True)  # each step's plan value or bound, in order
     return {
         "status": summary["status"],
         "mip_gap": summary["mip_gap"],

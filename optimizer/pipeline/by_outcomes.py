@@ -12,8 +12,9 @@ subgradient steps (Polyak's rule) while the gap is above the requested one and t
 CVaR weight only lambda = 0 is used, its bound being the CVaR objective of the outcomes' bounds.
 
 The time limit holds for the whole solve, so the steps are budgeted: outcome MIPs stop at a share
-of the requested gap (each outcome's own gap enters a plan's value and the bound), and each step's
-solves share a part of the time left. The first round bounds each outcome by its LP relaxation
+of the requested gap (each outcome's own gap enters a plan's value and the bound), and each step
+(a round, a plan's MIP, carrying a plan out) ends by a share of the time left: its solves share
+that time as they need, since a step needs every one of them. The first round bounds each outcome by its LP relaxation
 (lambda = 0): a fraction of a MIP's time, and often within the gap of it. Then the mean-value plan
 (one MIP, then every outcome with its decisions fixed, which is fast) is carried out, so that a
 proven gap exists early; the outcomes' MIPs follow only while the gap is open. At the limit the
@@ -38,7 +39,6 @@ from optimizer.pipeline.stochastic import (
     clipped,
     common_bounds,
     outcome_bounds,
-    parallel_slots,
     risk_value,
     run_all,
     run_outcome,
@@ -49,8 +49,8 @@ GAP_TOLERANCE = 1e-9  # a gap this far above the requested one is round-off (a r
 FIRST_STEP = 0.1  # the first step moves lambda a tenth of the way Polyak's rule would (the plan is far off)
 STEP_SHRINK = 0.5  # the step's scale falls by this factor after a round that raises no bound
 OUTCOME_GAP_SHARE = 0.25  # outcome MIPs stop at this share of the requested gap, leaving the rest to the plan
-# Shares of the time left when a step starts: a round of every outcome alone (no bound without it),
-# the mean-value scenario's one MIP, and carrying out a plan in every outcome (its decisions fixed).
+# Shares of the time left when a step starts, for its solves: a round of every outcome alone (no bound
+# without it), the mean-value scenario's one MIP, and carrying out a plan in every outcome.
 ROUND_SHARE, MEAN_SHARE, CARRY_SHARE = 0.6, 0.4, 0.8
 
 
@@ -64,22 +64,21 @@ class _Search:
         self.probabilities = np.array([future.probability for future, _ in pairs])
         self.files = [edited.files() for _, edited in pairs]
         self.years, self.executor, self.deadline = frozenset(years), executor, deadline
-        self.slots = parallel_slots(executor)
         self.value, self.source, self.runs, self.bound = math.inf, None, [], None
         self.bound_from: str | None = None  # "LP relaxations" or "outcome MIPs"
+        self.out_of_time = False  # a step's solves stopped at its deadline before all had a plan or bound
         self.lines: list[str] = []
         self.tried: list[tuple[dict[str, float], list[OutcomeRun]]] = []  # plans carried out, and their runs
 
-    def seconds(self, count: int, share: float) -> float | None:
-        """Each of `count` solves' limit, so that together (`slots` at a time) they use `share` of the
-        time left."""
+    def step_deadline(self, share: float) -> float | None:
+        """When a step that may use `share` of the time left ends (time.time())."""
         if self.deadline is None:
             return None
-        return max(self.deadline - time.time(), 0.0) * share / math.ceil(count / self.slots)
+        return time.time() + share * max(self.deadline - time.time(), 0.0)
 
-    def task(self, files: dict[str, str], bounds: Bounds, seconds: float | None, **kwargs) -> OutcomeTask:
+    def task(self, files: dict[str, str], bounds: Bounds, share: float, **kwargs) -> OutcomeTask:
         return OutcomeTask(
-            files, self.years, bounds, deadline=self.deadline, seconds=seconds, gap=self.outcome_gap, **kwargs
+            files, self.years, bounds, deadline=self.step_deadline(share), gap=self.outcome_gap, **kwargs
         )
 
     def tasks(
@@ -91,16 +90,15 @@ class _Search:
         relaxed: bool = False,
     ) -> list[OutcomeTask]:
         prices = prices or [{} for _ in self.files]
-        seconds = self.seconds(len(self.files), share)
         return [
-            self.task(f, bounds, seconds, prices=p, keep_tables=keep, relaxed=relaxed)
-            for f, p in zip(self.files, prices)
+            self.task(f, bounds, share, prices=p, keep_tables=keep, relaxed=relaxed) for f, p in zip(self.files, prices)
         ]
 
     def offer(self, source: str, runs: list[OutcomeRun]) -> None:
         """A plan carried out in every outcome: kept if it costs less than the best so far."""
         if not runs or any(run.objective is None for run in runs):
-            self.line(f"{source}: not every outcome has a plan by its time limit")
+            self.line(f"{source}: not every outcome has a plan by the step's deadline")
+            self.out_of_time = True
             return
         value = risk_value(np.array([run.objective for run in runs]), self.probabilities, self.risk)
         self.line(f"{source}: {value:.6e}")
@@ -122,7 +120,7 @@ class _Search:
     def mean_value(self, scenario, pairs, bounds: Bounds) -> tuple[OutcomeRun, list[OutcomeRun]]:
         """The mean-value scenario's plan decided now, and its runs carried out in every outcome."""
         files = mean_value_scenario(scenario, pairs).files()
-        mean = run_outcome(self.task(files, bounds, self.seconds(1, MEAN_SHARE)))
+        mean = run_outcome(self.task(files, bounds, MEAN_SHARE))
         return mean, self.carry_out("the mean-value plan", mean.now, bounds) if mean.now else []
 
     def gap(self) -> float:
@@ -152,7 +150,8 @@ def solve_by_outcomes(scenario, pairs, years: set[int], *, executor: Executor | 
         kind = "LP relaxations" if relaxed else "outcome MIPs"
         lagrangian = _lagrangian(runs, search)
         if lagrangian is None:
-            search.line(f"round {rounds} ({kind}): an outcome has no bound by its time limit")
+            search.line(f"round {rounds} ({kind}): an outcome has no bound by the step's deadline")
+            search.out_of_time = True
         else:
             raised = search.bound is None or lagrangian > search.bound
             if raised:
@@ -235,7 +234,7 @@ def _past(deadline: float | None) -> bool:
 def _plan(search: _Search, bounds: Bounds, rounds: int, build_seconds: float, solve_seconds: float, mean) -> Plan:
     if search.runs and search.met():
         termination = "convergenceCriteriaSatisfied"
-    elif _past(search.deadline):
+    elif _past(search.deadline) or search.out_of_time:
         termination = "maxTimeLimit"
     else:
         termination = "interrupted"

@@ -254,9 +254,9 @@ def risk_value(costs: np.ndarray, probabilities: np.ndarray, risk: RiskSettings)
 class OutcomeTask:
     """One outcome's model to solve: its inputs as text (`Scenario.files()`), the bounds of its
     decided-now decisions (equal bounds fix them), costs added per unit of them (a Lagrangian
-    price), a wall-clock deadline (time.time()), and optionally its own limits: seconds from when it
-    starts (build included) and a MIP gap in place of the scenario's; `relaxed`: its LP relaxation
-    only (a bound, and fractional decisions). Plain data: it may run on a Dask worker."""
+    price), a wall-clock deadline (time.time()), a MIP gap in place of the scenario's (optional), and
+    `relaxed`: its LP relaxation only (a bound, and fractional decisions). Plain data: it may run on
+    a Dask worker."""
 
     files: dict[str, str]
     now_years: frozenset[int]
@@ -264,7 +264,6 @@ class OutcomeTask:
     prices: dict[str, float] = field(default_factory=dict)
     deadline: float | None = None
     keep_tables: bool = False
-    seconds: float | None = None
     gap: float | None = None
     relaxed: bool = False
 
@@ -283,9 +282,8 @@ class OutcomeRun:
 def run_outcome(task: OutcomeTask) -> OutcomeRun:
     """Build and solve one outcome's model as `task` says."""
     started = time.perf_counter()
-    stop = min(task.deadline or math.inf, time.time() + (task.seconds or math.inf))
-    if time.time() >= stop:
-        return OutcomeRun("time_limit_no_solution", None, None, {}, 0.0, log="no time was left\n")
+    if task.deadline is not None and time.time() >= task.deadline:
+        return OutcomeRun("time_limit_no_solution", None, None, {}, 0.0, log="the deadline had passed\n")
     scenario = read_scenario(task.files, read_yaml(task.files))
     if task.gap is not None:
         scenario = scenario.with_solver(mip_rel_gap=task.gap)
@@ -296,7 +294,7 @@ def run_outcome(task: OutcomeTask) -> OutcomeRun:
         matrix = ModelMatrix(model)
     if task.prices and matrix.problem is not None:
         matrix.problem = _priced(matrix, now, task.prices)
-    time_limit = None if math.isinf(stop) else max(stop - time.time(), 0.0)
+    time_limit = None if task.deadline is None else max(task.deadline - time.time(), 0.0)
     outcome = run_highs(matrix, scenario.config.solver, time_limit, relaxed=task.relaxed)
     status, _ = classify(outcome)
     if status not in SOLUTION_STATUSES:
@@ -329,12 +327,6 @@ def run_all(tasks: list[OutcomeTask], executor: Executor | None, function=None) 
     workers), or here one after another."""
     function = function or run_outcome
     return list(executor.map(function, tasks)) if executor is not None else [function(t) for t in tasks]
-
-
-def parallel_slots(executor: Executor | None) -> int:
-    """How many outcome solves `run_all` runs at once: a Dask client's worker threads, else 1."""
-    client = getattr(executor, "_client", None)  # distributed's ClientExecutor keeps its client there
-    return max(sum(client.nthreads().values()), 1) if client is not None else 1
 
 
 def outcome_bounds(task: OutcomeTask) -> Bounds:
