@@ -12,11 +12,11 @@ subgradient steps (Polyak's rule) while the gap is above the requested one and t
 CVaR weight only lambda = 0 is used, its bound being the CVaR objective of the outcomes' bounds.
 
 The time limit holds for the whole solve, so the steps are budgeted: outcome MIPs stop at a share
-of the requested gap (each outcome's own gap enters a plan's value and the bound), and each step
-(a round, a plan's MIP, carrying a plan out) ends by a share of the time left: its solves share
-that time as they need, since a step needs every one of them. The first round bounds each outcome by its LP relaxation
-(lambda = 0): a fraction of a MIP's time, and often within the gap of it. Then the mean-value plan
-(one MIP, then every outcome with its decisions fixed, which is fast) is carried out, so that a
+of the requested gap (each outcome's own gap enters a plan's value and the bound), and each step (a
+round, a plan's MIP, carrying a plan out) ends by a share of the time left, its solves taking from
+it what they need (a step needs every one of them). The first round bounds each outcome by its LP
+relaxation (lambda = 0): a fraction of a MIP's time, and often within the gap of it. Then the
+mean-value plan (one MIP, then every outcome with its decisions fixed) is carried out, so that a
 proven gap exists early; the outcomes' MIPs follow only while the gap is open. At the limit the
 best plan and bound so far are the result.
 """
