@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -19,6 +20,8 @@ from bench.stochastic_baseline import solve_plain_extensive_form
 from optimizer import load_scenario, solve, write_results
 from optimizer.cli import app
 from optimizer.inputs.uncertainty import deterministic
+from optimizer.pipeline.by_outcomes import OUTCOME_GAP_SHARE, _median
+from optimizer.pipeline.stochastic import DECISION_COLUMNS, OutcomeRun, decisions_now
 
 runner = CliRunner()
 
@@ -188,6 +191,33 @@ def test_the_decomposition_proves_a_bound_below_the_extensive_forms_optimum(tmp_
     assert summary["best_bound_usd"] <= optimum * (1 + 1e-9) <= summary["objective_usd"] * (1 + 2e-9)
     costs = split.tables["outcomes"]
     assert (costs["probability"] * costs["cost_usd"]).sum() == pytest.approx(summary["objective_usd"], rel=1e-9)
+    gap = summary["solver"]["mip_rel_gap"]  # outcomes are solved finer, so that the plan can meet it
+    assert summary["uncertainty"]["outcome_mip_rel_gap"] == pytest.approx(OUTCOME_GAP_SHARE * gap)
+    if summary["status"] == "optimal":
+        assert summary["mip_gap"] <= gap + 1e-9  # by_outcomes.GAP_TOLERANCE: round-off
+
+
+def test_a_plan_that_builds_nothing_now_has_no_decisions_now():
+    """E.g. a plan found at a time limit that leaves all demand unserved."""
+    capacity = pd.DataFrame(
+        {"outcome": ["o"], "region_id": ["a"], "year": [2026], "capacity_mw": [0.0], "added_mw": [0.0]}
+    )
+    frame = decisions_now({"capacity": capacity}, {2026})
+    assert frame.empty and list(frame.columns) == DECISION_COLUMNS
+
+
+def test_the_median_plan_is_taken_over_the_outcomes_that_have_one():
+    """The second outcome stopped without a plan; the others hold 0.2, 0.3 and 0.5 of the rest's
+    probability. x's values 1, 3, 2 have their median at 2 (1 if the missing plan counted as 0s), y's
+    0, 1, 1 at 1."""
+    runs = [
+        OutcomeRun("feasible", 1.0, 0.0, {"x": 1.0, "y": 0.0}, 0.0),
+        OutcomeRun("time_limit_no_solution", None, 0.0, {}, 0.0),
+        OutcomeRun("feasible", 1.0, 0.0, {"x": 3.0, "y": 1.0}, 0.0),
+        OutcomeRun("feasible", 1.0, 0.0, {"x": 2.0, "y": 1.0}, 0.0),
+    ]
+    probabilities = np.array([0.12, 0.4, 0.18, 0.3])
+    assert _median(runs, probabilities) == {"x": 2.0, "y": 1.0}
 
 
 def test_the_command_writes_the_plan_across_outcomes(tmp_path):

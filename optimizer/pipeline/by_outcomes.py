@@ -10,6 +10,15 @@ from the mean-value scenario and from the outcomes' own solutions (each decision
 them): within the bounds every outcome allows, so they can be carried out in all. lambda moves by
 subgradient steps (Polyak's rule) while the gap is above the requested one and time remains. With a
 CVaR weight only lambda = 0 is used, its bound being the CVaR objective of the outcomes' bounds.
+
+The time limit holds for the whole solve, so the steps are budgeted: outcome MIPs stop at a share
+of the requested gap (each outcome's own gap enters a plan's value and the bound), and each step (a
+round, a plan's MIP, carrying a plan out) ends by a share of the time left, its solves taking from
+it what they need (a step needs every one of them). The first round bounds each outcome by its LP
+relaxation (lambda = 0): a fraction of a MIP's time, and often within the gap of it. Then the
+mean-value plan (one MIP, then every outcome with its decisions fixed) is carried out, so that a
+proven gap exists early; the outcomes' MIPs follow only while the gap is open. At the limit the
+best plan and bound so far are the result.
 """
 
 from __future__ import annotations
@@ -20,7 +29,8 @@ from concurrent.futures import Executor
 
 import numpy as np
 
-from optimizer.highs import Outcome, better_bound, mip_gap
+from optimizer.highs import Outcome, mip_gap
+from optimizer.inputs.uncertainty import mean_value_scenario
 from optimizer.pipeline.stochastic import (
     Bounds,
     OutcomeRun,
@@ -28,16 +38,20 @@ from optimizer.pipeline.stochastic import (
     Plan,
     clipped,
     common_bounds,
-    mean_value_runs,
     outcome_bounds,
     risk_value,
     run_all,
+    run_outcome,
 )
 
 MAX_ROUNDS = 20  # Lagrangian rounds at most
 GAP_TOLERANCE = 1e-9  # a gap this far above the requested one is round-off (a requested gap of 0 is met)
 FIRST_STEP = 0.1  # the first step moves lambda a tenth of the way Polyak's rule would (the plan is far off)
 STEP_SHRINK = 0.5  # the step's scale falls by this factor after a round that raises no bound
+OUTCOME_GAP_SHARE = 0.25  # outcome MIPs stop at this share of the requested gap, leaving the rest to the plan
+# Shares of the time left when a step starts, for its solves: a round of every outcome alone (no bound
+# without it), the mean-value scenario's one MIP, and carrying out a plan in every outcome.
+ROUND_SHARE, MEAN_SHARE, CARRY_SHARE = 0.6, 0.4, 0.8
 
 
 class _Search:
@@ -46,37 +60,68 @@ class _Search:
     def __init__(self, scenario, pairs, years: set[int], executor: Executor | None, deadline: float | None) -> None:
         self.risk = scenario.config.uncertainty.risk
         self.gap_wanted = scenario.config.solver.mip_rel_gap
+        self.outcome_gap = OUTCOME_GAP_SHARE * self.gap_wanted
         self.probabilities = np.array([future.probability for future, _ in pairs])
         self.files = [edited.files() for _, edited in pairs]
         self.years, self.executor, self.deadline = frozenset(years), executor, deadline
         self.value, self.source, self.runs, self.bound = math.inf, None, [], None
+        self.bound_from: str | None = None  # "LP relaxations" or "outcome MIPs"
+        self.out_of_time = False  # a step's solves stopped at its deadline before all had a plan or bound
         self.lines: list[str] = []
-        self.tried: list[dict[str, float]] = []
+        self.tried: list[tuple[dict[str, float], list[OutcomeRun]]] = []  # plans carried out, and their runs
+
+    def step_deadline(self, share: float) -> float | None:
+        """When a step that may use `share` of the time left ends (time.time())."""
+        if self.deadline is None:
+            return None
+        return time.time() + share * max(self.deadline - time.time(), 0.0)
+
+    def task(self, files: dict[str, str], bounds: Bounds, share: float, **kwargs) -> OutcomeTask:
+        return OutcomeTask(
+            files, self.years, bounds, deadline=self.step_deadline(share), gap=self.outcome_gap, **kwargs
+        )
 
     def tasks(
-        self, bounds: Bounds, prices: list[dict[str, float]] | None = None, keep: bool = False
+        self,
+        bounds: Bounds,
+        share: float,
+        prices: list[dict[str, float]] | None = None,
+        keep: bool = False,
+        relaxed: bool = False,
     ) -> list[OutcomeTask]:
         prices = prices or [{} for _ in self.files]
-        return [OutcomeTask(f, self.years, bounds, p, self.deadline, keep) for f, p in zip(self.files, prices)]
+        return [
+            self.task(f, bounds, share, prices=p, keep_tables=keep, relaxed=relaxed) for f, p in zip(self.files, prices)
+        ]
 
     def offer(self, source: str, runs: list[OutcomeRun]) -> None:
         """A plan carried out in every outcome: kept if it costs less than the best so far."""
         if not runs or any(run.objective is None for run in runs):
-            self.line(f"{source}: not every outcome has a plan by the deadline")
+            self.line(f"{source}: not every outcome has a plan by the step's deadline")
+            self.out_of_time = True
             return
         value = risk_value(np.array([run.objective for run in runs]), self.probabilities, self.risk)
         self.line(f"{source}: {value:.6e}")
         if value < self.value:
             self.value, self.source, self.runs = value, source, runs
 
-    def carry_out(self, source: str, now: dict[str, float], bounds: Bounds) -> None:
-        """Evaluate a plan decided now in every outcome (once per distinct plan)."""
+    def carry_out(self, source: str, now: dict[str, float], bounds: Bounds) -> list[OutcomeRun]:
+        """Evaluate a plan decided now in every outcome (once per distinct plan); its runs."""
         plan = clipped(now, bounds)
-        if plan in self.tried:
-            return
-        self.tried.append(plan)
+        for tried, runs in self.tried:
+            if tried == plan:
+                return runs
         fixed = bounds | {name: (value, value) for name, value in plan.items()}
-        self.offer(source, run_all(self.tasks(fixed, keep=True), self.executor))
+        runs = run_all(self.tasks(fixed, CARRY_SHARE, keep=True), self.executor)
+        self.tried.append((plan, runs))
+        self.offer(source, runs)
+        return runs
+
+    def mean_value(self, scenario, pairs, bounds: Bounds) -> tuple[OutcomeRun, list[OutcomeRun]]:
+        """The mean-value scenario's plan decided now, and its runs carried out in every outcome."""
+        files = mean_value_scenario(scenario, pairs).files()
+        mean = run_outcome(self.task(files, bounds, MEAN_SHARE))
+        return mean, self.carry_out("the mean-value plan", mean.now, bounds) if mean.now else []
 
     def gap(self) -> float:
         gap = mip_gap(self.value if self.runs else None, self.bound)
@@ -94,31 +139,35 @@ def solve_by_outcomes(scenario, pairs, years: set[int], *, executor: Executor | 
     """The best plan found and the best proven bound: within the scenario's gap, or at `deadline`."""
     started = time.perf_counter()
     search = _Search(scenario, pairs, years, executor, deadline)
-    bounds = common_bounds(run_all(search.tasks({}), executor, outcome_bounds))
+    bounds = common_bounds(run_all(search.tasks({}, 1.0), executor, outcome_bounds))
     build_seconds = time.perf_counter() - started
-    mean = None  # the mean-value plan and its runs, tried after the first round if the gap is still open
+    mean = None  # the mean-value plan and its runs, the first plan carried out
     prices: list[dict[str, float]] = [{} for _ in pairs]
-    scale, rounds = FIRST_STEP, 0
+    scale, rounds, relaxed = FIRST_STEP, 0, True
     while rounds < MAX_ROUNDS and not _past(deadline):
-        runs = run_all(search.tasks(bounds, prices), executor)
+        runs = run_all(search.tasks(bounds, ROUND_SHARE, prices, relaxed=relaxed), executor)
         rounds += 1
-        if any(run.objective is None or run.bound is None for run in runs):
-            search.line(f"round {rounds}: an outcome has no plan or bound by the deadline")
+        kind = "LP relaxations" if relaxed else "outcome MIPs"
+        lagrangian = _lagrangian(runs, search)
+        if lagrangian is None:
+            search.line(f"round {rounds} ({kind}): an outcome has no bound by the step's deadline")
+            search.out_of_time = True
+        else:
+            raised = search.bound is None or lagrangian > search.bound
+            if raised:
+                search.bound, search.bound_from = lagrangian, kind
+            search.line(f"round {rounds} ({kind}): Lagrangian bound {lagrangian:.6e}, best {search.bound:.6e}")
+        if not relaxed and any(run.now for run in runs) and not search.met():
+            search.carry_out(f"round {rounds}'s median plan", _median(runs, search.probabilities), bounds)
+        if mean is None and not _past(deadline):
+            mean = search.mean_value(scenario, pairs, bounds)
+        if lagrangian is None or search.met():
             break
-        lagrangian = float(search.probabilities @ [run.bound for run in runs])
-        if search.risk.cvar_weight:
-            lagrangian = risk_value(np.array([run.bound for run in runs]), search.probabilities, search.risk)
-        raised = search.bound is None or lagrangian > search.bound
-        search.bound = better_bound(search.bound, lagrangian)
-        search.line(f"round {rounds}: Lagrangian bound {lagrangian:.6e}, best bound {search.bound:.6e}")
-        search.carry_out(f"round {rounds}'s median plan", _median(runs, search.probabilities), bounds)
-        if mean is None and not search.met():
-            mean = mean_value_runs(scenario, pairs, years, bounds, executor, deadline)
-            if mean[0].now and clipped(mean[0].now, bounds) not in search.tried:
-                search.tried.append(clipped(mean[0].now, bounds))
-                search.offer("the mean-value plan", mean[1])
-        if search.met() or search.risk.cvar_weight:
-            break
+        if relaxed:  # then the outcomes' MIPs, at lambda = 0: plans to carry out, and a tighter bound
+            relaxed = False
+            continue
+        if not search.runs or search.risk.cvar_weight:
+            break  # Polyak's step needs a plan's value; with a CVaR weight only lambda = 0
         scale = scale if raised else scale * STEP_SHRINK
         prices = _step(prices, runs, search.probabilities, scale * (search.value - lagrangian))
     return _plan(
@@ -127,17 +176,30 @@ def solve_by_outcomes(scenario, pairs, years: set[int], *, executor: Executor | 
         rounds,
         build_seconds,
         time.perf_counter() - started - build_seconds,
-        mean,
+        mean if mean and mean[1] else None,
     )
+
+
+def _lagrangian(runs: list[OutcomeRun], search: _Search) -> float | None:
+    """The round's bound: the outcomes' proven bounds combined (None when one has none)."""
+    if any(run.bound is None for run in runs):
+        return None
+    bounds = np.array([run.bound for run in runs])
+    if search.risk.cvar_weight:
+        return risk_value(bounds, search.probabilities, search.risk)
+    return float(search.probabilities @ bounds)
 
 
 def _median(runs: list[OutcomeRun], probabilities: np.ndarray) -> dict[str, float]:
     """Each decision made now at its probability-weighted median over the outcomes' plans (the lower
-    one on a tie). A median of values each outcome's rows allow keeps what orders them: capacity
-    that never falls, whole modules, a region opened wherever a majority builds in it."""
-    names, x = _decisions(runs)
+    one on a tie), among the outcomes that have a plan. A median of values each outcome's rows allow
+    keeps what orders them: capacity that never falls, whole modules, a region opened wherever a
+    majority builds in it."""
+    planned = [k for k, run in enumerate(runs) if run.now]
+    names, x = _decisions([runs[k] for k in planned])
+    weights = probabilities[planned] / probabilities[planned].sum()
     order = np.argsort(x, axis=0, kind="stable")
-    cumulative = np.cumsum(probabilities[order], axis=0)
+    cumulative = np.cumsum(weights[order], axis=0)
     position = (cumulative < 0.5 - 1e-9).sum(axis=0)  # first sorted value reaching half the probability
     median = x[order[position, np.arange(len(names))], np.arange(len(names))]
     return dict(zip(names, median.tolist()))
@@ -172,13 +234,18 @@ def _past(deadline: float | None) -> bool:
 def _plan(search: _Search, bounds: Bounds, rounds: int, build_seconds: float, solve_seconds: float, mean) -> Plan:
     if search.runs and search.met():
         termination = "convergenceCriteriaSatisfied"
-    elif _past(search.deadline):
+    elif _past(search.deadline) or search.out_of_time:
         termination = "maxTimeLimit"
     else:
         termination = "interrupted"
     has_plan = np.zeros(0) if search.runs else None  # the plan's values are in its runs, per outcome
     value = search.value if search.runs else None
     outcome = Outcome(None, value, search.bound, has_plan, None, termination=termination, method="by_outcomes")
-    detail = {"rounds": rounds, "plan_from": search.source}
+    detail = {
+        "rounds": rounds,
+        "plan_from": search.source,
+        "bound_from": search.bound_from,
+        "outcome_mip_rel_gap": search.outcome_gap,
+    }
     log = "".join(search.lines)
     return Plan(outcome, search.runs, bounds, build_seconds, solve_seconds, {}, "by_outcomes", log, detail, mean)

@@ -254,7 +254,9 @@ def risk_value(costs: np.ndarray, probabilities: np.ndarray, risk: RiskSettings)
 class OutcomeTask:
     """One outcome's model to solve: its inputs as text (`Scenario.files()`), the bounds of its
     decided-now decisions (equal bounds fix them), costs added per unit of them (a Lagrangian
-    price), and a wall-clock deadline (time.time()). Plain data: it may run on a Dask worker."""
+    price), a wall-clock deadline (time.time()), a MIP gap in place of the scenario's (optional), and
+    `relaxed`: its LP relaxation only (a bound, and fractional decisions). Plain data: it may run on
+    a Dask worker."""
 
     files: dict[str, str]
     now_years: frozenset[int]
@@ -262,6 +264,8 @@ class OutcomeTask:
     prices: dict[str, float] = field(default_factory=dict)
     deadline: float | None = None
     keep_tables: bool = False
+    gap: float | None = None
+    relaxed: bool = False
 
 
 @dataclass
@@ -281,6 +285,8 @@ def run_outcome(task: OutcomeTask) -> OutcomeRun:
     if task.deadline is not None and time.time() >= task.deadline:
         return OutcomeRun("time_limit_no_solution", None, None, {}, 0.0, log="the deadline had passed\n")
     scenario = read_scenario(task.files, read_yaml(task.files))
+    if task.gap is not None:
+        scenario = scenario.with_solver(mip_rel_gap=task.gap)
     with gc_paused():
         model = build_model(scenario, tightened=False)  # its ordering of identical regions is per outcome
         now = decided_now(model, set(task.now_years))
@@ -289,7 +295,8 @@ def run_outcome(task: OutcomeTask) -> OutcomeRun:
     if task.prices and matrix.problem is not None:
         matrix.problem = _priced(matrix, now, task.prices)
     time_limit = None if task.deadline is None else max(task.deadline - time.time(), 0.0)
-    outcome = run_highs(matrix, scenario.solver, time_limit)
+    settings = scenario.solver.model_copy(update={"method": "direct"}) if task.relaxed else scenario.solver
+    outcome = run_highs(matrix, settings, time_limit, relaxed=task.relaxed)
     status, _ = classify(outcome)
     if status not in SOLUTION_STATUSES:
         return OutcomeRun(status, None, outcome.bound, {}, time.perf_counter() - started, log=outcome.log)
@@ -341,13 +348,16 @@ def solve_stochastic(scenario: Scenario, *, tee: bool = False, executor: Executo
     deadline = None if settings.time_limit_s is None else time.time() + settings.time_limit_s
     pairs = outcome_scenarios(scenario)
     years = decide_now_years(scenario)
-    with gc_paused():
-        first = _outcome_model(*pairs[0], years)
-        by_outcomes = uncertainty.method == "decomposition" or (
-            uncertainty.method == "auto"
-            and len(pairs) * ModelMatrix(first.model).problem.n_cols > EXTENSIVE_MAX_COLUMNS
-        )
-    if by_outcomes:
+    first = None  # the first outcome's model, built only where the method may be the extensive form
+    if uncertainty.method != "decomposition":
+        with gc_paused():
+            first = _outcome_model(*pairs[0], years)
+            if (
+                uncertainty.method == "auto"
+                and len(pairs) * ModelMatrix(first.model).problem.n_cols > EXTENSIVE_MAX_COLUMNS
+            ):
+                first = None  # by outcomes, on their own models: not held in memory meanwhile
+    if first is None:
         from optimizer.pipeline.by_outcomes import solve_by_outcomes
 
         plan = solve_by_outcomes(scenario, pairs, years, executor=executor, deadline=deadline)
@@ -556,8 +566,10 @@ def decisions_now(tables: dict[str, pd.DataFrame], years: set[int]) -> pd.DataFr
     if requests is not None:
         mine = requests[(requests["outcome"] == first) & (requests["requested_mw"] > 0)]
         parts.append(mine.rename(columns={"requested_mw": "mw"}).assign(decision="request"))
-    frame = pd.concat([part.reindex(columns=DECISION_COLUMNS) for part in parts if len(part)], ignore_index=True)
-    frame = frame.reindex(columns=DECISION_COLUMNS)
+    parts = [part.reindex(columns=DECISION_COLUMNS) for part in parts if len(part)]
+    if not parts:  # a plan that does nothing now (e.g. one found at a time limit, serving no demand)
+        return pd.DataFrame(columns=DECISION_COLUMNS)
+    frame = pd.concat(parts, ignore_index=True)
     return frame.assign(path_id=frame["path_id"].astype(object).fillna(""))
 
 
