@@ -73,6 +73,11 @@ class UncertaintySettings(InputModel):
     method: Literal["auto", "extensive", "decomposition"] = "auto"
     value_of_information: bool = True  # also compute EVPI and VSS (each outcome alone, the mean-value plan)
 
+    @property
+    def count(self) -> int:
+        """How many outcomes: those listed and those sampled."""
+        return len(self.outcomes) + (self.samples.count if self.samples else 0)
+
     @model_validator(mode="after")
     def _outcomes_are_a_distribution(self) -> UncertaintySettings:
         names = [outcome.name for outcome in self.outcomes]

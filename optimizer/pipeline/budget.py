@@ -62,11 +62,7 @@ def outputs_reserve_s(scenario: Scenario) -> float:
     pairs = len(scenario.service_costs) if scenario.service_costs is not None else None
     pairs = pairs if pairs is not None else regions * scenario.demand["demand_id"].nunique()  # every pair
     uncertainty = scenario.config.uncertainty
-    outcomes = (
-        1
-        if uncertainty is None
-        else len(uncertainty.outcomes) + (uncertainty.samples.count if uncertainty.samples else 0)
-    )
+    outcomes = 1 if uncertainty is None else uncertainty.count
     rows = (regions + pairs) * years * outcomes
     return (OUTPUTS_BASE_S + OUTPUTS_S_PER_REGION * regions + OUTPUTS_S_PER_ROW * rows) * load_per_core()
 

@@ -110,7 +110,8 @@ def explain_limits(
         analysis.tables["limits"], marginal, lp_status = _lp_values(scenario, result, held, run)
         analysis.account.append({"analysis": "limits", "method": "LP, site choices fixed", "status": lp_status})
     if probes:
-        tasks = [_probe_task(scenario, result, r) for r in probes]
+        opened = opened_regions(result)
+        tasks = [ReSolve(scenario, forced=(r, r not in opened)) for r in probes]
         analysis.tables["probes"] = _probe_table(result, probes, tasks, run(tasks, "probes"))
         analysis.account.append(_account("probes", analysis.tables["probes"]))
     if limits:
@@ -156,8 +157,7 @@ def _lp_values(
     earlier = _held_at_zero(model, scenario, held)
     matrix = ModelMatrix(model)
     # Relaxed: no integer column may remain, or HiGHS gives no duals.
-    settings = scenario.config.solver.model_copy(update={"method": "direct"})  # an LP, and its duals: one piece
-    outcome = run_highs(matrix, settings, run.budget.left(), relaxed=True)
+    outcome = run_highs(matrix, scenario.config.solver, run.budget.left(), relaxed=True)
     # The plan is feasible for this LP, so only a time limit can leave it unsolved: values stay blank.
     status = classify(outcome)[0]
     if status != "optimal":
@@ -288,10 +288,6 @@ def _lead_time_table(scenario, result, keys, marginal, resolved: list[Resolved])
 
 
 # --- Probes
-
-
-def _probe_task(scenario: Scenario, result: SolveResult, region: str) -> ReSolve:
-    return ReSolve(scenario, forced=(region, region not in opened_regions(result)))
 
 
 def _probe_table(

@@ -295,8 +295,7 @@ def run_outcome(task: OutcomeTask) -> OutcomeRun:
     if task.prices and matrix.problem is not None:
         matrix.problem = _priced(matrix, now, task.prices)
     time_limit = None if task.deadline is None else max(task.deadline - time.time(), 0.0)
-    settings = scenario.solver.model_copy(update={"method": "direct"}) if task.relaxed else scenario.solver
-    outcome = run_highs(matrix, settings, time_limit, relaxed=task.relaxed)
+    outcome = run_highs(matrix, scenario.solver, time_limit, relaxed=task.relaxed)
     status, _ = classify(outcome)
     if status not in SOLUTION_STATUSES:
         return OutcomeRun(status, None, outcome.bound, {}, time.perf_counter() - started, log=outcome.log)
