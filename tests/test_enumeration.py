@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
+from pathlib import Path
 
 import pytest
 from scenario_factory import write_scenario
@@ -101,21 +102,26 @@ def enumerate_optimum(inst: dict) -> float | None:
 @pytest.mark.parametrize("seed", range(25))
 def test_solver_matches_enumeration(tmp_path, seed):
     inst = random_instance(seed)
-    folder = write_scenario(
-        tmp_path / f"seed{seed}",
+    assert_matches_enumeration(solve(load_scenario(write_instance(inst, tmp_path / f"seed{seed}"))), inst)
+
+
+def write_instance(inst: dict, folder: Path) -> Path:
+    """A random_instance written as a scenario folder."""
+    penalty = inst["unserved_penalty_usd_per_mw_year"]
+    return write_scenario(
+        folder,
         regions=inst["regions"],
         demand=inst["demand"],
         service_costs=inst["service_costs"],
         zone_limits=inst["zone_limits"],
         last_year=YEARS[-1],
         discount_rate=inst["discount_rate"],
-        **(
-            {"unserved_penalty_usd_per_mw_year": p}
-            if (p := inst["unserved_penalty_usd_per_mw_year"]) is not None
-            else {}
-        ),
+        **({"unserved_penalty_usd_per_mw_year": penalty} if penalty is not None else {}),
     )
-    result = solve(load_scenario(folder))
+
+
+def assert_matches_enumeration(result, inst: dict) -> None:
+    """The solve found the enumerated optimum, or proved infeasible where enumeration found no plan."""
     expected = enumerate_optimum(inst)
     if expected is None:
         assert result.summary["status"] == "infeasible"

@@ -7,7 +7,7 @@ import pytest
 from conftest import REPO
 from pyomo.repn import generate_standard_repn
 from scenario_factory import write_scenario
-from test_enumeration import YEARS, enumerate_optimum, random_instance
+from test_enumeration import assert_matches_enumeration, random_instance, write_instance
 from test_marginals import probes
 
 from formulations import build_model
@@ -114,26 +114,9 @@ def test_random_instances_with_a_twin_match_enumeration(tmp_path, seed):
     twin = inst["regions"][0] | {"region_id": "r0_twin"}
     inst["regions"].append(twin)
     inst["service_costs"].append(("d", "r0_twin", inst["service_costs"][0][2]))
-    penalty = inst["unserved_penalty_usd_per_mw_year"]
-    scenario = load_scenario(
-        write_scenario(
-            tmp_path / f"seed{seed}",
-            regions=inst["regions"],
-            demand=inst["demand"],
-            service_costs=inst["service_costs"],
-            zone_limits=inst["zone_limits"],
-            last_year=YEARS[-1],
-            discount_rate=inst["discount_rate"],
-            **({"unserved_penalty_usd_per_mw_year": penalty} if penalty is not None else {}),
-        )
-    )
+    scenario = load_scenario(write_instance(inst, tmp_path / f"seed{seed}"))
     assert identical_regions(scenario) == [["r0", "r0_twin"]]
-    expected = enumerate_optimum(inst)
-    result = solve(scenario)
-    if expected is None:
-        assert result.summary["status"] == "infeasible"
-    else:
-        assert result.summary["objective_usd"] == pytest.approx(expected, rel=1e-7, abs=1e-6)
+    assert_matches_enumeration(solve(scenario), inst)
 
 
 def test_a_modular_site_is_bounded_by_its_whole_modules(tmp_path):
