@@ -148,7 +148,7 @@ def run_command(spec: InstanceSpec, time_limit_s: float, workdir: Path) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default=SMALL_SEEDS, help="seeds of the 200 x 10 x 20 instances: 1,2 or 1-5")
-    parser.add_argument("--tight", action="store_true", help="only data/default and its variants to 0.01%")
+    parser.add_argument("--tight", action="store_true", help="only data/default and its variants to 0.01%%")
     parser.add_argument(
         "--command", type=float, metavar="T", help="only the whole solve command at 1,000 sites with --time-limit T"
     )

@@ -124,3 +124,15 @@ def test_installed_console_script_exit_codes(tiny, tmp_path):
     bad = subprocess.run([gridsite, "validate", str(tiny)], capture_output=True, text=True)
     assert bad.returncode == 2
     assert "scenario.yaml" in bad.stderr and "first_year 2030 is after last_year 2026" in bad.stderr
+
+
+# The bench modules that are commands (the others are libraries they share)
+BENCHES = sorted(p.stem for p in (Path(__file__).parents[1] / "bench").glob("*.py") if "__main__" in p.read_text())
+
+
+@pytest.mark.parametrize("module", BENCHES)
+def test_every_benchmark_explains_itself(module):
+    """`python -m bench.X --help` prints its options (a stray % in a help text once made it crash)."""
+    shown = subprocess.run([sys.executable, "-m", f"bench.{module}", "--help"], capture_output=True, text=True)
+    assert shown.returncode == 0, shown.stderr
+    assert "usage:" in shown.stdout
