@@ -9,6 +9,8 @@
     -capex_usd_per_mw[r] * added_mw[r,t] * max(0, t + life[r] - 1 - L) / life[r] (life left after the horizon).
 opening[r,t] (binary: r first holds capacity in year t) exists only where it prices something: regions with a
 fixed cost and more than one year they could open in; with one such year, open[r] is the opening.
+A MIP start's search (`lp_rounded`): with the LP relaxation's open*[r] and capacity*[r,t], open[r] = 0 where
+open*[r] = 0, open[r] = 1 where open*[r] = 1, and r opens only in its first year with capacity*[r,t] > 0.
 Capacity, builds and modules are a stock (formulations/stock.py), like each interconnection path's MW;
 added_mw is the difference of two capacity_mw there. Capex and opex are an array block of costs on
 capacity_mw (formulations/arrays.py).
@@ -17,7 +19,9 @@ capacity_mw (formulations/arrays.py).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
@@ -48,6 +52,34 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
     )
     _fixed_costs(model, regions, years)
     model.array_blocks["site_costs"] = _yearly_costs(model, regions, scenario.config.salvage)
+
+
+ROUND_OFF = 1e-6  # an LP value this close to 0 or 1 counts as 0 or 1
+
+
+def lp_rounded(
+    model: pyo.ConcreteModel, lp_value: Callable[[list[pyo.Var]], np.ndarray]
+) -> list[tuple[pyo.Var, float, float]]:
+    """(variable, lower, upper) bounds that keep the sites to the LP relaxation's choices (the module
+    docstring's MIP start search); `lp_value` gives the relaxation's value of each variable in a list.
+    Measured on bench/generate.py instances: the regions the optimum opens are among those the LP
+    opens at all, and most open in the LP's first year (docs/solving.md)."""
+    regions = [r for r in model.REGIONS if not model.open[r].fixed]
+    years = list(model.YEARS)
+    shares = lp_value([model.open[r] for r in regions])
+    capacity = lp_value([model.capacity_mw[r, t] for r in regions for t in years]).reshape(len(regions), len(years))
+    bounds = []
+    for r, share, mw in zip(regions, shares, capacity):
+        if share <= ROUND_OFF:
+            bounds.append((model.open[r], 0.0, 0.0))  # the site limit then holds its capacity at 0
+            continue
+        if share >= 1 - ROUND_OFF:
+            bounds.append((model.open[r], 1.0, 1.0))
+        built = np.flatnonzero(mw > ROUND_OFF)
+        if len(built):
+            first = years[built[0]]
+            bounds += [(model.opening[r, t], 0.0, 0.0) for t in years if t != first and (r, t) in model.opening]
+    return bounds
 
 
 def _fixed_costs(model: pyo.ConcreteModel, regions: pd.DataFrame, years: list[int]) -> None:

@@ -56,6 +56,7 @@ def test_edits_reach_cells_by_key_whole_columns_and_scalars(tiny):
             "service_costs[demand_id=us, region_id=b].usd_per_mw_year = 7",
             "discount_rate = 0.05",
             "solver.time_limit_s = 60",
+            "solver.lp_start = false",
         ],
     )
     assert region(edited, "a", "lead_time_years") == 3 and region(edited, "b", "lead_time_years") == 0
@@ -64,7 +65,8 @@ def test_edits_reach_cells_by_key_whole_columns_and_scalars(tiny):
     costs = edited.service_costs.set_index("region_id")["usd_per_mw_year"]
     assert costs["b"] == 7 and costs["a"] == 0
     assert edited.config.discount_rate == 0.05 and edited.config.solver.time_limit_s == 60
-    assert edited.source == tiny and len(edited.edits) == 6
+    assert edited.config.solver.lp_start is False  # true/false are YAML's booleans for a key
+    assert edited.source == tiny and len(edited.edits) == 7
     assert region(base, "a", "lead_time_years") == 1  # the base is left as it was
 
 

@@ -40,6 +40,7 @@ class SolverSettings(InputModel):
     time_limit_s: float | None = Field(None, gt=0)
     threads: int = Field(1, ge=1, le=max_threads())
     method: Literal["auto", "direct", "benders"] = "auto"  # auto: Scenario.solve_method's rule
+    lp_start: bool = True  # a MIP start from the LP relaxation's site choices (optimizer/pipeline/lp_start.py)
 
 
 # solver.method auto picks Benders decomposition where it was measured faster (docs/benchmarks.md):

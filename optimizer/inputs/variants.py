@@ -5,7 +5,7 @@ The edit language (one edit per string):
     edit    := NAME selector? ("." NAME)* op value
     selector:= "[" NAME "=" value ("," NAME "=" value)* "]"
     op      := "=" | "+=" | "-=" | "*="
-    value   := a number, a word (PJM, abilene_wtx, null) or a "quoted string"
+    value   := a number, a word (PJM, abilene_wtx, null; true or false for a scenario.yaml key) or a "quoted string"
 
 When the first NAME is a table's file stem (any table of `Scenario.tables()`), the edit sets a
 column of that table, on the rows the selector keeps (all rows without one):
@@ -48,6 +48,7 @@ _PARSER = lark.Lark(GRAMMAR, start=["edit", "selection"], parser="lalr")
 EXAMPLE = "an edit such as regions[zone_id=PJM].lead_time_years += 2 or discount_rate = 0.05"
 
 Value = str | int | float | None
+YAML_BOOLEANS = {"true": True, "false": False}  # a scenario.yaml key set to a word: true/false as in YAML
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,9 @@ def _edit_config(edit: Edit, config: dict, tables: Mapping[str, pd.DataFrame]) -
     if edit.filters:
         raise edit.error(f"'{'.'.join(edit.path)}' is a scenario.yaml key; [...] selects table rows only")
     if edit.op == "=":  # any value: scenario.yaml's own validation judges it
-        node[key] = edit.value
+        node[key] = (
+            YAML_BOOLEANS.get(str(edit.value).lower(), edit.value) if isinstance(edit.value, str) else edit.value
+        )
     else:
         current = node[key]
         numeric = isinstance(current, int | float) and not isinstance(current, bool)

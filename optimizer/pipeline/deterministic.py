@@ -17,6 +17,7 @@ from formulations import MODULES, build_model, gc_paused
 from formulations.objective import BORNE_BY_OTHERS, COMPONENTS, counted
 from optimizer.highs import Outcome, Problem, Settings, mip_gap, solve_problem
 from optimizer.inputs.scenario import Scenario, SolverSettings
+from optimizer.pipeline import lp_start
 from optimizer.pipeline.diagnose import explain_infeasibility
 from optimizer.pipeline.matrix import ModelMatrix
 from optimizer.pipeline.warm_start import integer_values, start_columns
@@ -61,12 +62,22 @@ def solve_deterministic(
     compiled = compile_scenario(scenario)
     solve_started = time.perf_counter()
     columns, warm_start = start_columns(compiled.matrix, start) if start else (None, None)  # an earlier plan
+    settings = scenario.solver
     # The time limit counts from the start of the solve: building the model uses it too.
-    time_limit = remaining(scenario.config.solver.time_limit_s, compiled.started)
-    outcome = run_highs(compiled.matrix, scenario.solver, time_limit, start=columns, tee=tee)
+    limit = settings.time_limit_s
+    lp = None
+    if not start:
+        lp = lp_start.maybe_start(
+            compiled.matrix.problem, lp_start.whole(compiled.matrix), settings, remaining(limit, compiled.started)
+        )
+        columns = lp.columns if lp else None
+    outcome = run_highs(compiled.matrix, settings, remaining(limit, compiled.started), start=columns, tee=tee)
     result = finish(compiled, outcome, time.perf_counter() - solve_started)
     result.summary["warm_start"] = warm_start
-    result.summary["solver"]["mip_start"] = "earlier_plan" if start and outcome.method != "benders" else None
+    given = "earlier_plan" if start else "lp_rounding" if columns else None
+    result.summary["solver"]["mip_start"] = given if outcome.method != "benders" else None
+    if lp is not None:
+        result.summary["solver"]["lp_rounding"] = lp.account
     return result
 
 

@@ -32,6 +32,7 @@ from optimizer.highs import Outcome, Problem, difference_range, mip_gap
 from optimizer.inputs.scenario import RiskSettings, Scenario, read_scenario, read_yaml
 from optimizer.inputs.uncertainty import Outcome as Future
 from optimizer.inputs.uncertainty import mean_value_scenario, outcome_scenarios
+from optimizer.pipeline import lp_start
 from optimizer.pipeline.deterministic import (
     SOLUTION_STATUSES,
     SolveResult,
@@ -294,8 +295,9 @@ def run_outcome(task: OutcomeTask) -> OutcomeRun:
         matrix = ModelMatrix(model)
     if task.prices and matrix.problem is not None:
         matrix.problem = _priced(matrix, now, task.prices)
-    time_limit = None if task.deadline is None else max(task.deadline - time.time(), 0.0)
-    outcome = run_highs(matrix, scenario.solver, time_limit, relaxed=task.relaxed)
+    settings = scenario.solver
+    lp = None if task.relaxed else lp_start.maybe_start(matrix.problem, lp_start.whole(matrix), settings, _left(task))
+    outcome = run_highs(matrix, settings, _left(task), relaxed=task.relaxed, start=lp.columns if lp else None)
     status, _ = classify(outcome)
     if status not in SOLUTION_STATUSES:
         return OutcomeRun(status, None, outcome.bound, {}, time.perf_counter() - started, log=outcome.log)
@@ -306,6 +308,11 @@ def run_outcome(task: OutcomeTask) -> OutcomeRun:
     return OutcomeRun(
         status, outcome.objective - priced, outcome.bound, values, time.perf_counter() - started, tables, outcome.log
     )
+
+
+def _left(task: OutcomeTask) -> float | None:
+    """Seconds left before the task's deadline (None: no deadline)."""
+    return None if task.deadline is None else max(task.deadline - time.time(), 0.0)
 
 
 def _priced(matrix: ModelMatrix, now: dict[str, pyo.Var], prices: dict[str, float]) -> Problem:
@@ -406,6 +413,7 @@ def _solve_extensive(scenario, pairs, years, first: OutcomeModel, tee: bool, sta
     reason = next((om.matrix.infeasible_reason for om in outcomes if om.matrix.infeasible_reason), None)
     build_seconds = time.perf_counter() - started
     solve_started = time.perf_counter()
+    lp = None
     if reason:
         log = f"not passed to HiGHS: {reason}\n"
         outcome = Outcome(None, None, None, None, None, log=log, termination="provenInfeasible", method=None)
@@ -413,7 +421,11 @@ def _solve_extensive(scenario, pairs, years, first: OutcomeModel, tee: bool, sta
     else:
         extensive = extensive_form(outcomes, risk)
         size = _size(extensive.problem)
-        outcome = _solve_problem(extensive.problem, settings, remaining(settings.time_limit_s, started), tee)
+        parts = [(om.matrix, columns) for om, columns in zip(outcomes, extensive.columns)]
+        whole = settings.model_copy(update={"method": "direct"})
+        lp = lp_start.maybe_start(extensive.problem, parts, whole, remaining(settings.time_limit_s, started))
+        start = lp.columns if lp else None
+        outcome = _solve_problem(extensive.problem, settings, remaining(settings.time_limit_s, started), tee, start)
     runs = []
     if outcome.has_solution:
         for om, columns in zip(outcomes, extensive.columns):
@@ -422,14 +434,17 @@ def _solve_extensive(scenario, pairs, years, first: OutcomeModel, tee: bool, sta
             now = {name: float(var.value) for name, var in om.now.items()}
             runs.append(OutcomeRun("optimal", float(tables["costs"]["discounted_usd"].sum()), None, now, 0.0, tables))
     solve_seconds = time.perf_counter() - solve_started
-    return Plan(outcome, runs, bounds, build_seconds, solve_seconds, size, "extensive_form", outcome.log)
+    detail = {"lp_rounding": lp.account} if lp else {}
+    return Plan(outcome, runs, bounds, build_seconds, solve_seconds, size, "extensive_form", outcome.log, detail)
 
 
-def _solve_problem(problem: Problem, settings, time_limit_s: float | None, tee: bool) -> Outcome:
+def _solve_problem(
+    problem: Problem, settings, time_limit_s: float | None, tee: bool, start: dict[int, float] | None = None
+) -> Outcome:
     from optimizer.highs import Settings, solve_problem
 
     highs = Settings(mip_rel_gap=settings.mip_rel_gap, threads=settings.threads)
-    return solve_problem(problem, highs, time_limit_s=time_limit_s, tee=tee)
+    return solve_problem(problem, highs, time_limit_s=time_limit_s, tee=tee, start=start)
 
 
 def _size(problem: Problem) -> dict:

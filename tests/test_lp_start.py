@@ -1,0 +1,94 @@
+"""The MIP start from the LP relaxation (optimizer/pipeline/lp_start.py, formulations.sites.lp_rounded):
+the sites the relaxation leaves closed stay closed, those it opens fully open, each in its first year
+with capacity; the start is a plan of the whole model and the whole solve still finds the optimum."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scenario_factory import write_scenario
+
+from formulations.sites import lp_rounded
+from optimizer import load_scenario, solve
+from optimizer.highs import Settings, solve_problem
+from optimizer.pipeline.deterministic import compile_scenario
+
+
+@pytest.fixture
+def three_sites(tmp_path):
+    """No discounting; 15 MW in 2026, 30 MW in 2027. `full` (max 10 MW, capex 1, fixed 1) is cheapest.
+    `part` (capex 2, opex 0.1, fixed 100, max 100) costs 2 + 100/100 = 3 per MW in the LP relaxation
+    (open[part] = 20/100) plus opex, `dear` (capex 5, fixed 1) 5.001: the relaxation opens full (1),
+    part (0.2) and not dear (0), full's 10 MW from 2026 (part's opex makes it build no more than 5 MW
+    then), at 11 + 40 + 2.5 + 20 = 73.5. Whole plans: full 11, plus dear 5 * 20 + 1 = 101 (112, the
+    optimum) or part 100 + 40 + 2.5 = 142.5 (153.5, the best plan with dear closed)."""
+    return load_scenario(
+        write_scenario(
+            tmp_path / "three",
+            regions=[
+                {"region_id": "full", "capex_usd_per_mw": 1, "fixed_cost_usd": 1, "max_mw": 10},
+                {
+                    "region_id": "part",
+                    "capex_usd_per_mw": 2,
+                    "opex_usd_per_mw_year": 0.1,
+                    "fixed_cost_usd": 100,
+                    "max_mw": 100,
+                },
+                {"region_id": "dear", "capex_usd_per_mw": 5, "fixed_cost_usd": 1},
+            ],
+            demand=[("d", 2026, 15), ("d", 2027, 30)],
+            last_year=2027,
+            discount_rate=0.0,
+        )
+    )
+
+
+def test_the_rounding_keeps_the_relaxations_site_choices(three_sites):
+    compiled = compile_scenario(three_sites)
+    matrix, model = compiled.matrix, compiled.model
+    relaxation = solve_problem(matrix.problem.relaxed(), Settings())
+    assert relaxation.objective == pytest.approx(73.5)
+
+    def lp_value(variables):
+        return relaxation.col_value[matrix.columns_of(variables)]
+
+    bounds = {(var.name, low, high) for var, low, high in lp_rounded(model, lp_value)}
+    assert bounds == {
+        ("open[full]", 1.0, 1.0),
+        ("opening[full,2027]", 0.0, 0.0),
+        ("opening[part,2027]", 0.0, 0.0),  # part is free to open, but only in 2026
+        ("open[dear]", 0.0, 0.0),
+    }
+
+
+def test_the_whole_solve_starts_from_the_restricted_plan_and_finds_the_optimum(three_sites):
+    result = solve(three_sites)
+    solver = result.summary["solver"]
+    assert solver["mip_start"] == "lp_rounding"
+    assert solver["lp_rounding"]["objective_usd"] == pytest.approx(153.5)  # dear closed: part serves
+    assert result.summary["status"] == "optimal"
+    assert result.summary["objective_usd"] == pytest.approx(112)
+    capacity = result.capacity.set_index(["region_id", "year"])["capacity_mw"]
+    assert capacity["dear", 2027] == pytest.approx(20) and capacity["part", 2027] == 0
+
+
+def test_switched_off_there_is_no_start_and_the_same_optimum(three_sites):
+    result = solve(three_sites.with_solver(lp_start=False))
+    assert result.summary["solver"]["mip_start"] is None
+    assert "lp_rounding" not in result.summary["solver"]
+    assert result.summary["objective_usd"] == pytest.approx(112)
+
+
+def test_the_start_is_a_plan_of_the_whole_model(tmp_path):
+    """On a seeded instance with fixed costs, modules, lead times and zone limits, the start's cost is
+    at least the whole solve's proven bound, and the optimum is the same with and without it."""
+    from scenario_factory import write_random_scenario
+
+    scenario = load_scenario(write_random_scenario(tmp_path / "random", regions=12, demands=4, years=5, seed=3))
+    scenario = scenario.with_solver(mip_rel_gap=0.0)
+    with_start, without = solve(scenario), solve(scenario.with_solver(lp_start=False))
+    start = with_start.summary["solver"]["lp_rounding"]["objective_usd"]
+    assert start is not None
+    assert start >= with_start.summary["best_bound_usd"] - 1e-6 * abs(start)
+    assert with_start.summary["objective_usd"] == pytest.approx(without.summary["objective_usd"], rel=1e-9)
+    assert np.isfinite(with_start.summary["objective_usd"])
