@@ -2,7 +2,8 @@
 
 gridsite runs with its default method (`gridsite`: `solver.method: auto`, which picks one of the
 next two by the instance's shape), the whole model (`gridsite-direct`) and Benders decomposition
-(`gridsite-benders`).
+(`gridsite-benders`); `gridsite-no-lp-start` is the default method without the MIP start from the LP
+relaxation (`solver.lp_start: false`).
 
     python -m bench.run                     # the 200 x 10 x 20 instances, seeds 1 and 2
     python -m bench.run --seeds 1-5         # seeds 1 to 5
@@ -42,6 +43,7 @@ BIG = [
     InstanceSpec(3000, 15, 50, 600.0, 1, time_limit_s=600),
 ]
 METHODS = ("gridsite", "gridsite-direct", "gridsite-benders", "baseline")  # gridsite: solver.method auto
+NO_LP_START = "gridsite-no-lp-start"  # gridsite without the LP-rounded MIP start (optimizer/pipeline/lp_start.py)
 
 
 def run_one(method: str, folder: Path) -> dict:
@@ -49,6 +51,8 @@ def run_one(method: str, folder: Path) -> dict:
     scenario = load_scenario(folder)
     if method in ("gridsite-direct", "gridsite-benders"):
         scenario.config.solver.method = method.removeprefix("gridsite-")
+    if method == NO_LP_START:
+        scenario.config.solver.lp_start = False
     if method == "baseline":
         figures = solve_baseline(scenario)
     else:
@@ -154,7 +158,7 @@ def main() -> None:
     )
     parser.add_argument("--big", action="store_true", help="also run the 1,000- and 3,000-site instances")
     parser.add_argument("--only", help="run only instances of this size, e.g. 1000x15x30")
-    parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated, of: " + ",".join(METHODS))
+    parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated, of: " + ",".join((*METHODS, NO_LP_START)))
     parser.add_argument("--time-limit", type=float, help="override every instance's time limit (seconds)")
     parser.add_argument("--workdir", type=Path, help="where to write instances (default: a temporary folder)")
     parser.add_argument("--one", nargs=2, metavar=("METHOD", "FOLDER"), help=argparse.SUPPRESS)

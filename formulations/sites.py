@@ -4,13 +4,16 @@
     capacity_mw[r,last] <= U[r] * open[r]     (U[r]: capacity_mw's bound, max_mw[r] / pue[r] in whole modules; the last year suffices)
     added_mw[r,t] = module_mw[r] * modules_added[r,t], modules_added integer   (regions with a module size)
     sum_t opening[r,t] = open[r];   capacity_mw[r,t] <= U[r] * sum over u <= t of opening[r,u]
+    capacity_mw[r,t] >= module_mw[r] * opening[r,t]   (modular regions: a region opens with a module)
     Costs: fixed_cost_usd[r] * opening[r,t] in the year r opens; per year t, capex_usd_per_mw[r] * added_mw[r,t]
     and opex_usd_per_mw_year[r] * capacity_mw[r,t]. With salvage: straight_line, in the last year L the credit
     -capex_usd_per_mw[r] * added_mw[r,t] * max(0, t + life[r] - 1 - L) / life[r] (life left after the horizon).
 opening[r,t] (binary: r first holds capacity in year t) exists only where it prices something: regions with a
 fixed cost and more than one year they could open in; with one such year, open[r] is the opening.
+The last row keeps every plan's fixed cost in its first year with capacity (opening earlier only costs
+more, so no optimum is cut off; within a gap a plan could otherwise open a year before it builds).
 A MIP start's search (`lp_rounded`): with the LP relaxation's open*[r] and capacity*[r,t], open[r] = 0 where
-open*[r] = 0, open[r] = 1 where open*[r] = 1, and r opens only in its first year with capacity*[r,t] > 0.
+open*[r] = 0, open[r] = 1 where open*[r] = 1, and r opens no earlier than its first year with capacity*[r,t] > 0.
 Capacity, builds and modules are a stock (formulations/stock.py), like each interconnection path's MW;
 added_mw is the difference of two capacity_mw there. Capex and opex are an array block of costs on
 capacity_mw (formulations/arrays.py).
@@ -63,7 +66,7 @@ def lp_rounded(
     """(variable, lower, upper) bounds that keep the sites to the LP relaxation's choices (the module
     docstring's MIP start search); `lp_value` gives the relaxation's value of each variable in a list.
     Measured on bench/generate.py instances: the regions the optimum opens are among those the LP
-    opens at all, and most open in the LP's first year (docs/solving.md)."""
+    opens at all, and most open in the LP's first year with capacity (docs/solving.md)."""
     regions = [r for r in model.REGIONS if not model.open[r].fixed]
     years = list(model.YEARS)
     shares = lp_value([model.open[r] for r in regions])
@@ -78,18 +81,20 @@ def lp_rounded(
         built = np.flatnonzero(mw > ROUND_OFF)
         if len(built):
             first = years[built[0]]
-            bounds += [(model.opening[r, t], 0.0, 0.0) for t in years if t != first and (r, t) in model.opening]
+            bounds += [(model.opening[r, t], 0.0, 0.0) for t in years if t < first and (r, t) in model.opening]
     return bounds
 
 
 def _fixed_costs(model: pyo.ConcreteModel, regions: pd.DataFrame, years: list[int]) -> None:
     """fixed_cost_usd in the year a region opens: the years it could open in are those from its first build
-    year on; with several, binaries opening[r,t] pick the year (rows: an array block on the Pyomo variables)."""
+    year on; with several, binaries opening[r,t] pick the year, and a modular region opens with a module
+    (rows: an array block on the Pyomo variables)."""
     could_open = {}
     for r, row in regions[regions["fixed_cost_usd"] > 0].iterrows():
         opens = first_build_year(years[0], row["lead_time_years"])
         could_open[r] = [t for t in years if t >= opens]
     several = [(r, t) for r, in_years in could_open.items() if len(in_years) > 1 for t in in_years]
+    module_mw = regions["module_mw"].dropna().to_dict()
     model.opening = pyo.Var(several, within=pyo.Binary)
     lower, upper, coupling = [], [], []
     for r, in_years in could_open.items():
@@ -109,6 +114,11 @@ def _fixed_costs(model: pyo.ConcreteModel, regions: pd.DataFrame, years: list[in
             upper.append(0.0)
         for t in in_years:
             add_cost(model, "fixed", r, t, fixed * model.opening[r, t])
+            if r in module_mw:  # it opens with a module: capacity_mw - module_mw * opening >= 0
+                row = len(lower)
+                coupling += [(row, model.capacity_mw[r, t], 1.0), (row, model.opening[r, t], -module_mw[r])]
+                lower.append(0.0)
+                upper.append(math.inf)
     model.array_blocks["site_opening"] = rows_only(lower, upper, coupling)
 
 
