@@ -240,3 +240,10 @@ def test_bad_sweep_file_is_a_clear_error(tmp_path):
     sweep.write_text(yaml.safe_dump({"base": ".", "grid": {"x": ["not a mapping"]}}))
     result = runner.invoke(app, ["batch", str(sweep)])
     assert result.exit_code == 2 and "s.yaml: key grid.x" in result.output
+
+
+def test_a_bound_a_few_ulps_above_its_objective_counts_as_the_objective():
+    """a = 10 (bound 10 + 1e-12: round-off), b = 4 (bound 3): the difference 6 lies in [10 - 4, 10 - 3]."""
+    from optimizer.highs import difference_range
+
+    assert difference_range((10.0, 10.0 + 1e-12), (4.0, 3.0)) == (6.0, 6.0, 7.0)

@@ -280,8 +280,9 @@ def difference_range(a: tuple, b: tuple) -> tuple:
     (a_value, a_bound), (b_value, b_bound) = a, b
     if a_value is None or b_value is None:
         return None, None, None
-    low = None if a_bound is None else a_bound - b_value
-    high = None if b_bound is None else a_value - b_bound
+    # A bound above its objective is round-off (HiGHS may report one a few ulps higher): the objective then.
+    low = None if a_bound is None else min(a_bound, a_value) - b_value
+    high = None if b_bound is None else a_value - min(b_bound, b_value)
     return a_value - b_value, low, high
 
 

@@ -67,9 +67,7 @@ def solve_deterministic(
     limit = settings.time_limit_s
     lp = None
     if not start:
-        lp = lp_start.maybe_start(
-            compiled.matrix.problem, lp_start.whole(compiled.matrix), settings, remaining(limit, compiled.started)
-        )
+        lp = lp_start.maybe_start(compiled.matrix, settings, remaining(limit, compiled.started))
         columns = lp.columns if lp else None
     outcome = run_highs(compiled.matrix, settings, remaining(limit, compiled.started), start=columns, tee=tee)
     result = finish(compiled, outcome, time.perf_counter() - solve_started)

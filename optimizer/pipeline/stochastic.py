@@ -296,7 +296,7 @@ def run_outcome(task: OutcomeTask) -> OutcomeRun:
     if task.prices and matrix.problem is not None:
         matrix.problem = _priced(matrix, now, task.prices)
     settings = scenario.solver
-    lp = None if task.relaxed else lp_start.maybe_start(matrix.problem, lp_start.whole(matrix), settings, _left(task))
+    lp = None if task.relaxed else lp_start.maybe_start(matrix, settings, _left(task))
     outcome = run_highs(matrix, settings, _left(task), relaxed=task.relaxed, start=lp.columns if lp else None)
     status, _ = classify(outcome)
     if status not in SOLUTION_STATUSES:
@@ -413,7 +413,6 @@ def _solve_extensive(scenario, pairs, years, first: OutcomeModel, tee: bool, sta
     reason = next((om.matrix.infeasible_reason for om in outcomes if om.matrix.infeasible_reason), None)
     build_seconds = time.perf_counter() - started
     solve_started = time.perf_counter()
-    lp = None
     if reason:
         log = f"not passed to HiGHS: {reason}\n"
         outcome = Outcome(None, None, None, None, None, log=log, termination="provenInfeasible", method=None)
@@ -421,11 +420,9 @@ def _solve_extensive(scenario, pairs, years, first: OutcomeModel, tee: bool, sta
     else:
         extensive = extensive_form(outcomes, risk)
         size = _size(extensive.problem)
-        parts = [(om.matrix, columns) for om, columns in zip(outcomes, extensive.columns)]
-        whole = settings.model_copy(update={"method": "direct"})
-        lp = lp_start.maybe_start(extensive.problem, parts, whole, remaining(settings.time_limit_s, started))
-        start = lp.columns if lp else None
-        outcome = _solve_problem(extensive.problem, settings, remaining(settings.time_limit_s, started), tee, start)
+        # No LP-rounded start here: the extensive form's LP relaxation is most of its root's time (200
+        # sites x 50 outcomes: 150 s), and the start would solve it a second time (docs/benchmarks.md).
+        outcome = _solve_problem(extensive.problem, settings, remaining(settings.time_limit_s, started), tee)
     runs = []
     if outcome.has_solution:
         for om, columns in zip(outcomes, extensive.columns):
@@ -434,17 +431,14 @@ def _solve_extensive(scenario, pairs, years, first: OutcomeModel, tee: bool, sta
             now = {name: float(var.value) for name, var in om.now.items()}
             runs.append(OutcomeRun("optimal", float(tables["costs"]["discounted_usd"].sum()), None, now, 0.0, tables))
     solve_seconds = time.perf_counter() - solve_started
-    detail = {"lp_rounding": lp.account} if lp else {}
-    return Plan(outcome, runs, bounds, build_seconds, solve_seconds, size, "extensive_form", outcome.log, detail)
+    return Plan(outcome, runs, bounds, build_seconds, solve_seconds, size, "extensive_form", outcome.log)
 
 
-def _solve_problem(
-    problem: Problem, settings, time_limit_s: float | None, tee: bool, start: dict[int, float] | None = None
-) -> Outcome:
+def _solve_problem(problem: Problem, settings, time_limit_s: float | None, tee: bool) -> Outcome:
     from optimizer.highs import Settings, solve_problem
 
     highs = Settings(mip_rel_gap=settings.mip_rel_gap, threads=settings.threads)
-    return solve_problem(problem, highs, time_limit_s=time_limit_s, tee=tee, start=start)
+    return solve_problem(problem, highs, time_limit_s=time_limit_s, tee=tee)
 
 
 def _size(problem: Problem) -> dict:
