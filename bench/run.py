@@ -158,7 +158,9 @@ def main() -> None:
     )
     parser.add_argument("--big", action="store_true", help="also run the 1,000- and 3,000-site instances")
     parser.add_argument("--only", help="run only instances of this size, e.g. 1000x15x30")
-    parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated, of: " + ",".join((*METHODS, NO_LP_START)))
+    parser.add_argument(
+        "--methods", default=",".join(METHODS), help="comma-separated, of: " + ",".join((*METHODS, NO_LP_START))
+    )
     parser.add_argument("--time-limit", type=float, help="override every instance's time limit (seconds)")
     parser.add_argument("--workdir", type=Path, help="where to write instances (default: a temporary folder)")
     parser.add_argument("--one", nargs=2, metavar=("METHOD", "FOLDER"), help=argparse.SUPPRESS)
