@@ -55,7 +55,8 @@ def test_the_rounding_keeps_the_relaxations_site_choices(three_sites):
     bounds = {(var.name, low, high) for var, low, high in lp_rounded(model, lp_value)}
     assert bounds == {
         ("open[full]", 1.0, 1.0),
-        ("opening[part,2026]", 0.0, 0.0),  # part may open, but not before the relaxation builds there
+        ("opening[full,2027]", 0.0, 0.0),  # each opens only in the relaxation's first year with capacity
+        ("opening[part,2026]", 0.0, 0.0),  # part may open, in 2027
         ("open[dear]", 0.0, 0.0),
     }
 

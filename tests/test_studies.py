@@ -101,6 +101,53 @@ def test_whatif_solves_tighter_while_the_difference_is_within_tolerance(tiny, mo
     assert whatif.tighten(base, variant, fake(base.with_solver(mip_rel_gap=1e-3)).summary, proven, {}) is None
 
 
+def test_whatif_time_limit_is_the_whole_studys(tiny, tmp_path):
+    """`--time-limit 60`: the base's solve gets at most a third (20 s), the variant's at most half of
+    what is then left (30 s); both still find their optimum (the tiny scenario solves at once)."""
+    out = tmp_path / "study"
+    invoked = ["whatif", str(tiny), "--set", FAST_A, "--out", str(out), "--time-limit", "60"]
+    result = runner.invoke(app, invoked)
+    assert result.exit_code == 0, result.output
+    base, variant = (json.loads((out / run / "summary.json").read_text()) for run in ("base", "variant"))
+    assert 0 < base["solver"]["time_limit_s"] <= 20 and 0 < variant["solver"]["time_limit_s"] <= 30
+    assert variant["objective_usd"] == pytest.approx(50 + 30 / 1.1)
+
+
+@pytest.mark.parametrize(("limit_s", "limits", "note"), [(30.0, [15.0, 15.0], "TIGHTENED"), (0.5, [], "NOT_TIGHTENED")])
+def test_a_whatif_time_limit_bounds_the_finer_re_solves(tiny, monkeypatch, limit_s, limits, note):
+    """The stand-in solves of the test above, each taking all the time it is given (a stand-in clock).
+    With 30 s left the finer pair gets half (15 s) and the rest (15 s); then nothing is left, so the
+    pair is not solved finer again, and the summary says the time limit stopped it. With 0.5 s left
+    (under MIN_RESOLVE_S) nothing is re-solved."""
+    from types import SimpleNamespace
+
+    from optimizer.pipeline import budget as budget_module
+    from optimizer.pipeline.budget import Budget
+    from optimizer.pipeline.solve import SolveResult
+    from optimizer.studies import whatif
+
+    clock, given = [0.0], []
+    monkeypatch.setattr(budget_module, "time", SimpleNamespace(perf_counter=lambda: clock[0], time=lambda: clock[0]))
+
+    def fake(scenario, tee=False, start=None):
+        given.append(scenario.config.solver.time_limit_s)
+        clock[0] += scenario.config.solver.time_limit_s or 0.0
+        gap, cost = scenario.config.solver.mip_rel_gap, 101.0 if scenario.edits else 100.0
+        return SolveResult({"status": "optimal", "objective_usd": cost, "best_bound_usd": cost * (1 - gap)})
+
+    monkeypatch.setattr(whatif, "solve", fake)
+    base = load_scenario(tiny).with_solver(mip_rel_gap=0.1)
+    variant = apply_edits(base, [FAST_A])
+    result, base_summary = fake(variant), fake(base).summary
+    given.clear()
+    tighter = whatif.tighten(base, variant, base_summary, result, {}, budget=Budget.start(limit_s, started=0.0))
+    assert given == pytest.approx(limits) and sum(given) <= limit_s
+    final = tighter[1][1] if tighter else result  # the variant's last result
+    assert final.summary["whatif"]["note"] == getattr(whatif, note)
+    assert final.summary["whatif"]["stopped_by_time_limit"] is True
+    assert final.summary["whatif"]["mip_rel_gap"] == pytest.approx(0.01 if tighter else 0.1)
+
+
 def test_whatif_with_a_bad_edit_exits_2_and_writes_nothing(tiny, tmp_path):
     out = tmp_path / "study"
     result = runner.invoke(app, ["whatif", str(tiny), "--set", "regions.nope = 1", "--out", str(out)])

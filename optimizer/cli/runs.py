@@ -99,7 +99,7 @@ def solve(
     _check_regions(scenario, probes)
     check_out(out_dir, RESULT_FILES, force)
     with executor_for(workers, scheduler) as (executor, parallel), shown(err, quiet or log):
-        result = solve_scenario(_within(scenario, budget), tee=log, executor=executor)
+        result = solve_scenario(budget.within(scenario), tee=log, executor=executor)
         if result.has_solution and scenario.config.uncertainty is None and (limits or probes):
             _analyse(scenario, result, budget, limits=limits, probes=probes, executor=executor, parallel=parallel)
         elif result.has_solution and (limits or probes):
@@ -126,12 +126,6 @@ def _check_regions(scenario: Scenario, region_ids: tuple[str, ...]) -> None:
             soft_wrap=True,
         )
         raise typer.Exit(EXIT_INVALID_INPUT)
-
-
-def _within(scenario: Scenario, budget) -> Scenario:
-    """The scenario with the solve's share of the command's time limit: what is left of it."""
-    left = budget.left()
-    return scenario if left is None else scenario.with_solver(time_limit_s=max(left, 1e-3))
 
 
 def _analyse(scenario: Scenario, result, budget, **options) -> None:

@@ -31,25 +31,37 @@ def whatif(
     log: Annotated[bool, typer.Option("--log", help="Show the HiGHS logs while solving.")] = False,
     force: cli.Force = False,
     quiet: Quiet = False,
+    time_limit_s: Annotated[
+        float | None,
+        typer.Option(
+            "--time-limit",
+            help="Wall-clock seconds for the whole study (both solves, finer re-solves, reports); overrides scenario.yaml.",
+        ),
+    ] = None,
 ) -> None:
     """Solve a base scenario and a variant of it (--set edits), and compare them: cost by component,
     regions opened or dropped, MW by region and year, MW (and GPUs) online vs. demand.
 
     The base's result in OUT/base is reused while its inputs are unchanged, and its plan is the
     variant's MIP start. While the difference of the two costs is within solver tolerance, both are
-    solved again at a finer gap. Writes each run's reports and comparison.html/.pdf/.md beside the
+    solved again at a finer gap, as --time-limit allows. Writes each run's reports and comparison.html/.pdf/.md beside the
     variant. Exit 0 when the variant has a solution, 3 when not, 2 for invalid input or an output
     folder holding files gridsite did not write.
     """
+    from optimizer.pipeline.budget import Budget, outputs_reserve_s
     from optimizer.pipeline.outputs import OutputError
     from optimizer.studies.whatif import run_whatif
     from reports.deltas import whatif_files
     from reports.tolerance import Difference
 
-    base = cli.load(scenario_dir)
+    base = cli.load(scenario_dir, time_limit_s=time_limit_s)
+    # Held back: writing the base's and the variant's folders and the comparison.
+    budget = Budget.start(base.config.solver.time_limit_s, 3 * outputs_reserve_s(base), cli.command_started())
     try:
         with shown(cli.err, quiet or log):
-            study = run_whatif(base, edits or [], name, out_dir, tee=log, force=force, files=whatif_files)
+            study = run_whatif(
+                base, edits or [], name, out_dir, tee=log, force=force, files=whatif_files, budget=budget
+            )
     except (ScenarioError, OutputError) as problem:
         cli.fail(problem)
     cli.out.print(f"base: {'reused from' if study.base_reused else 'solved into'} {out_dir / 'base'}", highlight=False)

@@ -45,6 +45,11 @@ class Budget:
             return None
         return max(self.limit_s - self.reserve_s - (time.perf_counter() - self.started), 0.0)
 
+    def within(self, scenario: Scenario, share: float = 1.0) -> Scenario:
+        """The scenario with `share` of what is left as its solve's time limit (as it is, without a limit)."""
+        left = self.left()
+        return scenario if left is None else scenario.with_solver(time_limit_s=max(share * left, 1e-3))
+
     def deadline_epoch(self) -> float | None:
         """When the work must stop, as a `time.time()` value other processes can read."""
         left = self.left()

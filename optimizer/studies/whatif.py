@@ -9,6 +9,10 @@ Both solves stop at a MIP gap, so the true difference of their costs lies in a r
 range contains 0 (the solves do not show which plan is cheaper) both are solved again at a tenth
 of the gap, each from its own plan, up to GAP_STEPS times and never below MIN_GAP; the variant's
 summary (`whatif`) records the gap they were solved to.
+
+With a time limit for the whole study (a Budget, e.g. `gridsite whatif --time-limit`), the base's
+solve gets a third of what is left, the variant's half of what is then left, and each finer
+re-solve of the pair half and all of the rest; re-solving stops when less than MIN_RESOLVE_S is left.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pathlib import Path
 from optimizer.highs import difference_range
 from optimizer.inputs.scenario import Scenario
 from optimizer.inputs.variants import apply_edits
+from optimizer.pipeline.budget import Budget
 from optimizer.pipeline.outputs import (
     RESULT_FILES,
     START_FILE,
@@ -36,6 +41,12 @@ from optimizer.pipeline.solve import SOLUTION_STATUSES, SolveResult, solve
 BASE_DIR = "base"
 GAP_STEPS = 3  # tighten the gap tenfold at most this many times
 MIN_GAP = 1e-6
+BASE_SHARE, VARIANT_SHARE = 1 / 3, 1 / 2  # of the time left when each is solved (the rest: finer re-solves)
+MIN_RESOLVE_S = 1.0  # no finer re-solve of the pair with less time left
+TIGHTENED = "re-solved at a finer gap: at the requested gap the difference was within solver tolerance"
+NOT_TIGHTENED = (
+    "not re-solved at a finer gap: the difference is within solver tolerance, and the time limit left too little time"
+)
 # Given the base's run folder (None for the base itself, or when the base has no plan to compare
 # with), the files to render into a run folder: file name -> renderer.
 FolderFiles = Callable[[Path | None], dict[str, Renderer]]
@@ -58,9 +69,11 @@ def run_whatif(
     tee: bool = False,
     force: bool = False,
     files: FolderFiles = lambda base_dir: {},
+    budget: Budget | None = None,
 ) -> WhatIf:
-    """Solve `base` (unless OUT/base already holds its result) and the variant, and compare them.
-    ScenarioError for a bad edit and OutputError for a bad name or output folder, before any solve."""
+    """Solve `base` (unless OUT/base already holds its result) and the variant, and compare them,
+    within `budget` when given. ScenarioError for a bad edit and OutputError for a bad name or output
+    folder, before any solve."""
     check_name(name, "--name")
     if name == BASE_DIR:
         raise OutputError(f"--name: '{BASE_DIR}' is the base's folder; choose another name")
@@ -71,14 +84,16 @@ def run_whatif(
         check_out_dir(folder, RESULT_FILES, force)
     start = stored_start(base_dir, base.input_hash())
     reused = start is not None
+    budget = budget or Budget.start(None)
     if not reused:
-        base_result = solve(base, tee=tee)
+        base_result = solve(budget.within(base, BASE_SHARE), tee=tee)
         start = base_result.integer_values
-        _write_base(base_result, base, base_dir, files, force)
-    result = solve(variant, tee=tee, start=start)
+        # Its hash as asked for: the time limit it was given is the budget's share, not the base's own.
+        _write_base(base_result, base, base_dir, files, force, requested=base.input_hash() if budget.limit_s else None)
+    result = solve(budget.within(variant, VARIANT_SHARE), tee=tee, start=start)
     base_summary = _summary(base_dir)
     if result.has_solution and base_summary.get("status") in SOLUTION_STATUSES:
-        tighter = tighten(base, variant, base_summary, result, start, tee)
+        tighter = tighten(base, variant, base_summary, result, start, tee, budget)
         if tighter is not None:
             (base_scenario, base_result), (variant, result) = tighter
             _write_base(base_result, base_scenario, base_dir, files, force, requested=base.input_hash())
@@ -90,27 +105,43 @@ def run_whatif(
 
 
 def tighten(
-    base: Scenario, variant: Scenario, base_summary: dict, result: SolveResult, start, tee: bool = False
+    base: Scenario,
+    variant: Scenario,
+    base_summary: dict,
+    result: SolveResult,
+    start,
+    tee: bool = False,
+    budget: Budget | None = None,
 ) -> tuple[tuple[Scenario, SolveResult], tuple[Scenario, SolveResult]] | None:
     """Both scenarios and results solved at a finer gap, while their difference is within solver
-    tolerance (see the module's docstring); None when the first solves already show it."""
+    tolerance and `budget` leaves time (see the module's docstring); None when the first solves
+    already show it, or no time was left."""
+    budget = budget or Budget.start(None)
     requested = variant.config.solver.mip_rel_gap
-    gap, tighter, base_start = requested, None, start
+    gap, tighter, base_start, out_of_time = requested, None, start, False
     for _ in range(GAP_STEPS):
         _, low, high = difference_range(_bounds(result.summary), _bounds(base_summary))
         if low is None or high is None or not low <= 0 <= high or high - low < 1.0 or gap <= MIN_GAP:
             break
+        if budget.left() is not None and budget.left() < MIN_RESOLVE_S:
+            out_of_time = True
+            break
         gap = max(gap / 10, MIN_GAP)
         scenarios = (base.with_solver(mip_rel_gap=gap), variant.with_solver(mip_rel_gap=gap))
-        base_result = solve(scenarios[0], tee=tee, start=base_start)
-        variant_result = solve(scenarios[1], tee=tee, start=result.integer_values)
+        base_result = solve(budget.within(scenarios[0], 1 / 2), tee=tee, start=base_start)
+        variant_result = solve(budget.within(scenarios[1]), tee=tee, start=result.integer_values)
         if not (base_result.has_solution and variant_result.has_solution):
             break
         tighter = ((scenarios[0], base_result), (scenarios[1], variant_result))
         base_summary, result, base_start = base_result.summary, variant_result, base_result.integer_values
-    if tighter is not None:
-        note = "re-solved at a finer gap: at the requested gap the difference was within solver tolerance"
-        tighter[1][1].summary["whatif"] = {"requested_mip_rel_gap": requested, "mip_rel_gap": gap, "note": note}
+    if tighter is not None or out_of_time:
+        note = TIGHTENED if tighter is not None else NOT_TIGHTENED
+        result.summary["whatif"] = {
+            "requested_mip_rel_gap": requested,
+            "mip_rel_gap": gap,
+            "note": note,
+            "stopped_by_time_limit": out_of_time,
+        }
     return tighter
 
 
