@@ -12,7 +12,7 @@ import importlib.util
 import io
 from dataclasses import dataclass
 from functools import cache
-from itertools import cycle
+from itertools import cycle, product
 from pathlib import Path
 
 import geopandas as gpd
@@ -42,6 +42,7 @@ RING_PT2 = 40  # area (points squared) of a candidate region's ring
 MAX_DISC_PT2 = 900  # area (points squared) of the largest site's disc
 DISC_MARGIN_PX = 3  # the least gap between two discs
 # Label places around a point: offset direction (x, y, in disc radii) and alignment.
+LABEL_OFFSETS = (2, 14, 26)  # pixels between a disc and its label: beside it first, then further out
 LABEL_PLACES = (
     (1, 0, "left", "center"), (-1, 0, "right", "center"), (0, 1, "center", "bottom"), (0, -1, "center", "top"),
     (0.75, 0.75, "left", "bottom"), (-0.75, 0.75, "right", "bottom"), (0.75, -0.75, "left", "top"),
@@ -213,8 +214,9 @@ def _largest(push: np.ndarray) -> np.ndarray:
 
 def _place_labels(ax, fig, points, placed: np.ndarray, radius: np.ndarray, built: np.ndarray) -> dict[str, Bbox]:
     """Each region's label at the first of eight places around its disc or ring that overlaps no disc,
-    ring or label placed before it (larger sites first); the first place if none is free. With more
-    than MAX_MAP_LABELS candidates only chosen sites are labelled, the largest MAX_MAP_LABELS of them."""
+    ring or label placed before it (larger sites first), trying the eight again further out
+    (LABEL_OFFSETS, with a leader line to the disc) before keeping the first place. With more than
+    MAX_MAP_LABELS candidates only chosen sites are labelled, the largest MAX_MAP_LABELS of them."""
     renderer = fig.canvas.get_renderer()
     taken = [Bbox.from_extents(x - r, y - r, x + r, y + r) for (x, y), r in zip(placed, radius)]
     boxes = {}
@@ -224,14 +226,17 @@ def _place_labels(ax, fig, points, placed: np.ndarray, radius: np.ndarray, built
         label = ax.text(0, 0, row.region_id, fontsize=6.5, color="#111111" if built[i] else "#666666", zorder=20,
                         fontweight="bold" if built[i] else "normal")  # fmt: skip
         chosen = None
-        for dx, dy, ha, va in LABEL_PLACES:
-            gap = radius[i] + 2
+        for offset, (dx, dy, ha, va) in product(LABEL_OFFSETS, LABEL_PLACES):
+            gap = radius[i] + offset
             label.set_position(to_data.transform(placed[i] + np.array([dx * gap, dy * gap])))
             label.set_ha(ha)
             label.set_va(va)
             box = label.get_window_extent(renderer).padded(1)
             if not any(box.overlaps(other) for other in [*taken, *boxes.values()] if other is not None):
                 chosen = box
+                if offset > LABEL_OFFSETS[0]:  # away from its disc: a leader line says whose it is
+                    ends = placed[i] + np.outer([radius[i], gap - 1], [dx, dy])  # disc edge to label
+                    ax.plot(*to_data.transform(ends).T, color="#888888", lw=0.4, zorder=19)
                 break
         if chosen is None:  # no free place: keep the first, beside the point
             dx, dy, ha, va = LABEL_PLACES[0]

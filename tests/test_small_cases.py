@@ -189,16 +189,19 @@ def test_the_fixed_cost_of_a_late_site_is_discounted_to_its_opening_year(tmp_pat
 
 def test_a_modular_site_pays_its_fixed_cost_in_the_year_it_builds(tmp_path):
     """No discounting, so opening in 2026 and building in 2027 would cost the same as both in 2027:
-    fixed 10 + capex 2 * 40 (one module) = 90 either way. The row capacity >= module * opening keeps
-    the fixed cost in 2027, the first year with capacity (where costs.csv and capacity.csv agree)."""
+    fixed 10 + capex 2 * 40 (one module) + opex 1 * 40 in 2027 = 130 either way (building in 2026 too
+    would add 40 of opex). The row capacity >= module * opening keeps the fixed cost in 2027, the
+    first year with capacity (where costs.csv and capacity.csv agree)."""
     result = run(
         tmp_path,
-        regions=[{"region_id": "m", "capex_usd_per_mw": 2, "fixed_cost_usd": 10, "module_mw": 40}],
+        regions=[
+            {"region_id": "m", "capex_usd_per_mw": 2, "opex_usd_per_mw_year": 1, "fixed_cost_usd": 10, "module_mw": 40}
+        ],
         demand=[("d", 2026, 0), ("d", 2027, 30)],
         last_year=2027,
         discount_rate=0.0,
     )
-    assert result.summary["objective_usd"] == pytest.approx(90)
+    assert result.summary["objective_usd"] == pytest.approx(130)
     fixed = result.costs[(result.costs["component"] == "fixed") & (result.costs["usd"] != 0)]
     assert fixed[["year", "usd"]].values.tolist() == [[2027, 10]]
     assert capacity(result, "m", 2026) == 0 and capacity(result, "m", 2027) == pytest.approx(40)
