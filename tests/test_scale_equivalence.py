@@ -102,7 +102,8 @@ def test_deadline_stops_highs_even_when_its_own_clock_would_not(tmp_path):
     spec = InstanceSpec(150, 6, 15, None, seed=7, mip_rel_gap=0.0)
     model = build_model(load_scenario(write_instance(spec, tmp_path / spec.name)))
     settings = Settings(mip_rel_gap=0.0, options={"time_limit": 1e6})
-    outcome = solve_problem(ModelMatrix(model).problem, settings, time_limit_s=0.5)
+    # 2 s: time for HiGHS to reach a callback that stops it (at 0.5 s a slow root could miss it under load)
+    outcome = solve_problem(ModelMatrix(model).problem, settings, time_limit_s=2.0)
     assert outcome.termination == "maxTimeLimit"
     assert "Interrupted by user" in outcome.log
     if outcome.objective is not None:
