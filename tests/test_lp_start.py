@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scenario_factory import write_scenario
+from scenario_factory import write_random_scenario, write_scenario
 
 from formulations.sites import lp_rounded
 from optimizer import load_scenario, solve
@@ -82,8 +82,6 @@ def test_switched_off_there_is_no_start_and_the_same_optimum(three_sites):
 def test_the_start_is_a_plan_of_the_whole_model(tmp_path):
     """On a seeded instance with fixed costs, modules, lead times and zone limits, the start's cost is
     at least the whole solve's proven bound, and the optimum is the same with and without it."""
-    from scenario_factory import write_random_scenario
-
     scenario = load_scenario(write_random_scenario(tmp_path / "random", regions=12, demands=4, years=5, seed=3))
     scenario = scenario.with_solver(mip_rel_gap=0.0)
     with_start, without = solve(scenario), solve(scenario.with_solver(lp_start=False))

@@ -22,6 +22,7 @@ from pyomo.common.tee import capture_output
 from optimizer.highs import benders
 from optimizer.highs.problem import Problem
 from optimizer.highs.run import (
+    SOLVED,
     HighsRunner,
     Outcome,
     better_bound,
@@ -31,11 +32,11 @@ from optimizer.highs.run import (
     pass_model,
 )
 
-__all__ = ["Outcome", "Problem", "Settings", "better_bound", "difference_range", "mip_gap", "solve_problem"]
+__all__ = ["SOLVED", "Outcome", "Problem", "Settings", "better_bound", "difference_range", "mip_gap", "solve_problem"]
 
 # HiGHS model status -> the termination the summary reports (the names Pyomo's solver interfaces use).
 TERMINATION = {
-    highspy.HighsModelStatus.kOptimal: "convergenceCriteriaSatisfied",
+    highspy.HighsModelStatus.kOptimal: SOLVED,
     highspy.HighsModelStatus.kInfeasible: "provenInfeasible",
     highspy.HighsModelStatus.kUnboundedOrInfeasible: "infeasibleOrUnbounded",
     highspy.HighsModelStatus.kUnbounded: "unbounded",

@@ -32,6 +32,9 @@ BOUND_EVERY_S = 0.5  # how often a child reports a raised bound (its first prove
 PR_SET_PDEATHSIG = 1  # Linux prctl option: signal this process when its parent dies
 
 
+SOLVED = "convergenceCriteriaSatisfied"  # the termination of a run HiGHS finished (optimizer.highs.TERMINATION)
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What a run ended with. `status` None: the run was stopped at the deadline, or failed (`error`)."""
@@ -49,6 +52,11 @@ class Outcome:
     @property
     def has_solution(self) -> bool:
         return self.col_value is not None
+
+    @property
+    def solved(self) -> bool:
+        """HiGHS ended within the requested gap (an LP: optimal) and the solution is here."""
+        return self.termination == SOLVED and self.has_solution
 
 
 def handback_margin(budget_s: float) -> float:

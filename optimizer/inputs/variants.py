@@ -183,9 +183,7 @@ def _edit_config(edit: Edit, config: dict, tables: Mapping[str, pd.DataFrame]) -
     if edit.filters:
         raise edit.error(f"'{'.'.join(edit.path)}' is a scenario.yaml key; [...] selects table rows only")
     if edit.op == "=":  # any value: scenario.yaml's own validation judges it
-        node[key] = (
-            YAML_BOOLEANS.get(str(edit.value).lower(), edit.value) if isinstance(edit.value, str) else edit.value
-        )
+        node[key] = YAML_BOOLEANS.get(edit.value.lower(), edit.value) if isinstance(edit.value, str) else edit.value
     else:
         current = node[key]
         numeric = isinstance(current, int | float) and not isinstance(current, bool)

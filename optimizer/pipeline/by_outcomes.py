@@ -29,7 +29,7 @@ from concurrent.futures import Executor
 
 import numpy as np
 
-from optimizer.highs import Outcome, mip_gap
+from optimizer.highs import SOLVED, Outcome, mip_gap
 from optimizer.inputs.uncertainty import mean_value_scenario
 from optimizer.pipeline.stochastic import (
     Bounds,
@@ -233,7 +233,7 @@ def _past(deadline: float | None) -> bool:
 
 def _plan(search: _Search, bounds: Bounds, rounds: int, build_seconds: float, solve_seconds: float, mean) -> Plan:
     if search.runs and search.met():
-        termination = "convergenceCriteriaSatisfied"
+        termination = SOLVED
     elif _past(search.deadline) or search.out_of_time:
         termination = "maxTimeLimit"
     else:

@@ -151,7 +151,7 @@ def remaining(time_limit_s: float | None, since: float) -> float | None:
 def classify(outcome: Outcome) -> tuple[str, str]:
     """The summary's status and message for a solver outcome."""
     condition = outcome.termination
-    if condition == "convergenceCriteriaSatisfied" and outcome.has_solution:
+    if outcome.solved:
         return "optimal", "solved to the requested MIP gap"
     if outcome.has_solution:
         return "feasible", f"stopped early ({condition}); best solution found is reported with its proven gap"

@@ -24,7 +24,6 @@ from optimizer.pipeline.matrix import ModelMatrix
 SHARE = 0.25  # of the solve's time left, at most
 MAX_SECONDS = 60.0  # without a time limit
 GAP_SHARE = 0.5  # of the requested gap: a start must leave the whole solve room to prove its gap
-OPTIMAL = "convergenceCriteriaSatisfied"  # an Outcome's termination when HiGHS solved it
 
 
 @dataclass(frozen=True)
@@ -61,8 +60,7 @@ def lp_rounded_start(matrix: ModelMatrix, settings: SolverSettings, time_left_s:
     highs = Settings(mip_rel_gap=GAP_SHARE * settings.mip_rel_gap, threads=settings.threads)
     with listening(None):  # the restricted MIP's bound is not the model's
         relaxation = solve_problem(matrix.problem.relaxed(), highs, time_limit_s=deadline - time.perf_counter())
-        solved = relaxation.has_solution and relaxation.termination == OPTIMAL
-        restricted = _restricted(matrix, relaxation.col_value) if solved else None
+        restricted = _restricted(matrix, relaxation.col_value) if relaxation.solved else None
         left = deadline - time.perf_counter()
         outcome = solve_problem(restricted, highs, time_limit_s=left) if restricted and left > 0 else None
     found = outcome is not None and outcome.has_solution
