@@ -25,8 +25,10 @@ import numbers
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import lark
+import numpy as np
 import pandas as pd
 
 from optimizer.inputs.errors import ScenarioError, shown
@@ -65,6 +67,7 @@ class Edit:
         return ScenarioError(f"edit '{shown(self.text)}'", [problem])
 
 
+@lru_cache(maxsize=65536)  # sampled outcomes repeat the same few edit texts thousands of times
 def parse_edit(text: str, start: str = "edit") -> Edit:
     """Parse one edit (or, with start="selection", a `table[filters].column` without op and value),
     or raise ScenarioError pointing at the column where it goes wrong."""
@@ -140,17 +143,17 @@ def _edit_table(edit: Edit, frame: pd.DataFrame) -> None:
     file = f"{edit.path[0]}.csv"
     rows, column = _selected(edit, frame)
     numeric = pd.api.types.is_numeric_dtype(frame[column])
-    updated = frame[column].astype(object)
-    updated[rows] = [_combine(edit, old, numeric, f"{file} column {column}") for old in frame.loc[rows, column]]
+    updated = frame[column].to_numpy(dtype=object, copy=True)  # numpy, not pandas: an outcome holds thousands of edits
+    updated[rows] = [_combine(edit, old, numeric, f"{file} column {column}") for old in updated[rows]]
     frame[column] = pd.to_numeric(updated) if numeric else updated  # numeric stays numeric for the next edit
 
 
-def _selected(edit: Edit, frame: pd.DataFrame) -> tuple[pd.Series, str]:
-    """The rows an edit's selector keeps (all without one) and the column it names."""
+def _selected(edit: Edit, frame: pd.DataFrame) -> tuple[np.ndarray, str]:
+    """The rows an edit's selector keeps (a mask; all without one) and the column it names."""
     file = f"{edit.path[0]}.csv"
     if len(edit.path) != 2:
         raise edit.error(f"expected {edit.path[0]}[column=value].column or {edit.path[0]}.column")
-    rows = pd.Series(True, index=frame.index)
+    rows = np.ones(len(frame), dtype=bool)
     for column, value in edit.filters:
         rows &= _matches(frame[_column(edit, frame, column, file)], value)
     if not rows.any():
@@ -165,10 +168,10 @@ def _column(edit: Edit, frame: pd.DataFrame, column: str, file: str) -> str:
     return column
 
 
-def _matches(cells: pd.Series, value: Value) -> pd.Series:
+def _matches(cells: pd.Series, value: Value) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(cells) and isinstance(value, int | float):
-        return cells == value
-    return cells.astype(str) == str(value)
+        return cells.to_numpy() == value
+    return cells.to_numpy().astype(str) == str(value)
 
 
 def _edit_config(edit: Edit, config: dict, tables: Mapping[str, pd.DataFrame]) -> None:
