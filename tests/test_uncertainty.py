@@ -6,6 +6,7 @@ decomposition's proven bound, and bad `uncertainty:` sections."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +83,10 @@ def test_filing_both_queues_is_the_hedge_worth_its_cost(tmp_path):
     assert summary["vss_usd"] == pytest.approx(100) and summary["vss_range_usd"] == pytest.approx([100, 100])
     decisions = result.tables["decisions_now"]
     assert set(decisions.loc[decisions["decision"] == "request", "region_id"]) == {"a", "b"}
+    # The extensive form started from the mean-value plan carried out (600), which HiGHS took as a plan.
+    assert summary["solver"]["mip_start"] == "mean_value_plan"
+    assert summary["uncertainty"]["mean_value_start"]["objective_usd"] == pytest.approx(600)
+    assert re.search(r"Assessing feasibility of MIP solution .*: feasible", result.solver_log)
 
 
 def test_a_risk_averse_plan_files_only_the_certain_queue(tmp_path):
@@ -95,6 +100,15 @@ def test_a_risk_averse_plan_files_only_the_certain_queue(tmp_path):
     )
     requested = result.tables["requests"].groupby("region_id")["requested_mw"].max()
     assert requested.to_dict() == pytest.approx({"a": 0, "b": 100})
+    # The start (the mean-value plan, b only) is this optimum; eta and u_k complete it: HiGHS takes it.
+    assert result.summary["uncertainty"]["mean_value_start"]["objective_usd"] == pytest.approx(600)
+    assert re.search(r"Assessing feasibility of MIP solution .*: feasible", result.solver_log)
+
+
+def test_without_the_mean_value_start_the_extensive_form_reaches_the_same_optimum(tmp_path):
+    result = solve(load_scenario(_two_queues(tmp_path / "plain", HEDGE | {"mean_value_start": False})))
+    assert result.summary["objective_usd"] == pytest.approx(500) and result.summary["solver"]["mip_start"] is None
+    assert "mean_value_start" not in result.summary["uncertainty"]
 
 
 def test_one_outcome_is_the_deterministic_model(tmp_path):

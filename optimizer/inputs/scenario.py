@@ -73,6 +73,7 @@ class UncertaintySettings(InputModel):
     risk: RiskSettings = RiskSettings()
     method: Literal["auto", "extensive", "decomposition"] = "auto"
     value_of_information: bool = True  # also compute EVPI and VSS (each outcome alone, the mean-value plan)
+    mean_value_start: bool = True  # the extensive form starts from the mean-value plan carried out in every outcome
 
     @property
     def count(self) -> int:

@@ -232,12 +232,18 @@ def _with_cvar(
     )
 
 
-def cvar(costs: np.ndarray, probabilities: np.ndarray, alpha: float) -> float:
-    """CVaR_alpha of a discrete distribution: the expected cost in its worst (1 - alpha) tail."""
+def value_at_risk(costs: np.ndarray, probabilities: np.ndarray, alpha: float) -> float:
+    """VaR_alpha of a discrete distribution: the least cost with probability >= alpha of not being
+    exceeded (eta at CVaR's minimum)."""
     order = np.argsort(costs)
     costs, probabilities = np.asarray(costs)[order], np.asarray(probabilities)[order]
-    var = costs[np.searchsorted(np.cumsum(probabilities), alpha - 1e-12)] if alpha > 0 else costs[0]
-    return float(var + probabilities @ np.maximum(costs - var, 0.0) / (1.0 - alpha))
+    return float(costs[np.searchsorted(np.cumsum(probabilities), alpha - 1e-12)] if alpha > 0 else costs[0])
+
+
+def cvar(costs: np.ndarray, probabilities: np.ndarray, alpha: float) -> float:
+    """CVaR_alpha of a discrete distribution: the expected cost in its worst (1 - alpha) tail."""
+    var = value_at_risk(costs, probabilities, alpha)
+    return float(var + np.asarray(probabilities) @ np.maximum(np.asarray(costs) - var, 0.0) / (1.0 - alpha))
 
 
 def risk_value(costs: np.ndarray, probabilities: np.ndarray, risk: RiskSettings) -> float:
@@ -368,7 +374,7 @@ def solve_stochastic(scenario: Scenario, *, tee: bool = False, executor: Executo
 
         plan = solve_by_outcomes(scenario, pairs, years, executor=executor, deadline=deadline)
     else:
-        plan = _solve_extensive(scenario, pairs, years, first, tee, started)
+        plan = _solve_extensive(scenario, pairs, years, first, tee, started, executor)
     summary = _stochastic_summary(scenario, plan, pairs, years)
     if plan.runs and uncertainty.value_of_information:
         summary |= value_of_uncertainty(scenario, pairs, years, plan, executor, deadline)
@@ -402,8 +408,9 @@ def _outcome_model(future: Future, scenario: Scenario, years: set[int]) -> Outco
     return OutcomeModel(future, scenario, model, decided_now(model, years))
 
 
-def _solve_extensive(scenario, pairs, years, first: OutcomeModel, tee: bool, started: float) -> Plan:
+def _solve_extensive(scenario, pairs, years, first: OutcomeModel, tee: bool, started: float, executor) -> Plan:
     settings, risk = scenario.config.solver, scenario.config.uncertainty.risk
+    start = None  # the mean-value plan carried out in every outcome, when asked for and found
     with gc_paused():
         outcomes = [first] + [_outcome_model(future, edited, years) for future, edited in pairs[1:]]
         bounds = common_bounds(bounds_of(om.now) for om in outcomes)
@@ -420,9 +427,15 @@ def _solve_extensive(scenario, pairs, years, first: OutcomeModel, tee: bool, sta
     else:
         extensive = extensive_form(outcomes, risk)
         size = _size(extensive.problem)
-        # No LP-rounded start here: the extensive form's LP relaxation is most of its root's time (200
-        # sites x 50 outcomes: 150 s), and the start would solve it a second time (docs/benchmarks.md).
-        outcome = _solve_problem(extensive.problem, settings, remaining(settings.time_limit_s, started), tee)
+        # Not the LP-rounded start of one-future solves: the extensive form's LP relaxation is most of its
+        # root's time (200 sites x 50 outcomes: 150-260 s), and that start would solve it twice.
+        if scenario.config.uncertainty.mean_value_start and extensive.problem.is_mip:
+            from optimizer.pipeline.mean_value_start import mean_value_start
+
+            left = remaining(settings.time_limit_s, started)
+            start = mean_value_start(scenario, pairs, years, outcomes, extensive, bounds, executor, left)
+        columns = start.columns if start else None
+        outcome = _solve_problem(extensive.problem, settings, remaining(settings.time_limit_s, started), tee, columns)
     runs = []
     if outcome.has_solution:
         for om, columns in zip(outcomes, extensive.columns):
@@ -431,14 +444,18 @@ def _solve_extensive(scenario, pairs, years, first: OutcomeModel, tee: bool, sta
             now = {name: float(var.value) for name, var in om.now.items()}
             runs.append(OutcomeRun("optimal", float(tables["costs"]["discounted_usd"].sum()), None, now, 0.0, tables))
     solve_seconds = time.perf_counter() - solve_started
-    return Plan(outcome, runs, bounds, build_seconds, solve_seconds, size, "extensive_form", outcome.log)
+    detail = {"mean_value_start": start.account} if start else {}
+    return Plan(
+        outcome, runs, bounds, build_seconds, solve_seconds, size, "extensive_form", outcome.log, detail,
+        start.mean_value if start else None,
+    )  # fmt: skip
 
 
-def _solve_problem(problem: Problem, settings, time_limit_s: float | None, tee: bool) -> Outcome:
+def _solve_problem(problem: Problem, settings, time_limit_s: float | None, tee: bool, start=None) -> Outcome:
     from optimizer.highs import Settings, solve_problem
 
     highs = Settings(mip_rel_gap=settings.mip_rel_gap, threads=settings.threads)
-    return solve_problem(problem, highs, time_limit_s=time_limit_s, tee=tee)
+    return solve_problem(problem, highs, time_limit_s=time_limit_s, start=start, tee=tee)
 
 
 def _size(problem: Problem) -> dict:
@@ -453,6 +470,8 @@ def _stochastic_summary(scenario: Scenario, plan: Plan, pairs, years: set[int]) 
     summary["objective_usd"] = plan.outcome.objective if plan.runs else None
     summary["mip_gap"] = mip_gap(summary["objective_usd"], summary["best_bound_usd"])
     summary["solver"]["method"] = plan.method
+    started_from = plan.detail.get("mean_value_start", {}).get("objective_usd")
+    summary["solver"]["mip_start"] = "mean_value_plan" if started_from is not None else None
     summary |= {"edits": list(scenario.edits), "warm_start": None, "input_warnings": list(scenario.warnings)}
     uncertainty = scenario.config.uncertainty
     summary["outcomes"] = len(pairs)
