@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -243,6 +245,19 @@ def test_the_command_writes_the_plan_across_outcomes(tmp_path):
     assert pd.read_csv(out / "capacity.csv").columns[0] == "outcome"
     assert set(pd.read_csv(out / "outcomes.csv")["outcome"]) == {"on_time", "slip"}
     assert "One plan across 2 outcomes" in (out / "report.html").read_text()
+
+
+def test_the_mean_value_start_is_carried_out_on_dask_workers(tmp_path):
+    """With --workers the start's outcome solves run on Dask workers (their problems travel to them):
+    the same start (600) and optimum (500) as in one process."""
+    folder = _two_queues(tmp_path / "workers", HEDGE)
+    gridsite = Path(sys.executable).parent / "gridsite"
+    command = [str(gridsite), "solve", str(folder), "--out", str(tmp_path / "out"), "--no-report", "--workers", "1"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["objective_usd"] == pytest.approx(500) and summary["solver"]["mip_start"] == "mean_value_plan"
+    assert summary["uncertainty"]["mean_value_start"]["objective_usd"] == pytest.approx(600)
 
 
 @pytest.mark.parametrize(
