@@ -58,6 +58,7 @@ def _two_queues(folder: Path, section: dict) -> Path:
 
 
 SLIP = ["interconnection[region_id=a].lead_time_years += 1"]
+START_TAKEN = r"MIP start solution is feasible|Assessing feasibility of MIP solution .*: feasible"  # HiGHS's log
 HEDGE = {"decide_now_years": 1, "outcomes": [{"name": "on_time", "probability": 0.5}, {"name": "slip", "probability": 0.5, "edits": SLIP}]}  # fmt: skip
 
 
@@ -88,7 +89,7 @@ def test_filing_both_queues_is_the_hedge_worth_its_cost(tmp_path):
     # The extensive form started from the mean-value plan carried out (600), which HiGHS took as a plan.
     assert summary["solver"]["mip_start"] == "mean_value_plan"
     assert summary["uncertainty"]["mean_value_start"]["objective_usd"] == pytest.approx(600)
-    assert re.search(r"Assessing feasibility of MIP solution .*: feasible", result.solver_log)
+    assert re.search(START_TAKEN, result.solver_log)
 
 
 def test_a_risk_averse_plan_files_only_the_certain_queue(tmp_path):
@@ -104,7 +105,7 @@ def test_a_risk_averse_plan_files_only_the_certain_queue(tmp_path):
     assert requested.to_dict() == pytest.approx({"a": 0, "b": 100})
     # The start (the mean-value plan, b only) is this optimum; eta and u_k complete it: HiGHS takes it.
     assert result.summary["uncertainty"]["mean_value_start"]["objective_usd"] == pytest.approx(600)
-    assert re.search(r"Assessing feasibility of MIP solution .*: feasible", result.solver_log)
+    assert re.search(START_TAKEN, result.solver_log)
 
 
 def test_without_the_mean_value_start_the_extensive_form_reaches_the_same_optimum(tmp_path):
@@ -245,6 +246,35 @@ def test_the_command_writes_the_plan_across_outcomes(tmp_path):
     assert pd.read_csv(out / "capacity.csv").columns[0] == "outcome"
     assert set(pd.read_csv(out / "outcomes.csv")["outcome"]) == {"on_time", "slip"}
     assert "One plan across 2 outcomes" in (out / "report.html").read_text()
+
+
+def test_without_a_valid_mean_value_scenario_there_is_no_start_and_no_vss(tmp_path):
+    """A 0/1 flag that differs between the outcomes averages to 0.5, no valid input: the extensive form
+    is solved without the start (the same optimum, 500) and the VSS is not given, with no error."""
+    flag = "interconnection[region_id=a].releasable = {}"
+    section = HEDGE | {"outcomes": [
+        {"name": "on_time", "probability": 0.5, "edits": [flag.format(0)]},
+        {"name": "slip", "probability": 0.5, "edits": [*SLIP, flag.format(1)]},
+    ]}  # fmt: skip
+    summary = solve(load_scenario(_two_queues(tmp_path / "flag", section))).summary
+    assert summary["status"] == "optimal" and summary["objective_usd"] == pytest.approx(500)
+    assert summary["solver"]["mip_start"] is None
+    assert summary["uncertainty"]["mean_value_start"]["mean_value_termination"] == "error"
+    assert summary["vss_usd"] is None and summary["vss_range_usd"] is None
+    assert summary["evpi_usd"] == pytest.approx(100)
+
+
+def test_a_risk_averse_start_is_taken_at_realistic_costs(tmp_path):
+    """With a CVaR weight the start also sets eta and u_k; at costs of this size (1e8-1e10 USD) the
+    rows u_k + eta >= cost_k must still hold within HiGHS's tolerance for it to take the start."""
+    folder = write_random_scenario(tmp_path / "cvar", regions=10, demands=2, years=4, seed=11)
+    scenario = load_scenario(_slips(folder, 4))
+    section = scenario.config.uncertainty.model_dump(mode="json") | {"risk": {"cvar_alpha": 0.75, "cvar_weight": 0.5}}
+    result = solve(load_scenario(_with_uncertainty(folder, section)))
+    assert result.summary["solver"]["mip_start"] == "mean_value_plan"
+    assert result.summary["objective_usd"] > 1e8
+    assert re.search(START_TAKEN, result.solver_log)
+    assert result.summary["objective_usd"] <= result.summary["uncertainty"]["mean_value_start"]["objective_usd"] + 1e-6
 
 
 def test_the_mean_value_start_is_carried_out_on_dask_workers(tmp_path):

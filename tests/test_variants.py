@@ -90,6 +90,7 @@ BAD_EDITS = {
     "unknown column": ("regions[zone_id=PJM].foo = 1", "regions.csv has no column 'foo'"),
     "unknown filter column": ("regions[zone=PJM].max_mw = 1", "regions.csv has no column 'zone'"),
     "filter matches nothing": ("regions[zone_id=MISO].max_mw = 1", "no row of regions.csv has zone_id = MISO"),
+    "a blank cell matches nothing": ("regions[pool_id=nan].max_mw = 1", "no row of regions.csv has pool_id = nan"),
     "word for a number": ("regions[region_id=a].max_mw = lots", "regions.csv column max_mw holds numbers; got 'lots'"),
     "arithmetic on text": ("regions.zone_id += 1", "+= needs a number in regions.csv column zone_id"),
     "unknown yaml key": ("solver.nope = 1", "unknown name 'nope'; expected one of: mip_rel_gap, time_limit_s, threads"),

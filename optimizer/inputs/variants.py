@@ -67,7 +67,7 @@ class Edit:
         return ScenarioError(f"edit '{shown(self.text)}'", [problem])
 
 
-@lru_cache(maxsize=65536)  # sampled outcomes repeat the same few edit texts thousands of times
+@lru_cache(maxsize=65536)  # outcomes sampled from integers repeat the same edit texts many times
 def parse_edit(text: str, start: str = "edit") -> Edit:
     """Parse one edit (or, with start="selection", a `table[filters].column` without op and value),
     or raise ScenarioError pointing at the column where it goes wrong."""
@@ -171,7 +171,7 @@ def _column(edit: Edit, frame: pd.DataFrame, column: str, file: str) -> str:
 def _matches(cells: pd.Series, value: Value) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(cells) and isinstance(value, int | float):
         return cells.to_numpy() == value
-    return cells.to_numpy().astype(str) == str(value)
+    return (cells.to_numpy().astype(str) == str(value)) & cells.notna().to_numpy()  # a blank matches nothing
 
 
 def _edit_config(edit: Edit, config: dict, tables: Mapping[str, pd.DataFrame]) -> None:

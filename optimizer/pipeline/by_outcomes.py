@@ -30,7 +30,6 @@ from concurrent.futures import Executor
 import numpy as np
 
 from optimizer.highs import SOLVED, Outcome, mip_gap
-from optimizer.inputs.uncertainty import mean_value_scenario
 from optimizer.pipeline.stochastic import (
     Bounds,
     OutcomeRun,
@@ -38,10 +37,10 @@ from optimizer.pipeline.stochastic import (
     Plan,
     clipped,
     common_bounds,
+    mean_value_run,
     outcome_bounds,
     risk_value,
     run_all,
-    run_outcome,
 )
 
 MAX_ROUNDS = 20  # Lagrangian rounds at most
@@ -119,8 +118,7 @@ class _Search:
 
     def mean_value(self, scenario, pairs, bounds: Bounds) -> tuple[OutcomeRun, list[OutcomeRun]]:
         """The mean-value scenario's plan decided now, and its runs carried out in every outcome."""
-        files = mean_value_scenario(scenario, pairs).files()
-        mean = run_outcome(self.task(files, bounds, MEAN_SHARE))
+        mean = mean_value_run(scenario, pairs, self.years, bounds, self.step_deadline(MEAN_SHARE), self.outcome_gap)
         return mean, self.carry_out("the mean-value plan", mean.now, bounds) if mean.now else []
 
     def gap(self) -> float:

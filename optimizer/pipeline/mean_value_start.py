@@ -21,7 +21,8 @@ import numpy as np
 
 from optimizer.highs import Outcome, Problem, Settings, solve_problem
 from optimizer.highs.progress import Solving, listening, report
-from optimizer.inputs.uncertainty import mean_value_scenario
+from optimizer.inputs.scenario import RiskSettings, Scenario
+from optimizer.inputs.uncertainty import Outcome as Future
 from optimizer.pipeline import lp_start
 from optimizer.pipeline.deterministic import SOLUTION_STATUSES, classify
 from optimizer.pipeline.stochastic import (
@@ -29,15 +30,15 @@ from optimizer.pipeline.stochastic import (
     Extensive,
     OutcomeModel,
     OutcomeRun,
-    OutcomeTask,
     clipped,
+    mean_value_run,
     risk_value,
     run_all,
-    run_outcome,
     value_at_risk,
 )
 
 SHARE = 0.35  # of the solve's time left, at most (without a limit: no limit)
+CVAR_SLACK = 1e-9  # u_k above its least value by this share of cost_k (see _joined_start)
 
 
 @dataclass(frozen=True)
@@ -61,13 +62,14 @@ class CarryOut:
 
 
 def carry_out(task: CarryOut) -> Outcome:
+    """Solve one CarryOut within what is left before its deadline."""
     left = None if task.deadline is None else max(task.deadline - time.time(), 0.0)
     return solve_problem(task.problem, task.settings, time_limit_s=left)
 
 
 def mean_value_start(
-    scenario,
-    pairs,
+    scenario: Scenario,
+    pairs: list[tuple[Future, Scenario]],
     years: set[int],
     outcomes: list[OutcomeModel],
     extensive: Extensive,
@@ -80,29 +82,32 @@ def mean_value_start(
     started = time.perf_counter()
     deadline = None if time_left_s is None else time.time() + SHARE * time_left_s
     settings = scenario.config.solver
-    gap = lp_start.GAP_SHARE * settings.mip_rel_gap
+    highs = Settings(mip_rel_gap=lp_start.GAP_SHARE * settings.mip_rel_gap, threads=settings.threads)
     with listening(None):  # these solves' bounds are not the extensive form's
-        files = mean_value_scenario(scenario, pairs).files()
-        mean = run_outcome(OutcomeTask(files, frozenset(years), bounds, deadline=deadline))
-        plan = clipped(mean.now, bounds) if mean.now else None
-        shared = None if plan is None else np.array([plan.get(n, bounds[n][0]) for n in extensive.shared])
-        highs = Settings(mip_rel_gap=gap, threads=settings.threads)
-        tasks = [] if shared is None else [
+        mean = mean_value_run(scenario, pairs, years, bounds, deadline)
+        plan = clipped(mean.now, bounds) if mean.now else {}
+        shared = np.array([plan.get(name, bounds[name][0]) for name in extensive.shared])
+        tasks = [
             CarryOut(_fixed(om.matrix.problem, columns, shared), highs, deadline)
             for om, columns in zip(outcomes, extensive.columns)
-        ]  # fmt: skip
-        solved = run_all(tasks, executor, carry_out)
-    found = bool(solved) and all(classify(o)[0] in SOLUTION_STATUSES for o in solved)
+        ]
+        solved = run_all(tasks, executor, carry_out) if plan else []
+    runs = [_run(outcome, plan) for outcome in solved]
     account = {"seconds": round(time.perf_counter() - started, 3), "mean_value_termination": mean.status}
-    if not found:
-        return MeanValueStart(None, account | {"objective_usd": None})
+    if not runs or any(run.objective is None for run in runs):
+        return MeanValueStart(None, account | {"objective_usd": None}, (mean, runs))
+    risk = scenario.config.uncertainty.risk
     probabilities = np.array([om.future.probability for om in outcomes])
-    costs = np.array([o.objective for o in solved])
-    value = risk_value(costs, probabilities, scenario.config.uncertainty.risk)
+    value = risk_value(np.array([run.objective for run in runs]), probabilities, risk)
     report(Solving(value, None))
-    runs = [OutcomeRun(classify(o)[0], o.objective, o.bound, plan, 0.0) for o in solved]
-    columns = _joined_start(extensive, shared, solved, costs, probabilities, scenario.config.uncertainty.risk)
+    columns = _joined_start(extensive, shared, outcomes, solved, probabilities, risk)
     return MeanValueStart(columns, account | {"objective_usd": value}, (mean, runs))
+
+
+def _run(outcome: Outcome, plan: dict[str, float]) -> OutcomeRun:
+    status = classify(outcome)[0]
+    objective = outcome.objective if status in SOLUTION_STATUSES else None
+    return OutcomeRun(status, objective, outcome.bound, plan, 0.0)
 
 
 def _fixed(problem: Problem, columns: np.ndarray, shared: np.ndarray) -> Problem:
@@ -114,15 +119,26 @@ def _fixed(problem: Problem, columns: np.ndarray, shared: np.ndarray) -> Problem
     return replace(problem, col_lower=lower, col_upper=upper)
 
 
-def _joined_start(extensive: Extensive, shared, solved: list[Outcome], costs, probabilities, risk) -> dict[int, float]:
+def _joined_start(
+    extensive: Extensive,
+    shared: np.ndarray,
+    outcomes: list[OutcomeModel],
+    solved: list[Outcome],
+    probabilities: np.ndarray,
+    risk: RiskSettings,
+) -> dict[int, float]:
     """The extensive form's columns from the outcomes' plans; with a CVaR weight also eta (the
-    value at risk) and u_k = max(cost_k - eta, 0), the columns extensive_form puts last."""
+    value at risk) and u_k, the columns extensive_form puts last. u_k takes the cost of the joined
+    columns themselves plus CVAR_SLACK of it: costs near 1e11 USD carry round-off above HiGHS's
+    feasibility tolerance, and a start whose rows hold with no slack could be refused."""
     values = np.zeros(extensive.problem.n_cols)
     values[: len(shared)] = shared
     for columns, outcome in zip(extensive.columns, solved):
         values[columns] = outcome.col_value
     if risk.cvar_weight > 0:
+        problems = [om.matrix.problem for om in outcomes]
+        costs = np.array([p.cost @ values[c] + p.offset for p, c in zip(problems, extensive.columns)])
         eta = value_at_risk(costs, probabilities, risk.cvar_alpha)
         values[-(len(costs) + 1)] = eta
-        values[-len(costs) :] = np.maximum(costs - eta, 0.0)
+        values[-len(costs) :] = np.maximum(costs - eta, 0.0) + CVAR_SLACK * np.maximum(np.abs(costs), 1.0)
     return dict(enumerate(values.tolist()))

@@ -29,6 +29,7 @@ import scipy.sparse
 
 from formulations import MODULES, build_model, gc_paused
 from optimizer.highs import Outcome, Problem, difference_range, mip_gap
+from optimizer.inputs.errors import ScenarioError
 from optimizer.inputs.scenario import RiskSettings, Scenario, read_scenario, read_yaml
 from optimizer.inputs.uncertainty import Outcome as Future
 from optimizer.inputs.uncertainty import mean_value_scenario, outcome_scenarios
@@ -513,12 +514,26 @@ def mean_value_runs(scenario, pairs, years, bounds: Bounds, executor, deadline) 
     """The mean-value plan (the scenario of mean inputs, its decisions made now within the bounds all
     outcomes allow) and those decisions carried out in every outcome (the rest re-optimised)."""
     now_years = frozenset(years)
-    mean = run_outcome(OutcomeTask(mean_value_scenario(scenario, pairs).files(), now_years, bounds, deadline=deadline))
+    mean = mean_value_run(scenario, pairs, years, bounds, deadline)
     if not mean.now:
         return mean, []
     fixed = bounds | {name: (value, value) for name, value in clipped(mean.now, bounds).items()}
     tasks = [OutcomeTask(edited.files(), now_years, fixed, deadline=deadline, keep_tables=True) for _, edited in pairs]
     return mean, run_all(tasks, executor)
+
+
+def mean_value_run(
+    scenario: Scenario, pairs, years: set[int], bounds: Bounds, deadline: float | None, gap: float | None = None
+) -> OutcomeRun:
+    """The mean-value scenario solved within `bounds` by `deadline` (to `gap`, default the scenario's
+    own); a run without a plan (status
+    `error`, the reason in its log) where the averaged inputs are no valid scenario (e.g. a 0/1 flag
+    that differs between outcomes averages to 0.5)."""
+    try:
+        files = mean_value_scenario(scenario, pairs).files()
+    except ScenarioError as err:
+        return OutcomeRun("error", None, None, {}, 0.0, log=f"the mean-value scenario: {err}\n")
+    return run_outcome(OutcomeTask(files, frozenset(years), bounds, deadline=deadline, gap=gap))
 
 
 def clipped(values: dict[str, float], bounds: Bounds) -> dict[str, float]:
