@@ -5,6 +5,7 @@ process) against a plain extensive form built straight in highspy (bench/stochas
     python -m bench.uncertainty --big                # also 1,000 x 15 x 30 (every pair), 20 outcomes, by outcomes:
                                                      #   in one process, on 2 local Dask workers, and on a scheduler
     python -m bench.uncertainty --only big --modes workers
+    python -m bench.uncertainty --only small --modes workers   # the extensive form, its start on 2 Dask workers
 
 Outcomes: per-region lead-time slips of 0-2 years (uniform integers), two years decided now, a 0.1%
 gap target (1% for the big instance), HiGHS with 1 thread. gridsite runs without the value of
@@ -195,6 +196,9 @@ def main() -> None:
                 print(row(name, "plain extensive form (highspy)", run_plain(folder)), flush=True)
             if "gridsite" in modes:
                 print(row(name, "gridsite solve (extensive form)", run_gridsite(folder, tmp / "small_out")), flush=True)
+            if "workers" in modes:  # the start's outcome solves on the workers, the extensive form here
+                figures = run_gridsite(folder, tmp / "small_two", ["--workers", "2"])
+                print(row(name, "gridsite solve (extensive form), 2 local Dask workers", figures), flush=True)
         if args.big or args.only == "big":
             spec, count = BIG
             name = f"{spec.name} x {count}"
