@@ -87,11 +87,12 @@ def mean_value_start(
         mean = mean_value_run(scenario, pairs, years, bounds, deadline)
         plan = clipped(mean.now, bounds) if mean.now else {}
         shared = np.array([plan.get(name, bounds[name][0]) for name in extensive.shared])
-        tasks = [
+        tasks = [  # none without a plan to carry out
             CarryOut(_fixed(om.matrix.problem, columns, shared), highs, deadline)
             for om, columns in zip(outcomes, extensive.columns)
+            if plan
         ]
-        solved = run_all(tasks, executor, carry_out) if plan else []
+        solved = run_all(tasks, executor, carry_out)
     runs = [_run(outcome, plan) for outcome in solved]
     account = {"seconds": round(time.perf_counter() - started, 3), "mean_value_termination": mean.status}
     if not runs or any(run.objective is None for run in runs):

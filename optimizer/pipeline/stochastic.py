@@ -526,9 +526,8 @@ def mean_value_run(
     scenario: Scenario, pairs, years: set[int], bounds: Bounds, deadline: float | None, gap: float | None = None
 ) -> OutcomeRun:
     """The mean-value scenario solved within `bounds` by `deadline` (to `gap`, default the scenario's
-    own); a run without a plan (status
-    `error`, the reason in its log) where the averaged inputs are no valid scenario (e.g. a 0/1 flag
-    that differs between outcomes averages to 0.5)."""
+    own); a run without a plan (status `error`, the reason in its log) where the averaged inputs are
+    no valid scenario (e.g. a 0/1 flag that differs between outcomes averages to 0.5)."""
     try:
         files = mean_value_scenario(scenario, pairs).files()
     except ScenarioError as err:
