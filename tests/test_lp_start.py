@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse
 from scenario_factory import write_random_scenario, write_scenario
 
 from formulations.sites import lp_rounded
 from optimizer import load_scenario, solve
-from optimizer.highs import Settings, solve_problem
+from optimizer.highs import Problem, Settings, solve_problem
 from optimizer.pipeline.deterministic import compile_scenario
 
 
@@ -64,7 +65,7 @@ def test_the_rounding_keeps_the_relaxations_site_choices(three_sites):
 def test_the_whole_solve_starts_from_the_restricted_plan_and_finds_the_optimum(three_sites):
     result = solve(three_sites)
     solver = result.summary["solver"]
-    assert solver["mip_start"] == "lp_rounding"
+    assert solver["mip_start"] == "lp_rounding" and solver["mip_start_accepted"] is True
     assert solver["lp_rounding"]["objective_usd"] == pytest.approx(153)  # dear closed: part serves
     assert result.summary["status"] == "optimal"
     assert result.summary["objective_usd"] == pytest.approx(112)
@@ -74,7 +75,7 @@ def test_the_whole_solve_starts_from_the_restricted_plan_and_finds_the_optimum(t
 
 def test_switched_off_there_is_no_start_and_the_same_optimum(three_sites):
     result = solve(three_sites.with_solver(lp_start=False))
-    assert result.summary["solver"]["mip_start"] is None
+    assert result.summary["solver"]["mip_start"] is None and result.summary["solver"]["mip_start_accepted"] is None
     assert "lp_rounding" not in result.summary["solver"]
     assert result.summary["objective_usd"] == pytest.approx(112)
 
@@ -90,3 +91,19 @@ def test_the_start_is_a_plan_of_the_whole_model(tmp_path):
     assert start >= with_start.summary["best_bound_usd"] - 1e-6 * abs(start)
     assert with_start.summary["objective_usd"] == pytest.approx(without.summary["objective_usd"], rel=1e-9)
     assert np.isfinite(with_start.summary["objective_usd"])
+
+
+def test_a_start_is_reported_taken_only_when_highs_takes_it():
+    """max x0 + 1.2 x1 + 0.7 x2 with x0 + x1 + x2 <= 2.5, x0 - x1 + x2/2 in [-1, 1.5], x integer in [0, 3]:
+    the start (3, 3, 0) breaks the first row and (1, 1, 0) is a plan; either way the optimum is 2.2."""
+    rows = scipy.sparse.csc_matrix(np.array([[1.0, 1.0, 1.0], [1.0, -1.0, 0.5]]))
+    problem = Problem(
+        np.array([-1.0, -1.2, -0.7]), 0.0, rows, np.zeros(3), np.full(3, 3.0),
+        np.array([-np.inf, -1.0]), np.array([2.5, 1.5]), np.ones(3, dtype=bool),
+    )  # fmt: skip
+    taken = {}
+    for name, start in {"broken": {0: 3.0, 1: 3.0, 2: 0.0}, "plan": {0: 1.0, 1: 1.0, 2: 0.0}}.items():
+        outcome = solve_problem(problem, Settings(mip_rel_gap=0.0), start=start)
+        assert outcome.objective == pytest.approx(-2.2)
+        taken[name] = outcome.start_accepted
+    assert taken == {"broken": False, "plan": True}

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ctypes
 import math
 import os
+import re
 import signal
 import sys
 import time
@@ -32,6 +33,8 @@ BOUND_EVERY_S = 0.5  # how often a child reports a raised bound (its first prove
 PR_SET_PDEATHSIG = 1  # Linux prctl option: signal this process when its parent dies
 
 
+# HiGHS's log lines for a start it takes: a whole plan checked before presolve, or a start completed after it
+START_ACCEPTED = r"Assessing feasibility of MIP solution .*: feasible|MIP start solution is feasible"
 SOLVED = "convergenceCriteriaSatisfied"  # the termination of a run HiGHS finished (optimizer.highs.TERMINATION)
 
 
@@ -52,6 +55,12 @@ class Outcome:
     @property
     def has_solution(self) -> bool:
         return self.col_value is not None
+
+    @property
+    def start_accepted(self) -> bool:
+        """Whether HiGHS took a MIP start as a plan: its log says so only when the start (completed by
+        HiGHS where partial) was feasible."""
+        return re.search(START_ACCEPTED, self.log) is not None
 
     @property
     def solved(self) -> bool:

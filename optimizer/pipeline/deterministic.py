@@ -74,6 +74,7 @@ def solve_deterministic(
     result.summary["warm_start"] = warm_start
     given = "earlier_plan" if start else "lp_rounding" if columns else None
     result.summary["solver"]["mip_start"] = given if outcome.method != "benders" else None
+    result.summary["solver"]["mip_start_accepted"] = outcome.start_accepted if given else None
     if lp is not None:
         result.summary["solver"]["lp_rounding"] = lp.account
     return result
@@ -110,7 +111,7 @@ def finish(compiled: Compiled, outcome: Outcome, solve_seconds: float) -> SolveR
     size = model_size(model)
     summary = run_summary(scenario, outcome, status, message, compiled.build_seconds, solve_seconds, size)
     summary |= {"edits": list(scenario.edits), "warm_start": None, "input_warnings": list(scenario.warnings)}
-    summary["solver"]["mip_start"] = None
+    summary["solver"] |= {"mip_start": None, "mip_start_accepted": None}
     tables, totals = result_tables(model, scenario) if status in SOLUTION_STATUSES else ({}, {})
     if tables:
         summary["costs_usd"] = tables["costs"].groupby("component", sort=False)["discounted_usd"].sum().to_dict()

@@ -473,6 +473,7 @@ def _stochastic_summary(scenario: Scenario, plan: Plan, pairs, years: set[int]) 
     summary["solver"]["method"] = plan.method
     started_from = plan.detail.get("mean_value_start", {}).get("objective_usd")
     summary["solver"]["mip_start"] = "mean_value_plan" if started_from is not None else None
+    summary["solver"]["mip_start_accepted"] = plan.outcome.start_accepted if started_from is not None else None
     summary |= {"edits": list(scenario.edits), "warm_start": None, "input_warnings": list(scenario.warnings)}
     uncertainty = scenario.config.uncertainty
     summary["outcomes"] = len(pairs)
