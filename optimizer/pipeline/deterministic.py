@@ -73,8 +73,7 @@ def solve_deterministic(
     result = finish(compiled, outcome, time.perf_counter() - solve_started)
     result.summary["warm_start"] = warm_start
     given = "earlier_plan" if start else "lp_rounding" if columns else None
-    result.summary["solver"]["mip_start"] = given if outcome.method != "benders" else None
-    result.summary["solver"]["mip_start_accepted"] = outcome.start_accepted if given else None
+    result.summary["solver"] |= start_fields(outcome, given if outcome.method != "benders" else None)
     if lp is not None:
         result.summary["solver"]["lp_rounding"] = lp.account
     return result
@@ -111,7 +110,7 @@ def finish(compiled: Compiled, outcome: Outcome, solve_seconds: float) -> SolveR
     size = model_size(model)
     summary = run_summary(scenario, outcome, status, message, compiled.build_seconds, solve_seconds, size)
     summary |= {"edits": list(scenario.edits), "warm_start": None, "input_warnings": list(scenario.warnings)}
-    summary["solver"] |= {"mip_start": None, "mip_start_accepted": None}
+    summary["solver"] |= start_fields(outcome, None)
     tables, totals = result_tables(model, scenario) if status in SOLUTION_STATUSES else ({}, {})
     if tables:
         summary["costs_usd"] = tables["costs"].groupby("component", sort=False)["discounted_usd"].sum().to_dict()
@@ -142,6 +141,12 @@ def run_highs(
     method = "benders" if settings.method == "benders" and not relaxed else "direct"
     highs = Settings(mip_rel_gap=settings.mip_rel_gap, threads=settings.threads, method=method)
     return solve_problem(problem, highs, time_limit_s=time_limit_s, start=start, tee=tee)
+
+
+def start_fields(outcome: Outcome, given: str | None) -> dict:
+    """summary.json's solver fields for a MIP start: which one HiGHS was given (None: none) and
+    whether it took it."""
+    return {"mip_start": given, "mip_start_accepted": outcome.start_accepted if given else None}
 
 
 def remaining(time_limit_s: float | None, since: float) -> float | None:

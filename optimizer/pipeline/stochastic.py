@@ -43,6 +43,7 @@ from optimizer.pipeline.deterministic import (
     run_highs,
     run_summary,
     spend_and_shortfall,
+    start_fields,
 )
 from optimizer.pipeline.matrix import ModelMatrix
 
@@ -472,8 +473,7 @@ def _stochastic_summary(scenario: Scenario, plan: Plan, pairs, years: set[int]) 
     summary["mip_gap"] = mip_gap(summary["objective_usd"], summary["best_bound_usd"])
     summary["solver"]["method"] = plan.method
     started_from = plan.detail.get("mean_value_start", {}).get("objective_usd")
-    summary["solver"]["mip_start"] = "mean_value_plan" if started_from is not None else None
-    summary["solver"]["mip_start_accepted"] = plan.outcome.start_accepted if started_from is not None else None
+    summary["solver"] |= start_fields(plan.outcome, "mean_value_plan" if started_from is not None else None)
     summary |= {"edits": list(scenario.edits), "warm_start": None, "input_warnings": list(scenario.warnings)}
     uncertainty = scenario.config.uncertainty
     summary["outcomes"] = len(pairs)
