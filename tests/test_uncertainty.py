@@ -21,7 +21,9 @@ from bench.generate import InstanceSpec, write_instance
 from bench.stochastic_baseline import solve_plain_extensive_form
 from optimizer import load_scenario, solve, write_results
 from optimizer.cli import app
-from optimizer.inputs.uncertainty import deterministic
+from optimizer.inputs.errors import ScenarioError
+from optimizer.inputs.uncertainty import deterministic, mean_value_scenario, outcome_scenarios
+from optimizer.pipeline import stochastic
 from optimizer.pipeline.by_outcomes import OUTCOME_GAP_SHARE, _median
 from optimizer.pipeline.stochastic import DECISION_COLUMNS, OutcomeRun, decisions_now
 
@@ -245,15 +247,34 @@ def test_the_command_writes_the_plan_across_outcomes(tmp_path):
     assert "One plan across 2 outcomes" in (out / "report.html").read_text()
 
 
-def test_without_a_valid_mean_value_scenario_there_is_no_start_and_no_vss(tmp_path):
-    """A 0/1 flag that differs between the outcomes averages to 0.5, no valid input: the extensive form
-    is solved without the start (the same optimum, 500) and the VSS is not given, with no error."""
+def test_a_flag_takes_its_most_probable_value_in_the_mean_value_scenario(tmp_path):
+    """A 0/1 flag that differs between the outcomes is no average (0.6 is no valid input) but the value
+    of greater probability. On time (0.4): 300 with both requests, 200 with a's only; slip (0.6): 700,
+    and 600 with b's only. Both: 540, the optimum; EVPI = 540 - (0.4 x 200 + 0.6 x 600) = 100. The
+    mean-value scenario has a's lead time 1.6 (the model rounds it up to 2), past the horizon: b only, 600, VSS = 60."""
     flag = "interconnection[region_id=a].releasable = {}"
     section = HEDGE | {"outcomes": [
-        {"name": "on_time", "probability": 0.5, "edits": [flag.format(0)]},
-        {"name": "slip", "probability": 0.5, "edits": [*SLIP, flag.format(1)]},
+        {"name": "on_time", "probability": 0.4, "edits": [flag.format(0)]},
+        {"name": "slip", "probability": 0.6, "edits": [*SLIP, flag.format(1)]},
     ]}  # fmt: skip
-    summary = solve(load_scenario(_two_queues(tmp_path / "flag", section))).summary
+    scenario = load_scenario(_two_queues(tmp_path / "flag", section))
+    mean = mean_value_scenario(scenario, outcome_scenarios(scenario)).tables()["interconnection"]
+    assert mean.set_index("region_id").loc["a", ["releasable", "lead_time_years"]].tolist() == pytest.approx([1.0, 1.6])
+    summary = solve(scenario).summary
+    assert summary["status"] == "optimal" and summary["objective_usd"] == pytest.approx(540)
+    assert summary["solver"]["mip_start"] == "mean_value_plan"
+    assert summary["vss_usd"] == pytest.approx(60) and summary["evpi_usd"] == pytest.approx(100)
+
+
+def test_without_a_valid_mean_value_scenario_there_is_no_start_and_no_vss(tmp_path, monkeypatch):
+    """Where the averaged inputs are no valid scenario the extensive form is solved without the start
+    (the same optimum, 500) and the VSS is not given, with no error."""
+
+    def invalid(scenario, pairs):
+        raise ScenarioError("interconnection.csv", ["row 1, column releasable: 0 or 1"])
+
+    monkeypatch.setattr(stochastic, "mean_value_scenario", invalid)
+    summary = solve(load_scenario(_two_queues(tmp_path / "invalid", HEDGE))).summary
     assert summary["status"] == "optimal" and summary["objective_usd"] == pytest.approx(500)
     assert summary["solver"]["mip_start"] is None
     assert summary["uncertainty"]["mean_value_start"]["mean_value_termination"] == "error"

@@ -17,6 +17,7 @@ import pandas as pd
 from optimizer.inputs.draws import draw_edits
 from optimizer.inputs.errors import ScenarioError
 from optimizer.inputs.scenario import CONFIG_FILE, TABLE_SPECS, Scenario, read_scenario, read_yaml, scenario_files
+from optimizer.inputs.tables import ColumnSpec
 from optimizer.inputs.variants import apply_edits, select_values
 
 WHERE = f"{CONFIG_FILE} key uncertainty"
@@ -90,17 +91,23 @@ def _check_same_ids(base: Scenario, edited: Scenario, name: str) -> None:
 
 def mean_value_scenario(scenario: Scenario, pairs: list[tuple[Outcome, Scenario]]) -> Scenario:
     """The deterministic scenario of probability-weighted mean inputs: every number of every table
-    (whole numbers rounded) and of scenario.yaml that the outcomes change, averaged over them."""
+    (whole numbers rounded) and of scenario.yaml that the outcomes change, averaged over them. A
+    column of listed values (a 0/1 flag) takes each row's most probable value instead, as an average
+    of such values need not be one of them."""
     weights = np.array([outcome.probability for outcome, _ in pairs])
     tables = {}
     for stem, table in deterministic(scenario).tables().items():
         mean = table.copy()
+        specs = {spec.name: spec for spec in TABLE_SPECS[stem].columns}
         for column in set(table.columns) - set(TABLE_SPECS[stem].key):
             if not pd.api.types.is_numeric_dtype(table[column]) or pd.api.types.is_bool_dtype(table[column]):
                 continue
             stacked = np.vstack([edited.tables()[stem][column].to_numpy(float) for _, edited in pairs])
             if np.array_equal(stacked.min(axis=0), stacked.max(axis=0), equal_nan=True):
                 continue  # the same in every outcome
+            if column in specs and _listed_values(specs[column]):
+                mean[column] = _most_probable(stacked, weights)
+                continue
             averaged = np.average(stacked, axis=0, weights=weights)  # nan (a blank) stays nan
             integer = pd.api.types.is_integer_dtype(table[column])
             mean[column] = np.round(averaged).astype(table[column].dtype) if integer else averaged
@@ -109,6 +116,22 @@ def mean_value_scenario(scenario: Scenario, pairs: list[tuple[Outcome, Scenario]
     config["name"] = f"{scenario.name}_{MEAN_VALUE}"
     files = scenario_files(config, tables)
     return replace(read_scenario(files, read_yaml(files)), edits=scenario.edits)
+
+
+def _listed_values(spec: ColumnSpec) -> bool:
+    """Whether a column's values must be one of a list (pandera's isin check)."""
+    return any(check.name == "isin" for check in spec.checks)
+
+
+def _most_probable(stacked: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Each column's value of greatest total probability over the rows (outcomes); on a tie the
+    smallest such value, a blank (nan) counting as a value of its own, after every number."""
+    keyed = np.where(np.isnan(stacked), np.inf, stacked)
+    result = np.empty(stacked.shape[1])
+    for j in range(stacked.shape[1]):
+        values, inverse = np.unique(keyed[:, j], return_inverse=True)  # sorted, so argmax picks the smallest
+        result[j] = values[np.argmax(np.bincount(inverse, weights=weights))]
+    return np.where(np.isinf(result), np.nan, result)
 
 
 def _mean_config(configs: list[dict], weights: np.ndarray) -> dict:

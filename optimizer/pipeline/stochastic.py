@@ -528,7 +528,7 @@ def mean_value_run(
 ) -> OutcomeRun:
     """The mean-value scenario solved within `bounds` by `deadline` (to `gap`, default the scenario's
     own); a run without a plan (status `error`, the reason in its log) where the averaged inputs are
-    no valid scenario (e.g. a 0/1 flag that differs between outcomes averages to 0.5)."""
+    no valid scenario."""
     try:
         files = mean_value_scenario(scenario, pairs).files()
     except ScenarioError as err:
