@@ -213,6 +213,14 @@ def test_the_decomposition_proves_a_bound_below_the_extensive_forms_optimum(tmp_
         assert summary["mip_gap"] <= gap + 1e-9  # by_outcomes.GAP_TOLERANCE: round-off
 
 
+def test_solved_by_outcomes_in_one_process_the_command_points_to_workers(tmp_path, monkeypatch):
+    folder = write_random_scenario(tmp_path / "d", regions=6, demands=2, years=3, seed=4)
+    monkeypatch.setattr("os.cpu_count", lambda: 3)
+    done = runner.invoke(app, ["solve", str(_slips(folder, 2, method="decomposition")), "--out", str(tmp_path / "o")])
+    assert done.exit_code == 0, done.output
+    assert "solved one at a time; --workers 3 solves 3 at once" in done.output
+
+
 def test_a_plan_that_builds_nothing_now_has_no_decisions_now():
     """E.g. a plan found at a time limit that leaves all demand unserved."""
     capacity = pd.DataFrame(

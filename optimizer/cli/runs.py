@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Annotated
@@ -100,6 +101,7 @@ def solve(
     check_out(out_dir, RESULT_FILES, force)
     with executor_for(workers, scheduler) as (executor, parallel), shown(err, quiet or log):
         result = solve_scenario(budget.within(scenario), tee=log, executor=executor)
+        _suggest_workers(result.summary, parallel)
         if result.has_solution and scenario.config.uncertainty is None and (limits or probes):
             _analyse(scenario, result, budget, limits=limits, probes=probes, executor=executor, parallel=parallel)
         elif result.has_solution and (limits or probes):
@@ -114,6 +116,19 @@ def solve(
     print_summary(result.summary, out_dir)
     if not result.has_solution:
         raise typer.Exit(EXIT_NO_SOLUTION)
+
+
+def _suggest_workers(summary: dict, parallel: int) -> None:
+    """By outcomes, the outcomes' solves are most of the time: say so where cores sat idle."""
+    cores = os.cpu_count() or 1
+    if summary["solver"].get("method") == "by_outcomes" and parallel == 1 and cores > 1:
+        err.print(
+            f"note: the outcomes were solved one at a time; --workers {cores} solves {cores} at once "
+            "on a local Dask cluster (--scheduler: on a cluster's workers)",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 def _check_regions(scenario: Scenario, region_ids: tuple[str, ...]) -> None:

@@ -49,7 +49,8 @@ FIRST_STEP = 0.1  # the first step moves lambda a tenth of the way Polyak's rule
 STEP_SHRINK = 0.5  # the step's scale falls by this factor after a round that raises no bound
 OUTCOME_GAP_SHARE = 0.25  # outcome MIPs stop at this share of the requested gap, leaving the rest to the plan
 # Shares of the time left when a step starts, for its solves: a round of every outcome alone (no bound
-# without it), the mean-value scenario's one MIP, and carrying out a plan in every outcome.
+# without it), the mean-value scenario's one MIP, and carrying out a plan in every outcome (the first
+# plan may take all the time left: without it there is no result).
 ROUND_SHARE, MEAN_SHARE, CARRY_SHARE = 0.6, 0.4, 0.8
 
 
@@ -57,6 +58,7 @@ class _Search:
     """The best plan so far (its value and its runs in every outcome) and the best proven bound."""
 
     def __init__(self, scenario, pairs, years: set[int], executor: Executor | None, deadline: float | None) -> None:
+        self.started = time.perf_counter()
         self.risk = scenario.config.uncertainty.risk
         self.gap_wanted = scenario.config.solver.mip_rel_gap
         self.outcome_gap = OUTCOME_GAP_SHARE * self.gap_wanted
@@ -111,7 +113,8 @@ class _Search:
             if tried == plan:
                 return runs
         fixed = bounds | {name: (value, value) for name, value in plan.items()}
-        runs = run_all(self.tasks(fixed, CARRY_SHARE, keep=True), self.executor)
+        share = CARRY_SHARE if self.runs else 1.0  # no plan yet: nothing left to save time for
+        runs = run_all(self.tasks(fixed, share, keep=True), self.executor)
         self.tried.append((plan, runs))
         self.offer(source, runs)
         return runs
@@ -130,7 +133,7 @@ class _Search:
         return self.gap() <= self.gap_wanted + GAP_TOLERANCE
 
     def line(self, text: str) -> None:
-        self.lines.append(f"gridsite by outcomes: {text}\n")
+        self.lines.append(f"gridsite by outcomes, at {time.perf_counter() - self.started:.0f} s: {text}\n")
 
 
 def solve_by_outcomes(scenario, pairs, years: set[int], *, executor: Executor | None, deadline: float | None) -> Plan:
