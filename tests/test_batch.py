@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -45,6 +46,16 @@ def interrupt_after(sweep: Path, solved: int, sig: signal.Signals) -> int:
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(coordinator.pid, signal.SIGKILL)
+
+
+def capex_samples(folder: Path, count: int) -> Path:
+    """A sweep of `count` samples of zone capex (x 0.8-1.2) on a random 16-region base, in `folder`."""
+    write_random_scenario(folder / "base", regions=16, demands=2, years=5, seed=1)
+    sweep = folder / "mc.yaml"
+    draw = {"edit": "regions[zone_id={key}].capex_usd_per_mw *= {value}", "for_each": "regions.zone_id",
+            "distribution": "uniform", "args": [0.8, 1.2]}  # fmt: skip
+    sweep.write_text(yaml.safe_dump({"base": "base", "samples": {"count": count, "seed": 3, "draws": [draw]}}))
+    return sweep
 
 
 def whole_runs(path: Path):
@@ -141,28 +152,8 @@ def reported_and_compared_from_the_store(tmp_path: Path, path: Path) -> None:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="uses POSIX signals and process groups")
 def test_interrupting_or_killing_the_coordinator_loses_no_run_and_a_rerun_finishes(tmp_path):
-    write_random_scenario(tmp_path / "base", regions=16, demands=2, years=5, seed=1)
     count = 20
-    sweep = tmp_path / "mc.yaml"
-    sweep.write_text(
-        yaml.safe_dump(
-            {
-                "base": "base",
-                "samples": {
-                    "count": count,
-                    "seed": 3,
-                    "draws": [
-                        {
-                            "edit": "regions[zone_id={key}].capex_usd_per_mw *= {value}",
-                            "for_each": "regions.zone_id",
-                            "distribution": "uniform",
-                            "args": [0.8, 1.2],
-                        }
-                    ],
-                },
-            }
-        )
-    )
+    sweep = capex_samples(tmp_path, count)
     path = tmp_path / "runs.duckdb"
     interrupted = interrupt_after(sweep, solved=2, sig=signal.SIGINT)
     assert interrupted == 130  # Ctrl-C: the batch stops, says how to finish, exits 130
@@ -178,6 +169,21 @@ def test_interrupting_or_killing_the_coordinator_loses_no_run_and_a_rerun_finish
     after = whole_runs(path)
     assert len(after) == count + 1 and (after["status"] == "optimal").all()
     assert (after.loc[before.index, "recorded_at"] == before["recorded_at"]).all()
+
+
+def test_a_batch_time_limit_cancels_unfinished_runs_and_a_rerun_finishes_them(tmp_path):
+    """At the limit (here 0 s: the first check after a run finishes) no unfinished run is recorded."""
+    count = 6
+    sweep = capex_samples(tmp_path, count)
+    stopped = batch(sweep, "--time-limit", "0")
+    assert stopped.returncode == 3, stopped.stderr
+    unfinished = int(re.search(r"time limit: (\d+) runs not finished", stopped.stderr).group(1))
+    assert 1 <= unfinished <= count + 1
+    rerun = batch(sweep)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"{count + 1 - unfinished} already stored" in rerun.stdout
+    after = whole_runs(tmp_path / "runs.duckdb")
+    assert len(after) == count + 1 and (after["status"] == "optimal").all()
 
 
 def test_batch_runs_the_base_s_alternatives_and_pareto_front_and_an_uncertain_base(tmp_path):

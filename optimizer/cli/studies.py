@@ -94,12 +94,20 @@ def batch(
         typer.Option("--store", help="Results store; default: the sweep's store: key, else runs.duckdb beside it."),
     ] = None,
     force: Annotated[bool, typer.Option(help="Solve again runs whose inputs are already stored.")] = False,
+    time_limit_s: Annotated[
+        float | None,
+        typer.Option(
+            "--time-limit",
+            min=0,
+            help="Wall-clock seconds for the whole batch; runs not finished by then are cancelled, not recorded.",
+        ),
+    ] = None,
 ) -> None:
     """Solve every run of a sweep in parallel on Dask (HiGHS threads=1 per solve) and record each,
-    as it finishes, in the results store. Run it again after an interruption to finish the rest:
-    runs whose inputs are stored are skipped. Exit 0 when every run has a solution (stored ones
-    included), 3 when some do not (they are recorded with their status and message), 2 for an
-    invalid sweep or base."""
+    as it finishes, in the results store. Run it again after an interruption or a --time-limit to
+    finish the rest: runs whose inputs are stored are skipped. Exit 0 when every run has a solution
+    (stored ones included), 3 when some do not (they are recorded with their status and message) or
+    were not finished by --time-limit, 2 for an invalid sweep or base."""
     from optimizer.studies.batch import run_batch
     from optimizer.studies.sweep import read_sweep
 
@@ -107,7 +115,8 @@ def batch(
         sweep = read_sweep(sweep_file)
         if store_file is not None:
             sweep = dataclasses.replace(sweep, store=store_file)
-        tally = run_batch(sweep, workers=workers, scheduler=scheduler, force=force, console=cli.out)
+        deadline = None if time_limit_s is None else cli.command_started() + time_limit_s
+        tally = run_batch(sweep, workers=workers, scheduler=scheduler, force=force, console=cli.out, deadline=deadline)
     except ScenarioError as problem:
         cli.err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(cli.EXIT_INVALID_INPUT) from None
@@ -119,7 +128,13 @@ def batch(
         f"{tally.reused} reused from runs with the same inputs; store {sweep.store}",
         highlight=False,
     )
-    if tally.failed:
+    if tally.unfinished:
+        cli.err.print(
+            f"time limit: {tally.unfinished} runs not finished (not recorded); run the same command to finish them",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if tally.failed or tally.unfinished:
         raise typer.Exit(cli.EXIT_NO_SOLUTION)
 
 

@@ -14,6 +14,7 @@ loses only unfinished work; running it again skips every run whose inputs are al
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ class Tally:
     failed: int = 0
     skipped: int = 0
     reused: int = 0
+    unfinished: int = 0  # runs not finished by the batch's time limit (not recorded)
 
 
 def solve_inputs(files: dict[str, str], start: dict[str, float] | None) -> SolveResult:
@@ -96,9 +98,16 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator:
 
 
 def run_batch(
-    sweep: SweepFile, *, workers: int = 2, scheduler: str | None = None, force: bool = False, console: Console
+    sweep: SweepFile,
+    *,
+    workers: int = 2,
+    scheduler: str | None = None,
+    force: bool = False,
+    console: Console,
+    deadline: float | None = None,
 ) -> Tally:
-    """Solve every run of `sweep` not yet in its store and record each as it finishes."""
+    """Solve every run of `sweep` not yet in its store and record each as it finishes; at `deadline`
+    (time.perf_counter()) the unfinished runs are cancelled, unrecorded, for a re-run to finish."""
     store.check_store(sweep.store)
     base = sweep.load_base().with_solver(threads=1)
     stored = {} if force else store.stored_runs(sweep.store)  # name -> (input hash, status)
@@ -126,7 +135,7 @@ def run_batch(
     studies = _studies(sweep, base, stored, tally)
     if groups or studies:
         with dask_client(workers, scheduler) as client:
-            _solve_groups(client, sweep, base, groups, scenarios, stored, studies, tally, console)
+            _solve_groups(client, sweep, base, groups, scenarios, stored, studies, tally, console, deadline)
     return tally
 
 
@@ -144,7 +153,7 @@ def _studies(sweep: SweepFile, base: Scenario, stored: dict, tally: Tally) -> di
     return studies
 
 
-def _solve_groups(client, sweep, base, groups, scenarios, stored, studies, tally, console) -> None:
+def _solve_groups(client, sweep, base, groups, scenarios, stored, studies, tally, console, deadline) -> None:
     from distributed import wait
 
     base_hash = base.input_hash()
@@ -191,6 +200,10 @@ def _solve_groups(client, sweep, base, groups, scenarios, stored, studies, tally
                     _record(sweep, futures[future], _outcome(future), tally, progress.console, files_of[future])
             running = sum(len(keys) for keys in client.processing().values())
             progress.update(bar, completed=len(futures) - len(pending), running=running, failed=tally.failed)
+            if pending and deadline is not None and time.perf_counter() >= deadline:
+                client.cancel(list(pending))  # a whole run or none is recorded: a re-run solves these
+                tally.unfinished = sum(1 if isinstance(futures[f], str) else len(futures[f]) for f in pending)
+                break
 
 
 def _outcome(future) -> SolveResult:
