@@ -9,6 +9,7 @@ relaxation (`solver.lp_start: false`).
     python -m bench.run --seeds 1-5         # seeds 1 to 5
     python -m bench.run --big               # also 1,000 x 15 x 30 and 3,000 x 15 x 50 (minutes each)
     python -m bench.run --only 1000x15x30 --methods gridsite
+    python -m bench.run --only 1000x15x30 --big-seeds 1-3   # three seeds of each 1,000-site instance
     python -m bench.run --tight             # data/default and its variants to a 0.01% gap (bench.tight_gap)
     python -m bench.run --command 120       # the whole `gridsite solve --time-limit 120` at 1,000 sites
 
@@ -157,6 +158,7 @@ def main() -> None:
         "--command", type=float, metavar="T", help="only the whole solve command at 1,000 sites with --time-limit T"
     )
     parser.add_argument("--big", action="store_true", help="also run the 1,000- and 3,000-site instances")
+    parser.add_argument("--big-seeds", default="1", help="seeds of the 1,000- and 3,000-site instances: 1 or 1-3")
     parser.add_argument("--only", help="run only instances of this size, e.g. 1000x15x30")
     parser.add_argument(
         "--methods", default=",".join(METHODS), help="comma-separated, of: " + ",".join((*METHODS, NO_LP_START))
@@ -177,7 +179,8 @@ def main() -> None:
         print(run_command(COMMAND_SPEC, args.command, workdir), flush=True)
         return
     small = [InstanceSpec(200, 10, 20, None, seed, time_limit_s=600) for seed in _seeds(args.seeds)]
-    specs = small + (BIG if args.big or args.only else [])
+    big = [replace(spec, seed=seed) for spec in BIG for seed in _seeds(args.big_seeds)]
+    specs = small + (big if args.big or args.only else [])
     if args.only:
         specs = [s for s in specs if f"{s.sites}x{s.years}x{s.demands}" == args.only]
     if args.time_limit:

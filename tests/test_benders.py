@@ -3,6 +3,8 @@ with a valid bound, and solves the whole model where the decomposition does not 
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from conftest import REPO
@@ -151,23 +153,25 @@ def test_where_benders_does_not_apply_the_whole_model_is_solved(tmp_path, folder
     assert split.summary["objective_usd"] == pytest.approx(whole.summary["objective_usd"], rel=max(gap, 1e-6))
 
 
-def test_auto_picks_benders_for_many_pairs_and_the_whole_model_otherwise(tmp_path, monkeypatch):
-    """solver.method auto: Benders where every demand centre may be served from every region at
-    BENDERS_MIN_PAIRS pairs or more (with a penalty and no paths): 1,000 sites x 30 centres, not 200 x 20;
-    the whole model for a latency radius, a small instance, or interconnection paths (the default
-    scenario). Either way the same optimum."""
+def test_auto_picks_the_whole_model_unless_it_would_not_fit_in_memory(tmp_path, monkeypatch):
+    """solver.method auto: the whole model wherever it fits in the memory available (1,000 sites x 30
+    centres, every pair, on any machine with 4 GB free); Benders where its estimate does not and Benders
+    applies (a penalty, no paths), never for the default scenario (paths). Either way the same optimum."""
     from optimizer.inputs import scenario as contract
 
-    def shape(spec: InstanceSpec) -> str:
-        return load_scenario(write_instance(spec, tmp_path / spec.name)).solve_method
+    def method(folder) -> str:
+        return load_scenario(folder).solve_method
 
-    assert shape(InstanceSpec(1000, 2, 30, None, seed=1)) == "benders"
-    assert shape(InstanceSpec(200, 2, 20, None, seed=1)) == shape(InstanceSpec(1000, 2, 30, 600.0, seed=1)) == "direct"
-    assert load_scenario(REPO / "data" / "default").solve_method == "direct"
-    monkeypatch.setattr(contract, "BENDERS_MIN_PAIRS", 2_000)  # a small instance of the same shape, to solve
-    dense = load_scenario(write_instance(InstanceSpec(60, 2, 40, None, seed=3, mip_rel_gap=0.0), tmp_path / "d"))
-    assert dense.config.solver.method == "auto" and dense.solve_method == "benders"
-    auto = solve(dense).summary
+    big = write_instance(InstanceSpec(1000, 2, 30, None, seed=1), tmp_path / "big")
+    dense = write_instance(InstanceSpec(60, 2, 40, None, seed=3, mip_rel_gap=0.0), tmp_path / "dense")
+    # 1,000 x 30 pairs x 2 years at 4 kB an arc: 240 MB
+    monkeypatch.setattr(contract.psutil, "virtual_memory", lambda: SimpleNamespace(available=4e9))
+    assert method(big) == method(dense) == method(REPO / "data" / "default") == "direct"
+    # 60 x 40 pairs x 2 years: 19.2 MB, more than this machine has
+    monkeypatch.setattr(contract.psutil, "virtual_memory", lambda: SimpleNamespace(available=19e6))
+    assert method(dense) == method(big) == "benders" and method(REPO / "data" / "default") == "direct"
+    scenario = load_scenario(dense)
+    auto = solve(scenario).summary
     assert auto["solver"]["method"] == "benders" and auto["solver"]["method_asked"] == "auto"
-    whole = _solved(dense, "direct").summary
+    whole = _solved(scenario, "direct").summary
     assert auto["objective_usd"] == pytest.approx(whole["objective_usd"], rel=1e-6)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 import pandas as pd
+import psutil
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
@@ -43,12 +44,11 @@ class SolverSettings(InputModel):
     lp_start: bool = True  # a MIP start from the LP relaxation's site choices (optimizer/pipeline/lp_start.py)
 
 
-# solver.method auto picks Benders decomposition where it was measured faster (docs/benchmarks.md):
-# every demand centre may be served from every region (no latency radius), with an unserved penalty
-# and no interconnection paths (Benders needs both), at this many service pairs or more (1,000 sites
-# x 30 centres: 0.12% against the whole model's 16% in 120 s; 200 x 20: the whole model as fast or faster).
-BENDERS_MIN_PAIRS = 20_000
-BENDERS_MIN_PAIR_SHARE = 0.9  # of regions x demand centres
+# solver.method auto picks the whole model, which was faster than Benders decomposition at every size
+# measured on 2 cores (docs/benchmarks.md, "The default method": 200 to 3,000 sites, with and without
+# a latency radius), unless the whole model would not fit in the memory available: Benders (which
+# needs an unserved penalty and no interconnection paths) peaked at 0.6-1.0x its memory with every pair.
+WHOLE_MODEL_BYTES_PER_ARC = 4_000  # peak per service arc: 3.3 kB measured at 1,000 x 15 x 30, 2 kB at 3,000 x 15 x 50
 
 
 class OutcomeSettings(InputModel):
@@ -294,18 +294,22 @@ class Scenario:
 
     @property
     def solve_method(self) -> Literal["direct", "benders"]:
-        """The method a solve uses: solver.method, or for `auto` Benders where the instance's shape
-        suits it (BENDERS_MIN_PAIRS), else the whole model (`direct`)."""
+        """The method a solve uses: solver.method, or for `auto` the whole model (`direct`) unless
+        Benders suits the instance better (suits_benders)."""
         method = self.config.solver.method
         return method if method != "auto" else ("benders" if self.suits_benders() else "direct")
 
     def suits_benders(self) -> bool:
-        regions, centres = len(self.regions), self.demand["demand_id"].nunique()
-        pairs = regions * centres if self.service_costs is None else len(self.service_costs)
+        """Whether Benders applies (an unserved penalty, no paths) and the whole model's estimated
+        peak memory (WHOLE_MODEL_BYTES_PER_ARC per service arc) exceeds the memory available now."""
+        pairs = len(self.regions) * self.demand["demand_id"].nunique()
+        if self.service_costs is not None:
+            pairs = len(self.service_costs)
+        whole_model_bytes = WHOLE_MODEL_BYTES_PER_ARC * pairs * len(self.config.years)
         return (
             self.config.unserved_penalty_usd_per_mw_year is not None
             and self.interconnection is None
-            and pairs >= max(BENDERS_MIN_PAIRS, BENDERS_MIN_PAIR_SHARE * regions * centres)
+            and whole_model_bytes > psutil.virtual_memory().available
         )
 
     @property
