@@ -119,11 +119,12 @@ def solve(
 
 
 def _suggest_workers(summary: dict, parallel: int) -> None:
-    """By outcomes, the outcomes' solves are most of the time: say so where cores sat idle."""
-    cores = os.cpu_count() or 1
-    if summary["solver"].get("method") == "by_outcomes" and parallel == 1 and cores > 1:
+    """By outcomes, the outcomes' solves are most of the time: say so where cores sat idle (as many
+    workers as there are cores, or outcomes where fewer)."""
+    useful = min(os.cpu_count() or 1, summary.get("outcomes", 1))
+    if summary["solver"].get("method") == "by_outcomes" and parallel == 1 and useful > 1:
         err.print(
-            f"note: the outcomes were solved one at a time; --workers {cores} solves {cores} at once "
+            f"note: the outcomes were solved one at a time; --workers {useful} solves {useful} at once "
             "on a local Dask cluster (--scheduler: on a cluster's workers)",
             highlight=False,
             markup=False,

@@ -48,6 +48,7 @@ class SolverSettings(InputModel):
 # measured on 2 cores (docs/benchmarks.md, "The default method": 200 to 3,000 sites, with and without
 # a latency radius), unless the whole model would not fit in the memory available: Benders (which
 # needs an unserved penalty and no interconnection paths) peaked at 0.6-1.0x its memory with every pair.
+# With every site choice fixed (a plan carried out in an outcome) Benders was 1.6-4x faster.
 WHOLE_MODEL_BYTES_PER_ARC = 4_000  # peak per service arc: 3.3 kB measured at 1,000 x 15 x 30, 2 kB at 3,000 x 15 x 50
 
 
@@ -294,28 +295,36 @@ class Scenario:
 
     @property
     def solve_method(self) -> Literal["direct", "benders"]:
-        """The method a solve uses: solver.method, or for `auto` the whole model (`direct`) unless
-        Benders suits the instance better (suits_benders)."""
-        method = self.config.solver.method
-        return method if method != "auto" else ("benders" if self.suits_benders() else "direct")
+        """The method a solve uses: solver.method, or for `auto` the rule of method_for."""
+        return self.method_for(sites_fixed=False)
 
-    def suits_benders(self) -> bool:
-        """Whether Benders applies (an unserved penalty, no paths) and the whole model's estimated
-        peak memory (WHOLE_MODEL_BYTES_PER_ARC per service arc) exceeds the memory available now."""
+    def method_for(self, *, sites_fixed: bool) -> Literal["direct", "benders"]:
+        """solver.method, or for `auto` Benders where it applies (an unserved penalty, no paths) and
+        either every site choice is fixed (`sites_fixed`: a plan carried out, whose Benders master holds
+        the builds alone) or the whole model would not fit in memory (too_big_for_memory); else the
+        whole model (`direct`)."""
+        method = self.config.solver.method
+        if method != "auto":
+            return method
+        benders_applies = self.config.unserved_penalty_usd_per_mw_year is not None and self.interconnection is None
+        return "benders" if benders_applies and (sites_fixed or self.too_big_for_memory()) else "direct"
+
+    def too_big_for_memory(self) -> bool:
+        """Whether the whole model's estimated peak memory (WHOLE_MODEL_BYTES_PER_ARC per service arc)
+        exceeds the memory available now."""
         pairs = len(self.regions) * self.demand["demand_id"].nunique()
         if self.service_costs is not None:
             pairs = len(self.service_costs)
-        whole_model_bytes = WHOLE_MODEL_BYTES_PER_ARC * pairs * len(self.config.years)
-        return (
-            self.config.unserved_penalty_usd_per_mw_year is not None
-            and self.interconnection is None
-            and whole_model_bytes > psutil.virtual_memory().available
-        )
+        return WHOLE_MODEL_BYTES_PER_ARC * pairs * len(self.config.years) > psutil.virtual_memory().available
 
     @property
     def solver(self) -> SolverSettings:
         """The solver settings a run uses: scenario.yaml's, with `auto` resolved (solve_method)."""
-        return self.config.solver.model_copy(update={"method": self.solve_method})
+        return self.solver_for(sites_fixed=False)
+
+    def solver_for(self, *, sites_fixed: bool) -> SolverSettings:
+        """The solver settings of a run whose site choices are all fixed (`sites_fixed`) or not (method_for)."""
+        return self.config.solver.model_copy(update={"method": self.method_for(sites_fixed=sites_fixed)})
 
     def with_solver(self, **settings) -> Scenario:
         """A copy with some solver settings replaced (validated like scenario.yaml's `solver:`)."""

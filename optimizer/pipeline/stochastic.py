@@ -303,7 +303,7 @@ def run_outcome(task: OutcomeTask) -> OutcomeRun:
         matrix = ModelMatrix(model)
     if task.prices and matrix.problem is not None:
         matrix.problem = _priced(matrix, now, task.prices)
-    settings = scenario.solver
+    settings = scenario.solver_for(sites_fixed=all(var.fixed for var in model.open.values()))
     lp = None if task.relaxed else lp_start.maybe_start(matrix, settings, _left(task))
     outcome = run_highs(matrix, settings, _left(task), relaxed=task.relaxed, start=lp.columns if lp else None)
     status, _ = classify(outcome)
