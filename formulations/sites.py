@@ -60,6 +60,11 @@ def define_components(model: pyo.ConcreteModel, scenario) -> None:
 ROUND_OFF = 1e-6  # an LP value this close to 0 or 1 counts as 0 or 1
 
 
+def all_sites_fixed(model: pyo.ConcreteModel) -> bool:
+    """Whether every site choice open[r] is fixed (e.g. a plan carried out): no site left to search."""
+    return all(var.fixed for var in model.open.values())
+
+
 def lp_rounded(
     model: pyo.ConcreteModel, lp_value: Callable[[list[pyo.Var]], np.ndarray]
 ) -> list[tuple[pyo.Var, float, float]]:

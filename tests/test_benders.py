@@ -173,6 +173,8 @@ def test_auto_picks_the_whole_model_unless_it_would_not_fit_in_memory(tmp_path, 
     # 60 x 40 pairs x 2 years: 19.2 MB, more than this machine has
     monkeypatch.setattr(contract.psutil, "virtual_memory", lambda: SimpleNamespace(available=19e6))
     assert method(dense) == method(big) == "benders" and method(REPO / "data" / "default") == "direct"
+    near = write_instance(InstanceSpec(60, 2, 40, 600.0, seed=3), tmp_path / "near")  # a latency radius:
+    assert method(near) == "direct"  # there Benders needed more memory than the whole model
     scenario = load_scenario(dense)
     auto = solve(scenario).summary
     assert auto["solver"]["method"] == "benders" and auto["solver"]["method_asked"] == "auto"

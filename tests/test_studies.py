@@ -293,4 +293,13 @@ def test_a_bound_a_few_ulps_above_its_objective_counts_as_the_objective():
     """a = 10 (bound 10 + 1e-12: round-off), b = 4 (bound 3): the difference 6 lies in [10 - 4, 10 - 3]."""
     from optimizer.highs import difference_range
 
-    assert difference_range((10.0, 10.0 + 1e-12), (4.0, 3.0)) == (6.0, 6.0, 7.0)
+    assert difference_range((10.0, 10.0 + 1e-12), (4.0, 3.0)) == pytest.approx((6.0, 6.0, 7.0), abs=1e-9)
+
+
+def test_equal_optima_a_few_ulps_apart_are_no_difference():
+    """The same plan's cost summed in two orders (here 1 ulp apart at 7.45e10 USD): the range holds 0."""
+    from optimizer.highs import difference_range
+
+    cost = 74_541_006_118.98213
+    _, low, high = difference_range((cost - 1.52587890625e-05,) * 2, (cost, cost))
+    assert low < 0 < high and high - low < 1e-6 * cost

@@ -29,6 +29,7 @@ import numpy as np
 from optimizer.highs.problem import Problem
 from optimizer.highs.progress import Solving, current, report
 
+ROUND_OFF = 1e-12  # relative: objectives this close are equal but for floating-point round-off
 BOUND_EVERY_S = 0.5  # how often a child reports a raised bound (its first proven one at once)
 PR_SET_PDEATHSIG = 1  # Linux prctl option: signal this process when its parent dies
 
@@ -293,13 +294,17 @@ def pass_model(highs: highspy.Highs, problem: Problem) -> highspy.HighsStatus:
 def difference_range(a: tuple, b: tuple) -> tuple:
     """a - b for two minimisations given as (objective, proven bound): the difference of the objectives,
     and the range (low, high) the bounds allow for the difference of the true optima, each optimum lying
-    between its bound and its objective: [a_bound - b, a - b_bound]. None where a value is missing."""
+    between its bound and its objective: [a_bound - b, a - b_bound], widened by round-off (ROUND_OFF).
+    None where a value is missing."""
     (a_value, a_bound), (b_value, b_bound) = a, b
     if a_value is None or b_value is None:
         return None, None, None
     # A bound above its objective is round-off (HiGHS may report one a few ulps higher): the objective then.
-    low = None if a_bound is None else min(a_bound, a_value) - b_value
-    high = None if b_bound is None else a_value - min(b_bound, b_value)
+    # Two solves of the same plan may sum its costs in another order (Benders: master plus subproblems),
+    # a few ulps apart, so equal optima are not reported as a difference.
+    slack = ROUND_OFF * max(abs(a_value), abs(b_value))
+    low = None if a_bound is None else min(a_bound, a_value) - b_value - slack
+    high = None if b_bound is None else a_value - min(b_bound, b_value) + slack
     return a_value - b_value, low, high
 
 

@@ -7,6 +7,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -40,16 +41,17 @@ class SolverSettings(InputModel):
     mip_rel_gap: float = Field(0.001, ge=0)
     time_limit_s: float | None = Field(None, gt=0)
     threads: int = Field(1, ge=1, le=max_threads())
-    method: Literal["auto", "direct", "benders"] = "auto"  # auto: Scenario.solve_method's rule
+    method: Literal["auto", "direct", "benders"] = "auto"  # auto: Scenario.method_for's rule
     lp_start: bool = True  # a MIP start from the LP relaxation's site choices (optimizer/pipeline/lp_start.py)
 
 
 # solver.method auto picks the whole model, which was faster than Benders decomposition at every size
 # measured on 2 cores (docs/benchmarks.md, "The default method": 200 to 3,000 sites, with and without
 # a latency radius), unless the whole model would not fit in the memory available: Benders (which
-# needs an unserved penalty and no interconnection paths) peaked at 0.6-1.0x its memory with every pair.
+# needs an unserved penalty and no interconnection paths) peaked at 0.6-1.0x its memory, with every pair only.
 # With every site choice fixed (a plan carried out in an outcome) Benders was 1.6-4x faster.
 WHOLE_MODEL_BYTES_PER_ARC = 4_000  # peak per service arc: 3.3 kB measured at 1,000 x 15 x 30, 2 kB at 3,000 x 15 x 50
+EVERY_PAIR_SHARE = 0.9  # of regions x demand centres; with a latency radius Benders peaked higher than the whole model
 
 
 class OutcomeSettings(InputModel):
@@ -301,20 +303,22 @@ class Scenario:
     def method_for(self, *, sites_fixed: bool) -> Literal["direct", "benders"]:
         """solver.method, or for `auto` Benders where it applies (an unserved penalty, no paths) and
         either every site choice is fixed (`sites_fixed`: a plan carried out, whose Benders master holds
-        the builds alone) or the whole model would not fit in memory (too_big_for_memory); else the
-        whole model (`direct`)."""
+        the builds alone) or memory calls for it (memory_calls_for_benders); else the whole model."""
         method = self.config.solver.method
         if method != "auto":
             return method
         benders_applies = self.config.unserved_penalty_usd_per_mw_year is not None and self.interconnection is None
-        return "benders" if benders_applies and (sites_fixed or self.too_big_for_memory()) else "direct"
+        return "benders" if benders_applies and (sites_fixed or self.memory_calls_for_benders) else "direct"
 
-    def too_big_for_memory(self) -> bool:
-        """Whether the whole model's estimated peak memory (WHOLE_MODEL_BYTES_PER_ARC per service arc)
-        exceeds the memory available now."""
-        pairs = len(self.regions) * self.demand["demand_id"].nunique()
-        if self.service_costs is not None:
-            pairs = len(self.service_costs)
+    @cached_property
+    def memory_calls_for_benders(self) -> bool:
+        """Whether the whole model's estimated peak (WHOLE_MODEL_BYTES_PER_ARC per service arc) exceeds
+        the memory available, where Benders needs less: with (nearly) every pair served. Read once, so
+        that a run's build (formulations/tightening.py) and its solve see the same method."""
+        every_pair = len(self.regions) * self.demand["demand_id"].nunique()
+        pairs = every_pair if self.service_costs is None else len(self.service_costs)
+        if pairs < EVERY_PAIR_SHARE * every_pair:
+            return False
         return WHOLE_MODEL_BYTES_PER_ARC * pairs * len(self.config.years) > psutil.virtual_memory().available
 
     @property

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pyomo.environ as pyo
 
-from formulations.sites import lp_rounded
+from formulations.sites import all_sites_fixed, lp_rounded
 from optimizer.highs import Problem, Settings, solve_problem
 from optimizer.highs.progress import Solving, listening, report
 from optimizer.inputs.scenario import SolverSettings
@@ -37,13 +37,13 @@ class LpStart:
 def wanted(matrix: ModelMatrix, settings: SolverSettings) -> bool:
     """Whether the whole solve of `matrix` gets an LP-rounded start: a MIP with sites to open, solved
     whole (Benders masters search otherwise), unless switched off (`solver.lp_start: false`).
-    `settings.method` is the method used (Scenario.solver), not `auto`."""
+    `settings.method` is the method used (Scenario.solver_for), not `auto`."""
     return (
         settings.lp_start
         and settings.method == "direct"
         and matrix.problem is not None
         and matrix.problem.is_mip
-        and any(not var.fixed for var in matrix.model.open.values())
+        and not all_sites_fixed(matrix.model)
     )
 
 

@@ -81,8 +81,10 @@ def mean_value_start(
     form of `outcomes`, whose decisions made now are within `bounds`)."""
     started = time.perf_counter()
     deadline = None if time_left_s is None else time.time() + SHARE * time_left_s
-    settings = scenario.config.solver
-    highs = Settings(mip_rel_gap=lp_start.GAP_SHARE * settings.mip_rel_gap, threads=settings.threads)
+    settings = scenario.solver_for(sites_fixed=True)  # every outcome's sites are the plan's
+    highs = Settings(
+        mip_rel_gap=lp_start.GAP_SHARE * settings.mip_rel_gap, threads=settings.threads, method=settings.method
+    )
     with listening(None):  # these solves' bounds are not the extensive form's
         mean = mean_value_run(scenario, pairs, years, bounds, deadline)
         plan = clipped(mean.now, bounds) if mean.now else {}

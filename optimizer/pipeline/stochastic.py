@@ -28,6 +28,7 @@ import pyomo.environ as pyo
 import scipy.sparse
 
 from formulations import MODULES, build_model, gc_paused
+from formulations.sites import all_sites_fixed
 from optimizer.highs import Outcome, Problem, difference_range, mip_gap
 from optimizer.inputs.errors import ScenarioError
 from optimizer.inputs.scenario import RiskSettings, Scenario, read_scenario, read_yaml
@@ -303,7 +304,7 @@ def run_outcome(task: OutcomeTask) -> OutcomeRun:
         matrix = ModelMatrix(model)
     if task.prices and matrix.problem is not None:
         matrix.problem = _priced(matrix, now, task.prices)
-    settings = scenario.solver_for(sites_fixed=all(var.fixed for var in model.open.values()))
+    settings = scenario.solver_for(sites_fixed=all_sites_fixed(model))
     lp = None if task.relaxed else lp_start.maybe_start(matrix, settings, _left(task))
     outcome = run_highs(matrix, settings, _left(task), relaxed=task.relaxed, start=lp.columns if lp else None)
     status, _ = classify(outcome)
