@@ -156,7 +156,7 @@ def test_where_benders_does_not_apply_the_whole_model_is_solved(tmp_path, folder
 def test_auto_picks_the_whole_model_unless_it_would_not_fit_in_memory(tmp_path, monkeypatch):
     """solver.method auto: the whole model wherever it fits in the memory available (1,000 sites x 30
     centres, every pair, on any machine with 4 GB free); Benders where its estimate does not, or where
-    every site choice is fixed, and Benders applies (a penalty, no paths), never for the default
+    every site choice is fixed in a large model, and Benders applies (a penalty, no paths), never for the default
     scenario (paths). Either way the same optimum."""
     from optimizer.inputs import scenario as contract
 
@@ -168,7 +168,8 @@ def test_auto_picks_the_whole_model_unless_it_would_not_fit_in_memory(tmp_path, 
     # 1,000 x 30 pairs x 2 years at 4 kB an arc: 240 MB
     monkeypatch.setattr(contract.psutil, "virtual_memory", lambda: SimpleNamespace(available=4e9))
     assert method(big) == method(dense) == method(REPO / "data" / "default") == "direct"
-    assert load_scenario(dense).method_for(sites_fixed=True) == "benders"
+    assert load_scenario(big).method_for(sites_fixed=True) == "benders"  # 60,000 arcs
+    assert load_scenario(dense).method_for(sites_fixed=True) == "direct"  # 4,800 arcs: too few
     assert load_scenario(REPO / "data" / "default").method_for(sites_fixed=True) == "direct"
     # 60 x 40 pairs x 2 years: 19.2 MB, more than this machine has
     monkeypatch.setattr(contract.psutil, "virtual_memory", lambda: SimpleNamespace(available=19e6))

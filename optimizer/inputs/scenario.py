@@ -49,7 +49,11 @@ class SolverSettings(InputModel):
 # measured on 2 cores (docs/benchmarks.md, "The default method": 200 to 3,000 sites, with and without
 # a latency radius), unless the whole model would not fit in the memory available: Benders (which
 # needs an unserved penalty and no interconnection paths) peaked at 0.6-1.0x its memory, with every pair only.
-# With every site choice fixed (a plan carried out in an outcome) Benders was 1.6-4x faster.
+# With every site choice fixed (a plan carried out in an outcome) Benders was faster at 1,000 sites
+# (0.25% gap: 17.5 s against 49.9 s with every pair, 450,000 arcs; 12.4 against 19.6 s within 800 km,
+# 90,000 arcs) and slower at 200 (0.05%: 10.0 against 4.6 s with every pair, 40,000 arcs; 31.6 against
+# 3.3 s within 800 km, 7,000 arcs): hence a size threshold between them, fitted to these four points.
+SITES_FIXED_BENDERS_MIN_ARCS = 50_000
 WHOLE_MODEL_BYTES_PER_ARC = 4_000  # peak per service arc: 3.3 kB measured at 1,000 x 15 x 30, 2 kB at 3,000 x 15 x 50
 EVERY_PAIR_SHARE = 0.9  # of regions x demand centres; with a latency radius Benders peaked higher than the whole model
 
@@ -303,23 +307,33 @@ class Scenario:
     def method_for(self, *, sites_fixed: bool) -> Literal["direct", "benders"]:
         """solver.method, or for `auto` Benders where it applies (an unserved penalty, no paths) and
         either every site choice is fixed (`sites_fixed`: a plan carried out, whose Benders master holds
-        the builds alone) or memory calls for it (memory_calls_for_benders); else the whole model."""
+        the builds alone) in a model of SITES_FIXED_BENDERS_MIN_ARCS service arcs or more, or memory
+        calls for it (memory_calls_for_benders); else the whole model."""
         method = self.config.solver.method
         if method != "auto":
             return method
         benders_applies = self.config.unserved_penalty_usd_per_mw_year is not None and self.interconnection is None
-        return "benders" if benders_applies and (sites_fixed or self.memory_calls_for_benders) else "direct"
+        large = self.service_arcs >= SITES_FIXED_BENDERS_MIN_ARCS
+        return "benders" if benders_applies and ((sites_fixed and large) or self.memory_calls_for_benders) else "direct"
+
+    @cached_property
+    def service_arcs(self) -> int:
+        """Allowed (demand centre, region) pairs times years: the size of the service part of the model."""
+        return self.service_pairs * len(self.config.years)
+
+    @property
+    def service_pairs(self) -> int:
+        every_pair = len(self.regions) * self.demand["demand_id"].nunique()
+        return every_pair if self.service_costs is None else len(self.service_costs)
 
     @cached_property
     def memory_calls_for_benders(self) -> bool:
         """Whether the whole model's estimated peak (WHOLE_MODEL_BYTES_PER_ARC per service arc) exceeds
         the memory available, where Benders needs less: with (nearly) every pair served. Read once, so
         that a run's build (formulations/tightening.py) and its solve see the same method."""
-        every_pair = len(self.regions) * self.demand["demand_id"].nunique()
-        pairs = every_pair if self.service_costs is None else len(self.service_costs)
-        if pairs < EVERY_PAIR_SHARE * every_pair:
+        if self.service_pairs < EVERY_PAIR_SHARE * len(self.regions) * self.demand["demand_id"].nunique():
             return False
-        return WHOLE_MODEL_BYTES_PER_ARC * pairs * len(self.config.years) > psutil.virtual_memory().available
+        return WHOLE_MODEL_BYTES_PER_ARC * self.service_arcs > psutil.virtual_memory().available
 
     @property
     def solver(self) -> SolverSettings:
