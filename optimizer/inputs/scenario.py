@@ -322,16 +322,21 @@ class Scenario:
         return self.service_pairs * len(self.config.years)
 
     @property
+    def every_pair(self) -> int:
+        """Regions x demand centres: the service pairs without a latency radius."""
+        return len(self.regions) * self.demand["demand_id"].nunique()
+
+    @property
     def service_pairs(self) -> int:
-        every_pair = len(self.regions) * self.demand["demand_id"].nunique()
-        return every_pair if self.service_costs is None else len(self.service_costs)
+        """Allowed (demand centre, region) pairs: service_costs.csv's rows, else every pair."""
+        return self.every_pair if self.service_costs is None else len(self.service_costs)
 
     @cached_property
     def memory_calls_for_benders(self) -> bool:
         """Whether the whole model's estimated peak (WHOLE_MODEL_BYTES_PER_ARC per service arc) exceeds
         the memory available, where Benders needs less: with (nearly) every pair served. Read once, so
         that a run's build (formulations/tightening.py) and its solve see the same method."""
-        if self.service_pairs < EVERY_PAIR_SHARE * len(self.regions) * self.demand["demand_id"].nunique():
+        if self.service_pairs < EVERY_PAIR_SHARE * self.every_pair:
             return False
         return WHOLE_MODEL_BYTES_PER_ARC * self.service_arcs > psutil.virtual_memory().available
 

@@ -66,11 +66,9 @@ class Budget:
 def outputs_reserve_s(scenario: Scenario) -> float:
     """Seconds to hold back for writing a run's results and reports, from the rows of its tables."""
     regions, years = len(scenario.regions), len(scenario.config.years)
-    pairs = len(scenario.service_costs) if scenario.service_costs is not None else None
-    pairs = pairs if pairs is not None else regions * scenario.demand["demand_id"].nunique()  # every pair
     uncertainty = scenario.config.uncertainty
     outcomes = 1 if uncertainty is None else uncertainty.count
-    rows = (regions + pairs) * years * outcomes
+    rows = (regions + scenario.service_pairs) * years * outcomes
     return (OUTPUTS_BASE_S + OUTPUTS_S_PER_REGION * regions + OUTPUTS_S_PER_ROW * rows) * load_per_core()
 
 

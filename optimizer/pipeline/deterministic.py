@@ -197,7 +197,7 @@ def run_summary(
             "version": version("highspy"),
             "termination": outcome.termination,
             "method": outcome.method,  # benders may fall back to direct; None: HiGHS was not run
-            "method_asked": settings.method,  # auto: chosen by Scenario.solve_method (size against memory available)
+            "method_asked": settings.method,  # auto: chosen by Scenario.method_for
             "mip_rel_gap": settings.mip_rel_gap,
             "time_limit_s": settings.time_limit_s,
             "threads": settings.threads,
