@@ -3,8 +3,6 @@ with a valid bound, and solves the whole model where the decomposition does not 
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import pytest
 from conftest import REPO
@@ -166,13 +164,13 @@ def test_auto_picks_the_whole_model_unless_it_would_not_fit_in_memory(tmp_path, 
     big = write_instance(InstanceSpec(1000, 2, 30, None, seed=1), tmp_path / "big")
     dense = write_instance(InstanceSpec(60, 2, 40, None, seed=3, mip_rel_gap=0.0), tmp_path / "dense")
     # 1,000 x 30 pairs x 2 years at 4 kB an arc: 240 MB
-    monkeypatch.setattr(contract.psutil, "virtual_memory", lambda: SimpleNamespace(available=4e9))
+    monkeypatch.setattr(contract, "available_memory_bytes", lambda: 4e9)
     assert method(big) == method(dense) == method(REPO / "data" / "default") == "direct"
     assert load_scenario(big).method_for(sites_fixed=True) == "benders"  # 60,000 arcs
     assert load_scenario(dense).method_for(sites_fixed=True) == "direct"  # 4,800 arcs: too few
     assert load_scenario(REPO / "data" / "default").method_for(sites_fixed=True) == "direct"
     # 60 x 40 pairs x 2 years: 19.2 MB, more than this machine has
-    monkeypatch.setattr(contract.psutil, "virtual_memory", lambda: SimpleNamespace(available=19e6))
+    monkeypatch.setattr(contract, "available_memory_bytes", lambda: 19e6)
     assert method(dense) == method(big) == "benders" and method(REPO / "data" / "default") == "direct"
     near = write_instance(InstanceSpec(60, 2, 40, 600.0, seed=3), tmp_path / "near")  # a latency radius:
     assert method(near) == "direct"  # there Benders needed more memory than the whole model

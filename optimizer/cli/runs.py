@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Annotated
@@ -29,6 +28,7 @@ from optimizer.cli.common import (
 )
 from optimizer.cli.progress import Quiet, shown
 from optimizer.inputs.scenario import Scenario
+from optimizer.machine import cores
 
 
 def validate(scenario_dir: ScenarioDir, edits: Edits = None) -> None:
@@ -121,7 +121,7 @@ def solve(
 def _suggest_workers(summary: dict, parallel: int) -> None:
     """By outcomes, the outcomes' solves are most of the time: say so where cores sat idle (as many
     workers as there are cores, or outcomes where fewer)."""
-    useful = min(os.cpu_count() or 1, summary.get("outcomes", 1))
+    useful = min(cores(), summary.get("outcomes", 1))
     if summary["solver"].get("method") == "by_outcomes" and parallel == 1 and useful > 1:
         err.print(
             f"note: the outcomes were solved one at a time; --workers {useful} solves {useful} at once "

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Literal
 
 import pandas as pd
-import psutil
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
@@ -32,6 +31,7 @@ from optimizer.inputs.tables import (
     one_of,
     read_table,
 )
+from optimizer.machine import available_memory_bytes
 
 CONFIG_FILE = "scenario.yaml"
 PROBABILITY_TOLERANCE = 1e-6  # outcome probabilities must sum to 1 within this
@@ -338,7 +338,7 @@ class Scenario:
         that a run's build (formulations/tightening.py) and its solve see the same method."""
         if self.service_pairs < EVERY_PAIR_SHARE * self.every_pair:
             return False
-        return WHOLE_MODEL_BYTES_PER_ARC * self.service_arcs > psutil.virtual_memory().available
+        return WHOLE_MODEL_BYTES_PER_ARC * self.service_arcs > available_memory_bytes()
 
     @property
     def solver(self) -> SolverSettings:

@@ -1,0 +1,70 @@
+"""Cores and memory within a container's cgroup limits and a Dask worker's memory limit (optimizer/machine.py)."""
+
+from __future__ import annotations
+
+import os
+
+import psutil
+import pytest
+
+from optimizer import machine
+
+
+def _files(root, files: dict[str, str]):
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text + "\n")
+    return root
+
+
+def _affinity() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+@pytest.mark.parametrize(
+    ("files", "quota_cores"),
+    [
+        ({"cpu.max": "150000 100000"}, 2),  # cgroup v2: 1.5 cores of quota, rounded up
+        ({"cpu.max": "50000 100000"}, 1),
+        ({"cpu.max": "max 100000"}, None),  # no quota
+        ({"cpu/cpu.cfs_quota_us": "100000", "cpu/cpu.cfs_period_us": "100000"}, 1),  # cgroup v1
+        ({"cpu/cpu.cfs_quota_us": "-1", "cpu/cpu.cfs_period_us": "100000"}, None),
+        ({}, None),  # no cgroup files at all
+    ],
+)
+def test_cores_keep_to_the_cgroup_quota(tmp_path, monkeypatch, files, quota_cores):
+    monkeypatch.setattr(machine, "CGROUP", _files(tmp_path, files))
+    expected = _affinity() if quota_cores is None else min(_affinity(), quota_cores)
+    assert machine.cores() == expected
+
+
+@pytest.mark.parametrize(
+    ("files", "left"),
+    [
+        ({"memory.max": "1000000000", "memory.current": "400000000"}, 600_000_000),  # cgroup v2
+        ({"memory.max": "100", "memory.current": "400"}, 0),  # over its limit: nothing left
+        ({"memory/memory.limit_in_bytes": "300000000", "memory/memory.usage_in_bytes": "100000000"}, 200_000_000),
+        ({"memory/memory.limit_in_bytes": "9223372036854771712", "memory/memory.usage_in_bytes": "1"}, None),
+        ({"memory.max": "max", "memory.current": "1"}, None),
+    ],
+)
+def test_memory_keeps_to_the_cgroup_limit(tmp_path, monkeypatch, files, left):
+    monkeypatch.setattr(machine, "CGROUP", _files(tmp_path, files))
+    system = psutil.virtual_memory().available
+    available = machine.available_memory_bytes()
+    if left is None:  # no limit: the system's figure, read a moment apart
+        assert available == pytest.approx(system, rel=0.05)
+    else:
+        assert available == min(left, system) or left > system  # the lower of the two
+
+
+def test_memory_on_a_dask_worker_keeps_to_its_limit(tmp_path, monkeypatch):
+    """A task on a worker with a memory limit sees that limit less the worker's resident memory."""
+    distributed = pytest.importorskip("distributed")
+    monkeypatch.setattr(machine, "CGROUP", tmp_path)  # no cgroup limit
+    headroom = 50_000_000
+    limit = psutil.Process().memory_info().rss + headroom  # a thread worker shares this process
+    with distributed.Client(processes=False, n_workers=1, threads_per_worker=1, memory_limit=limit) as client:
+        on_worker = client.submit(machine.available_memory_bytes).result()
+    assert on_worker <= headroom < psutil.virtual_memory().available
+    assert machine.available_memory_bytes() > headroom  # outside a worker: no such limit
