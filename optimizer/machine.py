@@ -13,7 +13,8 @@ from pathlib import Path
 
 import psutil
 
-CGROUP = Path("/sys/fs/cgroup")
+CGROUP = Path("/sys/fs/cgroup")  # cgroup v2, or v1 with a folder per controller
+PROC_SELF_CGROUP = Path("/proc/self/cgroup")
 
 
 def cores() -> int:
@@ -22,14 +23,15 @@ def cores() -> int:
         count = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not on Linux
         count = os.cpu_count() or 1
-    quota = _cpu_quota(CGROUP)
+    quota = _cpu_quota()
     return max(1, min(count, math.ceil(quota) if quota else count))
 
 
 def available_memory_bytes() -> float:
     """Bytes this process may still allocate: the memory the system has available, capped by what
-    its cgroup's limit leaves and, on a Dask worker, by what the worker's memory limit leaves."""
-    return min(psutil.virtual_memory().available, _cgroup_memory_left(CGROUP), _worker_memory_left())
+    the limits of its cgroup and of the cgroup's parents leave and, on a Dask worker, by what the
+    worker's memory limit leaves."""
+    return min(psutil.virtual_memory().available, _cgroup_memory_left(), _worker_memory_left())
 
 
 def _read(path: Path) -> str | None:
@@ -39,31 +41,55 @@ def _read(path: Path) -> str | None:
         return None
 
 
-def _cpu_quota(root: Path) -> float | None:
-    """Cores the cgroup's quota allows (cgroup v2 `cpu.max`, else v1 `cfs_quota_us`), None without one."""
-    v2 = _read(root / "cpu.max")
-    if v2 is not None:
-        quota, _, period = v2.partition(" ")
-        return None if quota == "max" or not period else int(quota) / int(period)
-    quota, period = _read(root / "cpu" / "cpu.cfs_quota_us"), _read(root / "cpu" / "cpu.cfs_period_us")
-    if quota is None or period is None or int(quota) <= 0:
-        return None
-    return int(quota) / int(period)
-
-
-def _cgroup_memory_left(root: Path) -> float:
-    """The cgroup's memory limit less its use (v2 `memory.max`, else v1), infinite without a limit."""
-    for limit_file, usage_file in (
-        ("memory.max", "memory.current"),
-        ("memory/memory.limit_in_bytes", "memory/memory.usage_in_bytes"),
-    ):
-        limit, usage = _read(root / limit_file), _read(root / usage_file)
-        if limit is None or usage is None:
+def _own_cgroups() -> dict[str, str]:
+    """This process's cgroup per v1 controller, and under "" its cgroup v2 path (/proc/self/cgroup)."""
+    own = {}
+    for line in (_read(PROC_SELF_CGROUP) or "").splitlines():
+        if line.count(":") < 2:
             continue
-        if limit == "max" or int(limit) >= 2**62:  # v1 states "no limit" as a huge number
-            return math.inf
-        return max(int(limit) - int(usage), 0)
-    return math.inf
+        _, controllers, path = line.split(":", 2)
+        for controller in controllers.split(",") if controllers else [""]:
+            own[controller] = path
+    return own
+
+
+def _folders(hierarchy: str) -> list[Path]:
+    """The folders of a cgroup hierarchy ("" for v2, else a v1 controller) that limit this process:
+    its own cgroup and each parent up to the mount, where they exist (inside a container's cgroup
+    namespace its own is the mount itself)."""
+    mount = CGROUP / hierarchy if hierarchy else CGROUP
+    own = mount / _own_cgroups().get(hierarchy, "/").strip("/")
+    chain = [own, *own.parents[: len(own.parents) - len(mount.parents)]]
+    return [folder for folder in chain if folder.is_dir()]
+
+
+def _number(text: str | None) -> int | None:
+    """A cgroup file's whole number; None for "max", a missing file or anything else."""
+    try:
+        return int(text) if text is not None else None
+    except ValueError:
+        return None
+
+
+def _cpu_quota() -> float | None:
+    """The cores the tightest cgroup CPU quota allows (v2 `cpu.max`, v1 `cfs_quota_us`), None without one."""
+    pairs = [(_read(folder / "cpu.max") or "").partition(" ")[::2] for folder in _folders("")]
+    pairs += [(_read(f / "cpu.cfs_quota_us"), _read(f / "cpu.cfs_period_us")) for f in _folders("cpu")]
+    quotas = [(_number(quota), _number(period)) for quota, period in pairs]
+    return min((quota / period for quota, period in quotas if quota and quota > 0 and period), default=None)
+
+
+def _cgroup_memory_left() -> float:
+    """The least memory any cgroup of this process has left (limit less use; v2 `memory.max`, v1
+    `memory.limit_in_bytes`), infinite without a limit."""
+    left = math.inf
+    levels = [(f, "memory.max", "memory.current") for f in _folders("")]
+    levels += [(f, "memory.limit_in_bytes", "memory.usage_in_bytes") for f in _folders("memory")]
+    for folder, limit_file, usage_file in levels:
+        limit, usage = _number(_read(folder / limit_file)), _number(_read(folder / usage_file))
+        if limit is not None and usage is not None and limit < 2**62:  # v1's "no limit" is huge, v2's "max"
+            left = min(left, max(limit - usage, 0))
+    return left
 
 
 def _worker_memory_left() -> float:

@@ -10,11 +10,14 @@ import pytest
 from optimizer import machine
 
 
-def _files(root, files: dict[str, str]):
+def _cgroups(monkeypatch, root, files: dict[str, str], own: str = "0::/\n") -> None:
+    """A fake cgroup mount at `root` holding `files`, and `own` as /proc/self/cgroup."""
     for name, text in files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text + "\n")
-    return root
+    (root / "self_cgroup").write_text(own)
+    monkeypatch.setattr(machine, "CGROUP", root)
+    monkeypatch.setattr(machine, "PROC_SELF_CGROUP", root / "self_cgroup")
 
 
 def _affinity() -> int:
@@ -33,7 +36,7 @@ def _affinity() -> int:
     ],
 )
 def test_cores_keep_to_the_cgroup_quota(tmp_path, monkeypatch, files, quota_cores):
-    monkeypatch.setattr(machine, "CGROUP", _files(tmp_path, files))
+    _cgroups(monkeypatch, tmp_path, files)
     expected = _affinity() if quota_cores is None else min(_affinity(), quota_cores)
     assert machine.cores() == expected
 
@@ -49,7 +52,7 @@ def test_cores_keep_to_the_cgroup_quota(tmp_path, monkeypatch, files, quota_core
     ],
 )
 def test_memory_keeps_to_the_cgroup_limit(tmp_path, monkeypatch, files, left):
-    monkeypatch.setattr(machine, "CGROUP", _files(tmp_path, files))
+    _cgroups(monkeypatch, tmp_path, files)
     system = psutil.virtual_memory().available
     available = machine.available_memory_bytes()
     if left is None:  # no limit: the system's figure, read a moment apart
@@ -58,10 +61,33 @@ def test_memory_keeps_to_the_cgroup_limit(tmp_path, monkeypatch, files, left):
         assert available == min(left, system) or left > system  # the lower of the two
 
 
+def test_limits_of_a_nested_cgroup_and_its_parents_count(tmp_path, monkeypatch):
+    """Without a cgroup namespace (a batch job's cgroup on a host), the limits are in the process's own
+    cgroup and its parents, as /proc/self/cgroup names them: the tightest counts."""
+    job = "memory/jobs/job_7/"
+    files = {
+        "memory/memory.limit_in_bytes": "9223372036854771712",
+        "memory/memory.usage_in_bytes": "5000000000",
+        "memory/jobs/memory.limit_in_bytes": "800000000",  # the parent: 500 MB left
+        "memory/jobs/memory.usage_in_bytes": "300000000",
+        f"{job}memory.limit_in_bytes": "1000000000",  # its own: 900 MB left
+        f"{job}memory.usage_in_bytes": "100000000",
+        "cpu/jobs/job_7/cpu.cfs_quota_us": "100000",
+        "cpu/jobs/job_7/cpu.cfs_period_us": "100000",
+        "other/memory.max": "1",  # another cgroup's limit does not count
+    }
+    own = "4:memory:/jobs/job_7\n2:cpu,cpuacct:/jobs/job_7\n0::/\n"
+    _cgroups(monkeypatch, tmp_path, files, own)
+    assert machine.available_memory_bytes() == min(500_000_000, psutil.virtual_memory().available)
+    assert machine.cores() == 1
+    (tmp_path / "self_cgroup").write_text("garbled\n0::/\n")  # neither its cgroup nor its limits known
+    assert machine.available_memory_bytes() > 500_000_000 and machine.cores() == _affinity()
+
+
 def test_memory_on_a_dask_worker_keeps_to_its_limit(tmp_path, monkeypatch):
     """A task on a worker with a memory limit sees that limit less the worker's resident memory."""
     distributed = pytest.importorskip("distributed")
-    monkeypatch.setattr(machine, "CGROUP", tmp_path)  # no cgroup limit
+    _cgroups(monkeypatch, tmp_path, {})  # no cgroup limit
     headroom = 50_000_000
     limit = psutil.Process().memory_info().rss + headroom  # a thread worker shares this process
     with distributed.Client(processes=False, n_workers=1, threads_per_worker=1, memory_limit=limit) as client:
