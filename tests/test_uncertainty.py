@@ -213,6 +213,16 @@ def test_the_decomposition_proves_a_bound_below_the_extensive_forms_optimum(tmp_
         assert summary["mip_gap"] <= gap + 1e-9  # by_outcomes.GAP_TOLERANCE: round-off
 
 
+def test_auto_solves_by_outcomes_where_the_extensive_form_would_not_fit_in_memory(tmp_path, monkeypatch):
+    from optimizer.pipeline import stochastic
+
+    scenario = load_scenario(_slips(write_random_scenario(tmp_path / "m", regions=6, demands=2, years=3, seed=5), 3))
+    assert solve(scenario).summary["solver"]["method"] == "extensive_form"
+    monkeypatch.setattr(stochastic, "available_memory_bytes", lambda: 1e6)  # the estimate for 154 columns: fewer than it has
+    summary = solve(scenario).summary
+    assert summary["solver"]["method"] == "by_outcomes" and summary["status"] == "optimal"
+
+
 def test_solved_by_outcomes_in_one_process_the_command_points_to_workers(tmp_path, monkeypatch):
     folder = write_random_scenario(tmp_path / "d", regions=6, demands=2, years=3, seed=4)
     monkeypatch.setattr("os.cpu_count", lambda: 3)
