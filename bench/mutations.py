@@ -273,7 +273,10 @@ def structure(rng: random.Random) -> Case:
         at = rng.randrange(len(table[0]))
         name = table[0][at]
         entry = to_csv([r[:at] + r[at + 1 :] for r in table])
-        required = name in REQUIRED_COLUMNS.get(stem, set(table[0]))
+        onsite_fuel = (stem, name) == ("interconnection", "energy_price_usd_per_mwh") and any(
+            row[table[0].index("kind")] == "onsite" for row in table[1:]
+        )  # an onsite path must state its fuel cost (docs/contract.md)
+        required = name in REQUIRED_COLUMNS.get(stem, set(table[0])) or onsite_fuel
         expect = INVALID if required else EITHER if name in ("pool_id", "mw", "gpus", "gpu_id") else VALID
         change += f" {name}"
     elif change == "header only":

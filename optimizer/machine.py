@@ -58,9 +58,17 @@ def _folders(hierarchy: str) -> list[Path]:
     its own cgroup and each parent up to the mount, where they exist (inside a container's cgroup
     namespace its own is the mount itself)."""
     mount = CGROUP / hierarchy if hierarchy else CGROUP
-    own = mount / _own_cgroups().get(hierarchy, "/").strip("/")
+    path = _own_cgroups().get(hierarchy, "/").strip("/")
+    own = mount if ".." in Path(path).parts else mount / path  # outside its namespace: the mount's only
     chain = [own, *own.parents[: len(own.parents) - len(mount.parents)]]
-    return [folder for folder in chain if folder.is_dir()]
+    return [folder for folder in chain if _is_dir(folder)]
+
+
+def _is_dir(folder: Path) -> bool:
+    try:
+        return folder.is_dir()
+    except OSError:  # e.g. no permission in a sandbox: as if absent
+        return False
 
 
 def _number(text: str | None) -> int | None:
@@ -80,26 +88,42 @@ def _cpu_quota() -> float | None:
 
 
 def _cgroup_memory_left() -> float:
-    """The least memory any cgroup of this process has left (limit less use; v2 `memory.max`, v1
-    `memory.limit_in_bytes`), infinite without a limit."""
+    """The least memory any cgroup of this process has left: its limit less its working set, the use
+    without the file cache the kernel reclaims first (as the system's available memory counts it);
+    v2 `memory.max`, v1 `memory.limit_in_bytes`; infinite without a limit."""
     left = math.inf
-    levels = [(f, "memory.max", "memory.current") for f in _folders("")]
-    levels += [(f, "memory.limit_in_bytes", "memory.usage_in_bytes") for f in _folders("memory")]
-    for folder, limit_file, usage_file in levels:
+    levels = [(f, "memory.max", "memory.current", "inactive_file") for f in _folders("")]
+    levels += [(f, "memory.limit_in_bytes", "memory.usage_in_bytes", "total_inactive_file") for f in _folders("memory")]
+    for folder, limit_file, usage_file, cache_key in levels:
         limit, usage = _number(_read(folder / limit_file)), _number(_read(folder / usage_file))
         if limit is not None and usage is not None and limit < 2**62:  # v1's "no limit" is huge, v2's "max"
-            left = min(left, max(limit - usage, 0))
+            working_set = max(usage - _stat(folder, cache_key), 0)
+            left = min(left, max(limit - working_set, 0))
     return left
 
 
+def _stat(folder: Path, key: str) -> int:
+    """A figure of the cgroup's `memory.stat` (0 where absent)."""
+    for line in (_read(folder / "memory.stat") or "").splitlines():
+        name, _, value = line.partition(" ")
+        if name == key:
+            return _number(value) or 0
+    return 0
+
+
 def _worker_memory_left() -> float:
-    """On a Dask worker with a memory limit, that limit less this process's resident memory."""
+    """On a Dask worker with a memory limit, what is left before its nanny would stop it (the limit's
+    `distributed.worker.memory.terminate` share) less this process's resident memory."""
     if "distributed" not in sys.modules:  # never imported: not a worker
         return math.inf
+    import dask
     from distributed import get_worker
 
     try:
         limit = get_worker().memory_manager.memory_limit
     except ValueError:  # not running in a worker's task
         return math.inf
-    return math.inf if not limit else max(limit - psutil.Process().memory_info().rss, 0)
+    if not limit:
+        return math.inf
+    share = dask.config.get("distributed.worker.memory.terminate", default=False) or 1.0
+    return max(limit * share - psutil.Process().memory_info().rss, 0)

@@ -91,12 +91,13 @@ def _value_sentence(summary: dict, key: str, lead: str) -> str:
 
 
 def _decisions_table(run: Run) -> Table:
+    # an id column read blank throughout is float: as objects, a blank becomes "" and not a float's nan
     decisions = run.decisions_now if run.decisions_now is not None else pd.DataFrame(columns=["decision"])
     frame = pd.DataFrame(
         {
             "decision": decisions["decision"].map(DECISIONS).fillna(decisions["decision"]),
-            "region": decisions.get("region_id", pd.Series(dtype=str)).fillna(""),
-            "path": decisions.get("path_id", pd.Series(dtype=str)).fillna(""),
+            "region": decisions.get("region_id", pd.Series(dtype=object)).astype(object).fillna(""),
+            "path": decisions.get("path_id", pd.Series(dtype=object)).astype(object).fillna(""),
             "year": decisions.get("year", pd.Series(dtype=float)).map(lambda y: "" if pd.isna(y) else f"{y:.0f}"),
             "MW": decisions.get("mw", pd.Series(dtype=float)).map(lambda v: "" if pd.isna(v) else f"{v:,.0f}"),
         }

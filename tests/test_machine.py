@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import os
+from types import SimpleNamespace
 
 import psutil
 import pytest
 
 from optimizer import machine
 
+SYSTEM = 8_000_000_000  # the system's available memory, as psutil reports it here
+
 
 def _cgroups(monkeypatch, root, files: dict[str, str], own: str = "0::/\n") -> None:
-    """A fake cgroup mount at `root` holding `files`, and `own` as /proc/self/cgroup."""
+    """A fake cgroup mount at `root` holding `files`, `own` as /proc/self/cgroup, and SYSTEM bytes
+    available on the system."""
+    monkeypatch.setattr(machine.psutil, "virtual_memory", lambda: SimpleNamespace(available=SYSTEM))
     for name, text in files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text + "\n")
@@ -49,16 +54,29 @@ def test_cores_keep_to_the_cgroup_quota(tmp_path, monkeypatch, files, quota_core
         ({"memory/memory.limit_in_bytes": "300000000", "memory/memory.usage_in_bytes": "100000000"}, 200_000_000),
         ({"memory/memory.limit_in_bytes": "9223372036854771712", "memory/memory.usage_in_bytes": "1"}, None),
         ({"memory.max": "max", "memory.current": "1"}, None),
+        ({"memory.max": "20000000000", "memory.current": "1"}, None),  # more than the system has
+        # the file cache the kernel reclaims first is not use: 1,000 MB less 700 MB in use but 300 MB of it cache
+        (
+            {
+                "memory.max": "1000000000",
+                "memory.current": "700000000",
+                "memory.stat": "anon 1\ninactive_file 300000000",
+            },
+            600_000_000,
+        ),
+        (
+            {
+                "memory/memory.limit_in_bytes": "1000000000",
+                "memory/memory.usage_in_bytes": "900000000",
+                "memory/memory.stat": "cache 500000000\ntotal_inactive_file 400000000",
+            },
+            500_000_000,
+        ),
     ],
 )
 def test_memory_keeps_to_the_cgroup_limit(tmp_path, monkeypatch, files, left):
     _cgroups(monkeypatch, tmp_path, files)
-    system = psutil.virtual_memory().available
-    available = machine.available_memory_bytes()
-    if left is None:  # no limit: the system's figure, read a moment apart
-        assert available == pytest.approx(system, rel=0.05)
-    else:
-        assert available == min(left, system) or left > system  # the lower of the two
+    assert machine.available_memory_bytes() == (SYSTEM if left is None else left)
 
 
 def test_limits_of_a_nested_cgroup_and_its_parents_count(tmp_path, monkeypatch):
@@ -74,23 +92,31 @@ def test_limits_of_a_nested_cgroup_and_its_parents_count(tmp_path, monkeypatch):
         f"{job}memory.usage_in_bytes": "100000000",
         "cpu/jobs/job_7/cpu.cfs_quota_us": "100000",
         "cpu/jobs/job_7/cpu.cfs_period_us": "100000",
-        "other/memory.max": "1",  # another cgroup's limit does not count
+        "memory/other/memory.limit_in_bytes": "1",  # another cgroup's limit does not count
+        "memory/other/memory.usage_in_bytes": "1",
     }
     own = "4:memory:/jobs/job_7\n2:cpu,cpuacct:/jobs/job_7\n0::/\n"
     _cgroups(monkeypatch, tmp_path, files, own)
-    assert machine.available_memory_bytes() == min(500_000_000, psutil.virtual_memory().available)
+    assert machine.available_memory_bytes() == 500_000_000
     assert machine.cores() == 1
     (tmp_path / "self_cgroup").write_text("garbled\n0::/\n")  # neither its cgroup nor its limits known
-    assert machine.available_memory_bytes() > 500_000_000 and machine.cores() == _affinity()
+    assert machine.available_memory_bytes() == SYSTEM and machine.cores() == _affinity()
+    (tmp_path / "self_cgroup").write_text("4:memory:/../jobs/job_7\n")  # outside its namespace: the mount's only
+    assert machine.available_memory_bytes() == SYSTEM
 
 
 def test_memory_on_a_dask_worker_keeps_to_its_limit(tmp_path, monkeypatch):
     """A task on a worker with a memory limit sees that limit less the worker's resident memory."""
     distributed = pytest.importorskip("distributed")
+    import dask
+
     _cgroups(monkeypatch, tmp_path, {})  # no cgroup limit
     headroom = 50_000_000
     limit = psutil.Process().memory_info().rss + headroom  # a thread worker shares this process
-    with distributed.Client(processes=False, n_workers=1, threads_per_worker=1, memory_limit=limit) as client:
-        on_worker = client.submit(machine.available_memory_bytes).result()
-    assert on_worker <= headroom < psutil.virtual_memory().available
-    assert machine.available_memory_bytes() > headroom  # outside a worker: no such limit
+    # a worker near its limit would pause and never run the task: this one keeps running
+    never = {f"distributed.worker.memory.{key}": False for key in ("target", "spill", "pause", "terminate")}
+    with dask.config.set(never):
+        with distributed.Client(processes=False, n_workers=1, threads_per_worker=1, memory_limit=limit) as client:
+            on_worker = client.submit(machine.available_memory_bytes).result(timeout=60)
+    assert on_worker <= headroom
+    assert machine.available_memory_bytes() == SYSTEM  # outside a worker: no such limit

@@ -218,14 +218,14 @@ def test_auto_solves_by_outcomes_where_the_extensive_form_would_not_fit_in_memor
 
     scenario = load_scenario(_slips(write_random_scenario(tmp_path / "m", regions=6, demands=2, years=3, seed=5), 3))
     assert solve(scenario).summary["solver"]["method"] == "extensive_form"
-    monkeypatch.setattr(stochastic, "available_memory_bytes", lambda: 1e6)  # the estimate for 154 columns: fewer than it has
+    monkeypatch.setattr(stochastic, "available_memory_bytes", lambda: 0.0)
     summary = solve(scenario).summary
     assert summary["solver"]["method"] == "by_outcomes" and summary["status"] == "optimal"
 
 
 def test_solved_by_outcomes_in_one_process_the_command_points_to_workers(tmp_path, monkeypatch):
     folder = write_random_scenario(tmp_path / "d", regions=6, demands=2, years=3, seed=4)
-    monkeypatch.setattr("os.cpu_count", lambda: 3)
+    monkeypatch.setattr("optimizer.cli.runs.cores", lambda: 3)
     done = runner.invoke(app, ["solve", str(_slips(folder, 2, method="decomposition")), "--out", str(tmp_path / "o")])
     assert done.exit_code == 0, done.output
     assert "solved one at a time; --workers 2 solves 2 at once" in done.output  # 2 outcomes on 3 cores

@@ -9,12 +9,11 @@ files (models derived from `InputModel`) is checked here, on top of its own rule
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
-
-from optimizer.machine import cores
 
 FIRST_YEAR, LAST_YEAR = 1900, 2200  # calendar years a plan may name
 MAX_HORIZON_YEARS = 100
@@ -64,7 +63,7 @@ def within(name: str, value: float) -> bool:
 def max_threads() -> int:
     """The most HiGHS threads a scenario may ask for: more is no faster, and HiGHS aborts the
     process when it cannot start them."""
-    return cores() * 4
+    return (os.cpu_count() or 1) * 4
 
 
 class InputModel(BaseModel):

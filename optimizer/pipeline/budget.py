@@ -14,7 +14,6 @@ import time
 from dataclasses import dataclass
 
 from optimizer.inputs.scenario import Scenario
-from optimizer.machine import cores
 
 # Seconds to write results and reports, measured on the default and 1,000-site benchmark scenarios
 # (docs/benchmarks.md): about 8 s for the default on a quiet 2-core machine (importing the report code,
@@ -76,6 +75,6 @@ def outputs_reserve_s(scenario: Scenario) -> float:
 def load_per_core() -> float:
     """The 1-minute load average per core, at least 1 (where the system reports none: 1)."""
     try:
-        return max(1.0, os.getloadavg()[0] / cores())
+        return max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))  # the host's load over the host's cores
     except (AttributeError, OSError):
         return 1.0
