@@ -1,4 +1,4 @@
-"""Cores and memory within a container's cgroup limits and a Dask worker's memory limit (optimizer/machine.py)."""
+"""Cores and memory within a container's cgroup limits and a Dask worker's memory limit (optimizer/inputs/machine.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import psutil
 import pytest
 
-from optimizer import machine
+from optimizer.inputs import machine
 
 SYSTEM = 8_000_000_000  # the system's available memory, as psutil reports it here
 

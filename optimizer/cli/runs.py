@@ -27,8 +27,8 @@ from optimizer.cli.common import (
     write_from_runs,
 )
 from optimizer.cli.progress import Quiet, shown
+from optimizer.inputs.machine import cores
 from optimizer.inputs.scenario import Scenario
-from optimizer.machine import cores
 
 
 def validate(scenario_dir: ScenarioDir, edits: Edits = None) -> None:

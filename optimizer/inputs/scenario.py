@@ -19,6 +19,7 @@ from optimizer.inputs.bounds import MAX_HORIZON_YEARS, InputModel, max_threads
 from optimizer.inputs.draws import Samples
 from optimizer.inputs.errors import ScenarioError, shown
 from optimizer.inputs.files import load_yaml
+from optimizer.inputs.machine import available_memory_bytes
 from optimizer.inputs.tables import (
     ColumnSpec,
     Source,
@@ -31,7 +32,6 @@ from optimizer.inputs.tables import (
     one_of,
     read_table,
 )
-from optimizer.machine import available_memory_bytes
 
 CONFIG_FILE = "scenario.yaml"
 PROBABILITY_TOLERANCE = 1e-6  # outcome probabilities must sum to 1 within this

@@ -31,10 +31,10 @@ from formulations import MODULES, build_model, gc_paused
 from formulations.sites import all_sites_fixed
 from optimizer.highs import Outcome, Problem, difference_range, mip_gap
 from optimizer.inputs.errors import ScenarioError
+from optimizer.inputs.machine import available_memory_bytes
 from optimizer.inputs.scenario import RiskSettings, Scenario, read_scenario, read_yaml
 from optimizer.inputs.uncertainty import Outcome as Future
 from optimizer.inputs.uncertainty import mean_value_scenario, outcome_scenarios
-from optimizer.machine import available_memory_bytes
 from optimizer.pipeline import lp_start
 from optimizer.pipeline.deterministic import (
     SOLUTION_STATUSES,
@@ -393,7 +393,7 @@ def solve_stochastic(scenario: Scenario, *, tee: bool = False, executor: Executo
 def extensive_fits(columns: int) -> bool:
     """`auto`'s rule for an extensive form of about `columns` columns: at most EXTENSIVE_MAX_COLUMNS,
     and its estimated peak memory (EXTENSIVE_BYTES_PER_COLUMN each; 6.4 kB measured at 428,000
-    columns, 4.4 kB at 796,000) within the memory available (optimizer/machine.py)."""
+    columns, 4.4 kB at 796,000) within the memory available (optimizer/inputs/machine.py)."""
     return columns <= EXTENSIVE_MAX_COLUMNS and columns * EXTENSIVE_BYTES_PER_COLUMN <= available_memory_bytes()
 
 
