@@ -334,8 +334,7 @@ def provenance_table(run: Run) -> Table:
         "MIP gap": f"{_gap(summary['mip_gap'])} (requested {solver['mip_rel_gap']:.3%})",
         "build / solve time (s)": f"{summary['build_seconds']:.2f} / {summary['solve_seconds']:.2f}",
         "solver": f"{solver['name']} {solver['version']}, {solver['threads']} thread(s), "
-        f"{'Benders decomposition, ' if solver.get('method') == 'benders' else ''}"  # summaries written before solver.method existed: direct
-        f"time limit {solver['time_limit_s']} s, termination {solver['termination']}",
+        f"{_method_words(summary)}time limit {solver['time_limit_s']} s, termination {solver['termination']}",
         "model size": ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in summary["model_size"].items()),
         "versions": ", ".join(f"{k} {v}" for k, v in summary["versions"].items()),
         "input hash (SHA-256)": summary["input_hash"],
@@ -344,6 +343,20 @@ def provenance_table(run: Run) -> Table:
         f"by gridsite {version('gridsite')}, from the run's result files",
     }
     return Table("Solver run", pd.DataFrame({"item": list(rows), "value": list(rows.values())}))
+
+
+def _method_words(summary: dict) -> str:
+    """How the run was solved, where not the whole model in one piece (summaries written before
+    solver.method existed were)."""
+    method = summary["solver"].get("method")
+    if method == "benders":
+        return "Benders decomposition, "
+    if method == "extensive_form":
+        return "all outcomes in one extensive form, "
+    if method == "by_outcomes":
+        because = (summary.get("uncertainty") or {}).get("by_outcomes_because")
+        return f"by outcomes{f' ({because})' if because else ''}, "
+    return ""
 
 
 def limits_section(run: Run) -> Section:

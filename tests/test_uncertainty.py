@@ -217,10 +217,19 @@ def test_auto_solves_by_outcomes_where_the_extensive_form_would_not_fit_in_memor
     from optimizer.pipeline import stochastic
 
     scenario = load_scenario(_slips(write_random_scenario(tmp_path / "m", regions=6, demands=2, years=3, seed=5), 3))
-    assert solve(scenario).summary["solver"]["method"] == "extensive_form"
+    whole = solve(scenario).summary
+    assert whole["solver"]["method"] == "extensive_form" and whole["uncertainty"]["by_outcomes_because"] is None
     monkeypatch.setattr(stochastic, "available_memory_bytes", lambda: 0.0)
-    summary = solve(scenario).summary
+    result = solve(scenario)
+    summary = result.summary
     assert summary["solver"]["method"] == "by_outcomes" and summary["status"] == "optimal"
+    assert summary["uncertainty"]["method_asked"] == "auto"
+    assert "GB, 0.0 GB available" in summary["uncertainty"]["by_outcomes_because"]
+    from reports.content import provenance_table
+    from reports.run import read_run
+
+    solver_row = provenance_table(read_run(write_results(result, tmp_path / "out"))).frame.set_index("item")
+    assert "by outcomes (the extensive form (" in solver_row.loc["solver", "value"]  # the report says why
 
 
 def test_solved_by_outcomes_in_one_process_the_command_points_to_workers(tmp_path, monkeypatch):

@@ -366,12 +366,13 @@ def solve_stochastic(scenario: Scenario, *, tee: bool = False, executor: Executo
     pairs = outcome_scenarios(scenario)
     years = decide_now_years(scenario)
     first = None  # the first outcome's model, built only where the method may be the extensive form
+    too_large = None  # why `auto` solves by outcomes
     if uncertainty.method != "decomposition":
         with gc_paused():
             first = _outcome_model(*pairs[0], years)
-            if uncertainty.method == "auto" and not extensive_fits(
-                len(pairs) * ModelMatrix(first.model).problem.n_cols
-            ):
+            if uncertainty.method == "auto":
+                too_large = extensive_too_large(len(pairs) * ModelMatrix(first.model).problem.n_cols)
+            if too_large:
                 first = None  # by outcomes, on their own models: not held in memory meanwhile
     if first is None:
         from optimizer.pipeline.by_outcomes import solve_by_outcomes
@@ -380,6 +381,7 @@ def solve_stochastic(scenario: Scenario, *, tee: bool = False, executor: Executo
     else:
         plan = _solve_extensive(scenario, pairs, years, first, tee, started, executor)
     summary = _stochastic_summary(scenario, plan, pairs, years)
+    summary["uncertainty"] |= {"method_asked": uncertainty.method, "by_outcomes_because": too_large}
     if plan.runs and uncertainty.value_of_information:
         summary |= value_of_uncertainty(scenario, pairs, years, plan, executor, deadline)
     tables = _plan_tables(pairs, plan.runs, years) if plan.runs else {}
@@ -390,11 +392,17 @@ def solve_stochastic(scenario: Scenario, *, tee: bool = False, executor: Executo
     return SolveResult(summary, tables, plan.log, scenario.regions)
 
 
-def extensive_fits(columns: int) -> bool:
-    """`auto`'s rule for an extensive form of about `columns` columns: at most EXTENSIVE_MAX_COLUMNS,
-    and its estimated peak memory (EXTENSIVE_BYTES_PER_COLUMN each; 6.4 kB measured at 428,000
-    columns, 4.4 kB at 796,000) within the memory available (optimizer/inputs/machine.py)."""
-    return columns <= EXTENSIVE_MAX_COLUMNS and columns * EXTENSIVE_BYTES_PER_COLUMN <= available_memory_bytes()
+def extensive_too_large(columns: int) -> str | None:
+    """`auto`'s rule for an extensive form of about `columns` columns: why it is solved by outcomes
+    (over EXTENSIVE_MAX_COLUMNS, or its estimated peak memory, EXTENSIVE_BYTES_PER_COLUMN each: 6.4 kB
+    measured at 428,000 columns, 4.4 kB at 796,000, beyond the memory available:
+    optimizer/inputs/machine.py), or None where it is not."""
+    if columns > EXTENSIVE_MAX_COLUMNS:
+        return f"the extensive form would have {columns:,} columns, more than {EXTENSIVE_MAX_COLUMNS:,}"
+    needed, available = columns * EXTENSIVE_BYTES_PER_COLUMN, available_memory_bytes()
+    if needed > available:
+        return f"the extensive form ({columns:,} columns) would need about {needed / 1e9:.1f} GB, {available / 1e9:.1f} GB available"
+    return None
 
 
 @dataclass
