@@ -83,6 +83,9 @@ def main() -> None:
             fixed = _fixed(bounds, mean.now)
             if args.probe == "lead-times":
                 costs = [run_outcome(OutcomeTask(e.files(), years, fixed, gap=GAP)).objective for _, e in pairs]
+                if None in costs:
+                    print(f"{mode:>8}: the plan could not be carried out in every outcome")
+                    continue
                 print(
                     f"{mode:>8}: expected cost {probability @ np.array(costs):,.0f} USD ({time.perf_counter() - started:.0f} s)"
                 )
