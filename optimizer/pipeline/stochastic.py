@@ -51,7 +51,8 @@ from optimizer.pipeline.matrix import ModelMatrix
 
 Bounds = dict[str, tuple[float, float]]  # decided-now variable name -> (lower, upper)
 EXTENSIVE_MAX_COLUMNS = 3_000_000  # `auto`: larger extensive forms are solved by outcomes, as are
-EXTENSIVE_BYTES_PER_COLUMN = 6_500  # those whose peak at this estimate exceeds the memory available
+# those whose estimated peak exceeds the memory available: above every peak measured (bench.extensive_memory)
+EXTENSIVE_FIXED_BYTES, EXTENSIVE_BYTES_PER_COLUMN = 800_000_000, 5_000
 PLAN_TABLES = ("outcomes", "decisions_now")  # a plan across outcomes' own tables
 
 
@@ -394,12 +395,13 @@ def solve_stochastic(scenario: Scenario, *, tee: bool = False, executor: Executo
 
 def extensive_too_large(columns: int) -> str | None:
     """`auto`'s rule for an extensive form of about `columns` columns: why it is solved by outcomes
-    (over EXTENSIVE_MAX_COLUMNS, or its estimated peak memory, EXTENSIVE_BYTES_PER_COLUMN each: 6.4 kB
-    measured at 428,000 columns, 4.4 kB at 796,000, beyond the memory available:
-    optimizer/inputs/machine.py), or None where it is not."""
+    (over EXTENSIVE_MAX_COLUMNS, or its estimated peak memory, 0.8 GB and 5 kB a column, beyond the
+    memory available: optimizer/inputs/machine.py), or None where it is not. The estimate lies above
+    the whole command's peak at every size measured, 23,000 to 796,000 columns (docs/benchmarks.md)."""
     if columns > EXTENSIVE_MAX_COLUMNS:
         return f"the extensive form would have {columns:,} columns, more than {EXTENSIVE_MAX_COLUMNS:,}"
-    needed, available = columns * EXTENSIVE_BYTES_PER_COLUMN, available_memory_bytes()
+    needed = EXTENSIVE_FIXED_BYTES + columns * EXTENSIVE_BYTES_PER_COLUMN
+    available = available_memory_bytes()
     if needed > available:
         return f"the extensive form ({columns:,} columns) would need about {needed / 1e9:.1f} GB, {available / 1e9:.1f} GB available"
     return None
