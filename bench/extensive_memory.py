@@ -10,6 +10,7 @@ bench/uncertainty.py). Prints columns, peak MB and peak bytes per column.
 
 from __future__ import annotations
 
+import argparse
 import tempfile
 from pathlib import Path
 
@@ -20,6 +21,7 @@ SIZES = ((100, 5), (100, 20), (200, 20), (200, 40))  # (sites, outcomes)
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     print("| sites x outcomes | columns | peak MB | peak bytes per column |")
     print("|---|---|---|---|")
     for sites, outcomes in SIZES:
