@@ -35,13 +35,10 @@ from optimizer.pipeline.stochastic import (
     decide_now_years,
     outcome_bounds,
     run_outcome,
+    with_plan_fixed,
 )
 
 GAP = 2e-4
-
-
-def _fixed(bounds: dict, now: dict[str, float]) -> dict:
-    return bounds | {name: (value, value) for name, value in clipped(now, bounds).items()}
 
 
 def _lead_times(files: dict[str, str], pairs, mode: str) -> dict[str, str]:
@@ -80,7 +77,7 @@ def main() -> None:
         for mode in modes:
             started = time.perf_counter()
             mean = run_outcome(OutcomeTask(_lead_times(mean_files, pairs, mode), years, bounds, gap=GAP))
-            fixed = _fixed(bounds, mean.now)
+            fixed = with_plan_fixed(bounds, clipped(mean.now, bounds))
             if args.probe == "lead-times":
                 costs = [run_outcome(OutcomeTask(e.files(), years, fixed, gap=GAP)).objective for _, e in pairs]
                 if None in costs:

@@ -41,6 +41,7 @@ from optimizer.pipeline.stochastic import (
     outcome_bounds,
     risk_value,
     run_all,
+    with_plan_fixed,
 )
 
 MAX_ROUNDS = 20  # Lagrangian rounds at most
@@ -112,7 +113,7 @@ class _Search:
         for tried, runs in self.tried:
             if tried == plan:
                 return runs
-        fixed = bounds | {name: (value, value) for name, value in plan.items()}
+        fixed = with_plan_fixed(bounds, plan)
         share = CARRY_SHARE if self.runs else 1.0  # no plan yet: nothing left to save time for
         runs = run_all(self.tasks(fixed, share, keep=True), self.executor)
         self.tried.append((plan, runs))

@@ -537,7 +537,7 @@ def mean_value_runs(scenario, pairs, years, bounds: Bounds, executor, deadline) 
     mean = mean_value_run(scenario, pairs, years, bounds, deadline)
     if not mean.now:
         return mean, []
-    fixed = bounds | {name: (value, value) for name, value in clipped(mean.now, bounds).items()}
+    fixed = with_plan_fixed(bounds, clipped(mean.now, bounds))
     tasks = [OutcomeTask(edited.files(), now_years, fixed, deadline=deadline, keep_tables=True) for _, edited in pairs]
     return mean, run_all(tasks, executor)
 
@@ -553,6 +553,11 @@ def mean_value_run(
     except ScenarioError as err:
         return OutcomeRun("error", None, None, {}, 0.0, log=f"the mean-value scenario: {err}\n")
     return run_outcome(OutcomeTask(files, frozenset(years), bounds, deadline=deadline, gap=gap))
+
+
+def with_plan_fixed(bounds: Bounds, plan: dict[str, float]) -> Bounds:
+    """`bounds` with each decision of `plan` (values within them: `clipped`) fixed to its value."""
+    return bounds | {name: (value, value) for name, value in plan.items()}
 
 
 def clipped(values: dict[str, float], bounds: Bounds) -> dict[str, float]:
