@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Literal, Protocol
 
 import highspy
 import numpy as np
@@ -45,12 +45,28 @@ TERMINATION = {
 }
 
 
+class SolverChoices(Protocol):
+    """What a scenario says of its solver (optimizer.inputs.scenario.SolverSettings has these)."""
+
+    mip_rel_gap: float
+    threads: int
+    method: str
+
+
 @dataclass(frozen=True)
 class Settings:
     mip_rel_gap: float = 1e-3
     threads: int = 1
     method: Literal["direct", "benders"] = "direct"
     options: dict = field(default_factory=dict)  # any other HiGHS options, by HiGHS's names
+
+    @classmethod
+    def of(cls, choices: SolverChoices, *, gap_share: float = 1.0, benders: bool = True) -> Settings:
+        """HiGHS settings for a scenario's solver choices: its gap times `gap_share` (a start is solved
+        tighter than the gap it serves), its threads, and Benders where it asks for it and `benders`
+        allows (an LP, whose duals come from the whole problem, does not); `auto` unresolved is direct."""
+        method = "benders" if benders and choices.method == "benders" else "direct"
+        return cls(mip_rel_gap=gap_share * choices.mip_rel_gap, threads=choices.threads, method=method)
 
 
 def solve_problem(

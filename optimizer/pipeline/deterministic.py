@@ -137,9 +137,7 @@ def run_highs(
         return Outcome(None, None, None, None, None, log=log, termination="provenInfeasible", method=None)
     problem = problem if problem is not None else matrix.problem
     problem = problem.relaxed() if relaxed else problem
-    # An LP and its duals come from the whole problem; `auto` unresolved (studies' variants) too.
-    method = "benders" if settings.method == "benders" and not relaxed else "direct"
-    highs = Settings(mip_rel_gap=settings.mip_rel_gap, threads=settings.threads, method=method)
+    highs = Settings.of(settings, benders=not relaxed)
     return solve_problem(problem, highs, time_limit_s=time_limit_s, start=start, tee=tee)
 
 

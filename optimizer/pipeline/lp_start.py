@@ -57,7 +57,7 @@ def lp_rounded_start(matrix: ModelMatrix, settings: SolverSettings, time_left_s:
     within SHARE of `time_left_s`."""
     started = time.perf_counter()
     deadline = started + (SHARE * time_left_s if time_left_s is not None else MAX_SECONDS)
-    highs = Settings(mip_rel_gap=GAP_SHARE * settings.mip_rel_gap, threads=settings.threads)
+    highs = Settings.of(settings, gap_share=GAP_SHARE, benders=False)
     with listening(None):  # the restricted MIP's bound is not the model's
         relaxation = solve_problem(matrix.problem.relaxed(), highs, time_limit_s=deadline - time.perf_counter())
         restricted = _restricted(matrix, relaxation.col_value) if relaxation.solved else None

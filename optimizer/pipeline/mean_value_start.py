@@ -82,9 +82,7 @@ def mean_value_start(
     started = time.perf_counter()
     deadline = None if time_left_s is None else time.time() + SHARE * time_left_s
     settings = scenario.solver_for(sites_fixed=True)  # every outcome's sites are the plan's
-    highs = Settings(
-        mip_rel_gap=lp_start.GAP_SHARE * settings.mip_rel_gap, threads=settings.threads, method=settings.method
-    )
+    highs = Settings.of(settings, gap_share=lp_start.GAP_SHARE)
     with listening(None):  # these solves' bounds are not the extensive form's
         mean = mean_value_run(scenario, pairs, years, bounds, deadline)
         plan = clipped(mean.now, bounds) if mean.now else {}

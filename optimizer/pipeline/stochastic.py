@@ -475,7 +475,7 @@ def _solve_extensive(scenario, pairs, years, first: OutcomeModel, tee: bool, sta
 def _solve_problem(problem: Problem, settings, time_limit_s: float | None, tee: bool, start=None) -> Outcome:
     from optimizer.highs import Settings, solve_problem
 
-    highs = Settings(mip_rel_gap=settings.mip_rel_gap, threads=settings.threads)
+    highs = Settings.of(settings, benders=False)
     return solve_problem(problem, highs, time_limit_s=time_limit_s, start=start, tee=tee)
 
 
