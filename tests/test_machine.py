@@ -54,6 +54,9 @@ def test_cores_keep_to_the_cgroup_quota(tmp_path, monkeypatch, files, quota_core
         ({"memory/memory.limit_in_bytes": "300000000", "memory/memory.usage_in_bytes": "100000000"}, 200_000_000),
         ({"memory/memory.limit_in_bytes": "9223372036854771712", "memory/memory.usage_in_bytes": "1"}, None),
         ({"memory.max": "max", "memory.current": "1"}, None),
+        # v2's throttling threshold, below its hard limit, is the one to plan for
+        ({"memory.max": "max", "memory.high": "500000000", "memory.current": "100000000"}, 400_000_000),
+        ({"memory.max": "800000000", "memory.high": "max", "memory.current": "100000000"}, 700_000_000),
         ({"memory.max": "20000000000", "memory.current": "1"}, None),  # more than the system has
         # the file cache the kernel reclaims first is not use: 1,000 MB less 700 MB in use but 300 MB of it cache
         (

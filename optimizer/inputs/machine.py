@@ -90,9 +90,12 @@ def _cpu_quota() -> float | None:
 def _cgroup_memory_left() -> float:
     """The least memory any cgroup of this process has left: its limit less its working set, the use
     without the file cache the kernel reclaims first (as the system's available memory counts it);
-    v2 `memory.max`, v1 `memory.limit_in_bytes`; infinite without a limit."""
+    v2 `memory.max` and `memory.high` (above it the kernel throttles the cgroup and reclaims hard), v1
+    `memory.limit_in_bytes`; infinite without a limit."""
     left = math.inf
-    levels = [(f, "memory.max", "memory.current", "inactive_file") for f in _folders("")]
+    levels = [
+        (f, limit, "memory.current", "inactive_file") for f in _folders("") for limit in ("memory.max", "memory.high")
+    ]
     levels += [(f, "memory.limit_in_bytes", "memory.usage_in_bytes", "total_inactive_file") for f in _folders("memory")]
     for folder, limit_file, usage_file, cache_key in levels:
         limit, usage = _number(_read(folder / limit_file)), _number(_read(folder / usage_file))
