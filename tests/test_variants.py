@@ -175,6 +175,20 @@ def test_cli_solve_with_set_saves_effective_inputs(tiny, tmp_path):
     assert saved.input_hash() == summary["input_hash"] and region(saved, "a", "lead_time_years") == 0
 
 
+def test_a_time_limited_solve_hashes_its_inputs_as_asked(tiny, tmp_path):
+    """The command's budget gives the solve what is left of --time-limit; that share is not an input,
+    so two runs and a re-solve of the saved inputs carry one input hash."""
+    hashes = []
+    for name in ("one", "two"):
+        result = runner.invoke(app, ["solve", str(tiny), "--out", str(tmp_path / name), "--time-limit", "60"])
+        assert result.exit_code == 0, result.output
+        summary = json.loads((tmp_path / name / "summary.json").read_text())
+        assert summary["solver"]["time_limit_s"] < 60  # the budget's share, not the 60 s asked for
+        hashes.append(summary["input_hash"])
+    saved = load_scenario(tmp_path / "one" / "inputs")
+    assert hashes[0] == hashes[1] == saved.input_hash() == load_scenario(tiny).with_solver(time_limit_s=60).input_hash()
+
+
 def test_cli_bad_set_exits_2_and_writes_nothing(tiny, tmp_path):
     out = tmp_path / "out"
     result = runner.invoke(app, ["solve", str(tiny), "--out", str(out), "--set", "regions[zone_id=MISO].max_mw = 1"])

@@ -278,14 +278,21 @@ class Scenario:
     source: Path | None = None
     edits: tuple[str, ...] = ()  # edits applied to the files in `source` (see optimizer.inputs.variants)
     warnings: tuple[str, ...] = ()  # inputs that were ignored: unknown files and columns
+    # The time limit as asked for, where a command's time budget has set the solve's own (with_time_left).
+    asked_time_limit_s: tuple[float | None] | None = None
 
     @property
     def name(self) -> str:
         return self.config.name
 
     def input_hash(self) -> str:
-        """SHA-256 of the validated inputs, independent of file formatting."""
-        digest = hashlib.sha256(self.config.model_dump_json().encode())
+        """SHA-256 of the validated inputs as asked for, independent of file formatting: the time limit
+        a command's budget gives the solve (what is left of the command's own) is not an input."""
+        config = self.config
+        if self.asked_time_limit_s is not None:
+            solver = config.solver.model_copy(update={"time_limit_s": self.asked_time_limit_s[0]})
+            config = config.model_copy(update={"solver": solver})
+        digest = hashlib.sha256(config.model_dump_json().encode())
         for label, table in self.tables().items():
             digest.update(label.encode())
             digest.update(table.to_csv(index=False).encode())
@@ -356,6 +363,11 @@ class Scenario:
         except ValidationError as err:
             raise ScenarioError("solver settings", [describe_validation_error(e) for e in err.errors()]) from None
         return replace(self, config=self.config.model_copy(update={"solver": solver}))
+
+    def with_time_left(self, seconds: float) -> Scenario:
+        """A copy whose solve may take `seconds` (a command's time budget), its input hash unchanged."""
+        asked = self.asked_time_limit_s or (self.config.solver.time_limit_s,)
+        return replace(self.with_solver(time_limit_s=seconds), asked_time_limit_s=asked)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         names = (

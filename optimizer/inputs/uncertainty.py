@@ -58,12 +58,21 @@ _EXPANDED: dict[str, list[tuple[Outcome, Scenario]]] = {}  # the last scenario's
 
 def outcome_scenarios(scenario: Scenario) -> list[tuple[Outcome, Scenario]]:
     """Each outcome with its validated scenario; ScenarioError names the outcome of a bad edit. The
-    last scenario's are kept (the command line validates them before it solves)."""
+    last scenario's are kept (the command line validates them before it solves, within a time budget
+    that leaves the input hash as it was), each given the scenario's own time limit."""
     digest = scenario.input_hash()
     if digest not in _EXPANDED:
         _EXPANDED.clear()
         _EXPANDED[digest] = _expand(scenario)
-    return _EXPANDED[digest]
+    seconds, asked = scenario.config.solver.time_limit_s, scenario.asked_time_limit_s
+    return [(outcome, _timed(edited, seconds, asked)) for outcome, edited in _EXPANDED[digest]]
+
+
+def _timed(edited: Scenario, seconds: float | None, asked: tuple[float | None] | None) -> Scenario:
+    if edited.config.solver.time_limit_s == seconds and edited.asked_time_limit_s == asked:
+        return edited
+    solver = edited.config.solver.model_copy(update={"time_limit_s": seconds})
+    return replace(edited, config=edited.config.model_copy(update={"solver": solver}), asked_time_limit_s=asked)
 
 
 def _expand(scenario: Scenario) -> list[tuple[Outcome, Scenario]]:

@@ -50,7 +50,7 @@ class Budget:
     def within(self, scenario: Scenario, share: float = 1.0) -> Scenario:
         """The scenario with `share` of what is left as its solve's time limit (as it is, without a limit)."""
         left = self.left()
-        return scenario if left is None else scenario.with_solver(time_limit_s=max(share * left, 1e-3))
+        return scenario if left is None else scenario.with_time_left(max(share * left, 1e-3))
 
     def deadline_epoch(self) -> float | None:
         """When the work must stop, as a `time.time()` value other processes can read."""
