@@ -306,7 +306,28 @@ def test_without_a_valid_mean_value_scenario_there_is_no_start_and_no_vss(tmp_pa
     assert summary["solver"]["mip_start"] is None
     assert summary["uncertainty"]["mean_value_start"]["mean_value_termination"] == "error"
     assert summary["vss_usd"] is None and summary["vss_range_usd"] is None
-    assert summary["evpi_usd"] == pytest.approx(100)
+    assert summary["vss_not_computed"] == "the mean-value scenario had no plan (error)"
+    assert summary["evpi_usd"] == pytest.approx(100) and "evpi_not_computed" not in summary
+
+
+def test_an_evpi_not_computed_says_why(tmp_path, monkeypatch):
+    """Where an outcome's own optimum is not found (here: the first, as if at the time limit), the
+    EVPI is not given and the summary says how many were missing; the VSS is still computed."""
+    own_optima = stochastic.run_all
+
+    def first_unsolved(tasks, executor, function=None):
+        runs = own_optima(tasks, executor, function)
+        if function is None and not tasks[0].bounds:  # the wait-and-see runs: nothing fixed
+            runs[0] = stochastic.OutcomeRun("maxTimeLimit", None, None, {}, 0.0)
+        return runs
+
+    monkeypatch.setattr(stochastic, "run_all", first_unsolved)
+    summary = solve(load_scenario(_two_queues(tmp_path / "late", HEDGE))).summary
+    assert summary["evpi_usd"] is None and summary["evpi_range_usd"] is None
+    assert (
+        summary["evpi_not_computed"] == "1 of 2 outcomes' own optima (perfect foresight) found no plan (maxTimeLimit)"
+    )
+    assert summary["vss_usd"] == pytest.approx(100) and "vss_not_computed" not in summary
 
 
 def test_a_risk_averse_start_is_taken_at_realistic_costs(tmp_path):

@@ -525,9 +525,24 @@ def value_of_uncertainty(scenario: Scenario, pairs, years: set[int], plan: Plan,
     values["vss"] = (
         _difference(_risk_range(evaluated, probabilities, risk), rp) if mean_plan.now else (None, None, None)
     )
-    return {f"{key}_usd": value for key, (value, _, _) in values.items()} | {
-        f"{key}_range_usd": None if low is None else [low, high] for key, (_, low, high) in values.items()
+    why = {
+        "evpi": _unsolved(wait_and_see, "outcomes' own optima (perfect foresight)"),
+        "vss": _unsolved(evaluated, "outcomes carrying out the mean-value plan")
+        if mean_plan.now
+        else f"the mean-value scenario had no plan ({mean_plan.status})",
     }
+    return (
+        {f"{key}_usd": value for key, (value, _, _) in values.items()}
+        | {f"{key}_range_usd": None if low is None else [low, high] for key, (_, low, high) in values.items()}
+        | {f"{key}_not_computed": why[key] for key, (value, _, _) in values.items() if value is None}
+    )
+
+
+def _unsolved(runs: list[OutcomeRun], what: str) -> str:
+    """Why a value over `runs` is missing: how many of them found no plan (within the time limit)."""
+    missing = [run for run in runs if run.objective is None]
+    statuses = ", ".join(sorted({run.status for run in missing}))
+    return f"{len(missing)} of {len(runs)} {what} found no plan ({statuses})"
 
 
 def mean_value_runs(scenario, pairs, years, bounds: Bounds, executor, deadline) -> tuple[OutcomeRun, list[OutcomeRun]]:
