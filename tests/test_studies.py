@@ -303,3 +303,29 @@ def test_equal_optima_a_few_ulps_apart_are_no_difference():
     cost = 74_541_006_118.98213
     _, low, high = difference_range((cost - 1.52587890625e-05,) * 2, (cost, cost))
     assert low < 0 < high and high - low < 1e-6 * cost
+
+
+def test_a_finer_pair_cut_short_by_the_time_limit_is_not_kept(tiny, monkeypatch):
+    """Stand-in solves as above, except that the finer pair, stopped by the time limit, proves only a
+    20% gap: its range of variant - base ([-19.2, 21]) is wider than the first pair's ([-9.1, 11] at
+    10%), so it is dropped, the gaps the kept pair reached are recorded, and the note says the
+    re-solves were cut short."""
+    from optimizer.pipeline.budget import Budget
+    from optimizer.pipeline.solve import SolveResult
+    from optimizer.studies import whatif
+
+    def fake(scenario, tee=False, start=None):
+        asked, cost = scenario.config.solver.mip_rel_gap, 101.0 if scenario.edits else 100.0
+        reached = 0.1 if asked == 0.1 else 0.2  # the finer pair ends at the limit, its bound from its own root
+        return SolveResult(
+            {"status": "optimal", "objective_usd": cost, "best_bound_usd": cost * (1 - reached), "mip_gap": reached}
+        )
+
+    monkeypatch.setattr(whatif, "solve", fake)
+    base = load_scenario(tiny).with_solver(mip_rel_gap=0.1)
+    variant = apply_edits(base, [FAST_A])
+    result = fake(variant)
+    assert whatif.tighten(base, variant, fake(base).summary, result, {}, budget=Budget.start(60.0)) is None
+    record = result.summary["whatif"]
+    assert record["note"] == whatif.CUT_SHORT and record["stopped_by_time_limit"] is True
+    assert record["mip_rel_gap"] == 0.1 and record["reached_mip_gap"] == {"base": 0.1, "variant": 0.1}

@@ -7,8 +7,9 @@ come from a function the caller passes in (`files`): studies know no report code
 
 Both solves stop at a MIP gap, so the true difference of their costs lies in a range. While that
 range contains 0 (the solves do not show which plan is cheaper) both are solved again at a tenth
-of the gap, each from its own plan, up to GAP_STEPS times and never below MIN_GAP; the variant's
-summary (`whatif`) records the gap they were solved to.
+of the gap, each from its own plan, up to GAP_STEPS times and never below MIN_GAP, keeping a pair
+only where it narrows the range (a pair cut short by the time limit may not); the variant's summary
+(`whatif`) records the gap asked of the pair kept and the gaps its two solves reached.
 
 With a time limit for the whole study (a Budget, e.g. `gridsite whatif --time-limit`), the base's
 solve gets a third of what is left, the variant's half of what is then left, and each finer
@@ -18,6 +19,7 @@ re-solve of the pair half and all of the rest; re-solving stops when less than M
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +48,10 @@ MIN_RESOLVE_S = 1.0  # no finer re-solve of the pair with less time left
 TIGHTENED = "re-solved at a finer gap: at the requested gap the difference was within solver tolerance"
 NOT_TIGHTENED = (
     "not re-solved at a finer gap: the difference is within solver tolerance, and the time limit left too little time"
+)
+CUT_SHORT = (
+    "re-solved at a finer gap, but the time limit stopped the re-solves before they narrowed the range: "
+    "the difference is within solver tolerance"
 )
 # Given the base's run folder (None for the base itself, or when the base has no plan to compare
 # with), the files to render into a run folder: file name -> renderer.
@@ -118,7 +124,8 @@ def tighten(
     already show it, or no time was left."""
     budget = budget or Budget.start(None)
     requested = variant.config.solver.mip_rel_gap
-    gap, tighter, base_start, out_of_time = requested, None, start, False
+    gap, tighter, base_start, out_of_time, cut_short = requested, None, start, False, False
+    width = _range_width(result.summary, base_summary)
     for _ in range(GAP_STEPS):
         _, low, high = difference_range(_bounds(result.summary), _bounds(base_summary))
         if low is None or high is None or not low <= 0 <= high or high - low < 1.0 or gap <= MIN_GAP:
@@ -126,23 +133,35 @@ def tighten(
         if budget.left() is not None and budget.left() < MIN_RESOLVE_S:
             out_of_time = True
             break
-        gap = max(gap / 10, MIN_GAP)
-        scenarios = (base.with_solver(mip_rel_gap=gap), variant.with_solver(mip_rel_gap=gap))
+        finer = max(gap / 10, MIN_GAP)
+        scenarios = (base.with_solver(mip_rel_gap=finer), variant.with_solver(mip_rel_gap=finer))
         base_result = solve(budget.within(scenarios[0], 1 / 2), tee=tee, start=base_start)
         variant_result = solve(budget.within(scenarios[1]), tee=tee, start=result.integer_values)
+        # A pair cut short by the time limit may prove less than the pair before it: keep the narrower.
         if not (base_result.has_solution and variant_result.has_solution):
             break
+        if _range_width(variant_result.summary, base_result.summary) >= width:
+            out_of_time, cut_short = budget.left() is not None, tighter is None
+            break
+        gap, width = finer, _range_width(variant_result.summary, base_result.summary)
         tighter = ((scenarios[0], base_result), (scenarios[1], variant_result))
         base_summary, result, base_start = base_result.summary, variant_result, base_result.integer_values
     if tighter is not None or out_of_time:
-        note = TIGHTENED if tighter is not None else NOT_TIGHTENED
+        note = TIGHTENED if tighter is not None else CUT_SHORT if cut_short else NOT_TIGHTENED
         result.summary["whatif"] = {
             "requested_mip_rel_gap": requested,
             "mip_rel_gap": gap,
+            "reached_mip_gap": {"base": base_summary.get("mip_gap"), "variant": result.summary.get("mip_gap")},
             "note": note,
             "stopped_by_time_limit": out_of_time,
         }
     return tighter
+
+
+def _range_width(variant: dict, base: dict) -> float:
+    """How wide the range of the variant's cost less the base's is (infinite without proven bounds)."""
+    _, low, high = difference_range(_bounds(variant), _bounds(base))
+    return math.inf if low is None or high is None else high - low
 
 
 def _bounds(summary: dict) -> tuple:
