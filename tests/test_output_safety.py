@@ -213,3 +213,20 @@ def test_a_marker_cannot_lead_outside_the_folder(tiny, tmp_path):
     result = runner.invoke(app, ["solve", str(tiny), "--out", str(out), *FAST])
     assert result.exit_code == 2 and "not written by gridsite" in result.output
     assert _snapshot(elsewhere) == {"regions.csv": b"mine\n"}
+
+
+def test_tables_are_written_without_round_off():
+    """Years stay whole where some rows have none (opening a region), and money or power below a
+    millionth (the solver's round-off, -0.0 too) is written as 0; other columns are as they were."""
+    from optimizer.pipeline.outputs import tidy
+
+    table = pd.DataFrame(
+        {
+            "year": [2027.0, None],
+            "mw": [-0.0, 1200.5],
+            "saving_usd": [-1.4e-08, -5.0],
+            "probability": [1e-08, 0.5],
+        }
+    )
+    written = tidy(table).to_csv(index=False).splitlines()
+    assert written == ["year,mw,saving_usd,probability", "2027,0.0,0.0,1e-08", ",1200.5,-5.0,0.5"]
