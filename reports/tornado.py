@@ -117,7 +117,8 @@ def tornado_table(found: dict[str, tuple[str, list[End]]]) -> pd.DataFrame:
     """tornado.csv: one row per factor with its low and high end, widest bar first."""
     rows = []
     for factor, (kind, ends) in found.items():
-        low, high = min(ends, key=lambda e: e.change.value), max(ends, key=lambda e: e.change.value)
+        ordered = sorted(ends, key=lambda e: e.change.value)  # stable: tied ends stay two runs
+        low, high = ordered[0], ordered[-1]
         rows.append(
             {"factor": factor, "kind": kind, "values": len(ends)}
             | _end("low", low)

@@ -83,3 +83,15 @@ def test_tornado_needs_the_base_run(sweep_store, tmp_path):
         app, ["runs", "tornado", "--store", str(sweep_store), "--out", str(tmp_path / "t"), "--base", "nope"]
     )
     assert result.exit_code == 2 and "no run named 'nope'" in result.output
+
+
+def test_a_factor_whose_two_runs_tie_shows_both():
+    """pjm_high and pjm_low change the cost equally (both within tolerance of the base): the bar's
+    ends are the two runs, not one run twice."""
+    from reports.tolerance import Difference
+    from reports.tornado import End, tornado_table
+
+    ends = [End("pjm_high", Difference(0.0, -5.0, 5.0)), End("pjm_low", Difference(0.0, -4.0, 4.0))]
+    row = tornado_table({"pjm": ("variant", ends)}).iloc[0]
+    assert {row["low_label"], row["high_label"]} == {"pjm_high", "pjm_low"}
+    assert row["span_usd"] == 0.0
