@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
-from reports.document import Figure, Report, Section, Table, number, signed_usd, usd
+from reports.document import Figure, Report, Section, Table, number, seconds, signed_usd, usd
 from reports.figures import MARKERS, PENALTY_COLOUR, TOL_MUTED, category_styles, plain_text, to_png
 from reports.run import PENALTY, Run
 from reports.tolerance import objective_difference, tolerance_usd
@@ -249,7 +249,7 @@ def _provenance(runs: list[Run], labels: list[str]) -> Table:
             run.summary["status"],
             "n/a" if run.summary["mip_gap"] is None else f"{run.summary['mip_gap']:.3%}",
             "n/a" if tolerance_usd(run.summary) is None else usd(tolerance_usd(run.summary)),
-            f"{run.summary['solve_seconds']:.2f}",
+            seconds(run.summary["solve_seconds"]),
             run.summary["input_hash"][:12],
             run.summary.get("solved_at", "n/a"),
         )

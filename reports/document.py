@@ -76,6 +76,12 @@ def signed_usd(value: float) -> str:
     return text if text.startswith("-") or not any(c in "123456789" for c in text) else f"+{text}"
 
 
+def seconds(value: float) -> str:
+    """A duration in seconds to three significant figures (whole seconds from 100 s): solver times
+    and time limits are measured, not exact, so more digits say nothing."""
+    return f"{value:,.0f}" if value >= 100 else f"{round(value, 3):.3g}"
+
+
 def mw(value: float) -> str:
     return f"{value:,.0f} MW"
 
