@@ -65,6 +65,15 @@ def objective_difference(a: dict, b: dict) -> Difference:
     return Difference(a_value - b_value, a_bound - b_value, a_value - b_bound)
 
 
+def above_optimum(cost: float, optimum: dict) -> Difference:
+    """A plan's objective `cost` minus that of the optimum run (its summary.json). The plan's cost is
+    exact; the true optimum lies between the optimum run's best bound and its objective, so the plan
+    is between `cost` - objective and `cost` - bound above the best possible."""
+    value = cost - optimum["objective_usd"]
+    bound = optimum.get("best_bound_usd")
+    return Difference(value) if bound is None else Difference(value, value, cost - bound)
+
+
 def tolerance_usd(summary: dict) -> float | None:
     """How far a run's objective may lie above its true optimum (objective minus best bound)."""
     if summary.get("objective_usd") is None or summary.get("best_bound_usd") is None:

@@ -13,11 +13,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
-from reports.document import Figure, Report, Section, Table, number, signed_usd, usd, usd_unit
+from reports.document import Figure, Report, Section, Table, number, seconds, signed_usd, usd, usd_unit
 from reports.figures import OKABE_ITO, plain_text, plan_maps, to_png
 from reports.html import render_html
 from reports.pdf import render_pdf
 from reports.run import Run, RunFolderError, read_run
+from reports.tolerance import Difference, above_optimum
 
 ROLE_WORDS = {"must_have": "must-have", "never": "never used", "interchangeable": "interchangeable"}
 GOAL_WORDS = {
@@ -79,14 +80,19 @@ def build_alternatives(folder: Path) -> Report:
 
 
 def _alternatives_table(table: pd.DataFrame, plans: dict[str, Run]) -> Table:
-    optimum = plans["opt"]
+    optimum = plans["opt"].summary
+    above = [above_optimum(cost, optimum) for cost in table["objective_usd"]]
     frame = pd.DataFrame(
         {
             "plan": table["alternative"],
+            "status": [_status(plans[name].summary) for name in table["alternative"]],
             "objective": table["objective_usd"].map(usd),
             "vs optimum": [
-                "the optimum" if name == "opt" else f"{share:+.2%} ({signed_usd(cost - optimum.total_cost_usd)})"
-                for name, share, cost in zip(table["alternative"], table["cost_vs_optimum"], table["objective_usd"])
+                "the optimum" if name == "opt" else f"{share:+.2%} ({signed_usd(difference.value)})"
+                for name, share, difference in zip(table["alternative"], table["cost_vs_optimum"], above)
+            ],
+            "above the best possible": [
+                _above(name, difference) for name, difference in zip(table["alternative"], above)
             ],
             "spend": [usd(plans[name].spend_usd) for name in table["alternative"]],
             "shortfall (MW-years)": [number(plans[name].shortfall_mw_years) for name in table["alternative"]],
@@ -96,10 +102,30 @@ def _alternatives_table(table: pd.DataFrame, plans: dict[str, Run]) -> Table:
         }
     )
     note = (
-        "vs optimum: the plan's objective against the optimum's (spend plus unserved penalty). Regions "
-        "differing: used in one of the two plans only; MW moved: half the sum of last-year MW differences."
+        "vs optimum: the plan's objective against the optimum's (spend plus unserved penalty). Above the "
+        "best possible: the range the optimum's proven bound allows (within solver tolerance where it "
+        "contains 0). Status: how each solve ended, with the gap of what it minimised (the optimum: cost; an "
+        "alternative: its distance from the plans before it, the score). Regions differing: used in one of "
+        "the two plans only; MW moved: half the sum of last-year MW differences."
     )
-    return Table("Plans within the cost budget", frame, note)
+    return Table("Plans within the cost budget", frame, note, text_columns=("status",))
+
+
+def _above(name: str, difference: Difference) -> str:
+    """The range a plan's cost lies above the best possible; the optimum's is its own MIP gap in USD."""
+    if not difference.has_range:
+        return difference.range_text()
+    if name == "opt":
+        return f"at most {usd(difference.high)} (its MIP gap)"
+    return difference.range_text() + (" (within solver tolerance)" if difference.within_tolerance else "")
+
+
+def _status(summary: dict) -> str:
+    """'optimal, gap 0.114%, 0.86 s' (an alternative: its score's gap)."""
+    alternative = summary.get("alternative")
+    gap, words = (summary["mip_gap"], "gap") if alternative is None else (alternative["score_gap"], "score gap")
+    gap_text = "" if gap is None else f", {words} {gap:.3%}"
+    return f"{summary['status']}{gap_text}, {seconds(summary['solve_seconds'])} s"
 
 
 def _maps_caption(plans: dict[str, Run]) -> str:
