@@ -16,9 +16,11 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from reports.compare import cost_by_run, mw_by_run
+from reports.document import number, seconds
 from reports.render import comparison_renderers, report_renderers
 from reports.run import PENALTY, Run, read_run
 from reports.tolerance import objective_difference
@@ -64,14 +66,42 @@ def render_comparison(base_dir: str | Path, variant_dir: str | Path) -> str:
         edits = "; ".join(summary.get("edits") or []) or "none"
         lines.append(
             f"- {label.capitalize()} ({run.name}): status **{summary['status']}**, MIP gap {gap}, "
-            f"solve {summary['solve_seconds']:.2f} s, input hash `{summary['input_hash'][:12]}`, edits: {edits}"
+            f"solve {seconds(summary['solve_seconds'])} s, input hash `{summary['input_hash'][:12]}`, edits: {edits}"
         )
     total = objective_difference(read_run(variant_dir).summary, read_run(base_dir).summary)
     lines += ["", f"Total discounted cost (the objective), variant minus base: {total.describe()}.", ""]
     for name, table in compare_runs(base_dir, variant_dir).items():
-        body = "(none)" if table.empty else table.to_markdown(index=False, floatfmt=",.1f")
-        lines += [f"## {name.replace('_', ' ').capitalize()}", "", body, ""]
+        body = "(none)" if table.empty else markdown_table(table)
+        lines += [f"## {name.replace('_', ' ').capitalize()}", "", body, "", *NOTES.get(name, ())]
     return "\n".join(lines)
+
+
+NOTES = {
+    "cost_delta": (
+        "Only the total, the objective, has a range (delta_low_usd to delta_high_usd, from both runs' proven "
+        "bounds); spend and each component are the plans' own figures, to which no bound applies.",
+        "",
+    )
+}
+
+
+def markdown_table(table: pd.DataFrame) -> str:
+    """A comparison table as Markdown: years and counts as integers, USD and GPUs whole, MW to one
+    decimal, flags as yes/no and missing cells blank."""
+    text = table.apply(_cells)
+    align = ["right" if pd.api.types.is_numeric_dtype(table[c]) else "left" for c in table.columns]
+    return text.to_markdown(index=False, disable_numparse=True, colalign=align)
+
+
+def _cells(column: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(column) or column.map(lambda v: isinstance(v, bool | np.bool_)).any():
+        return column.map(lambda v: "" if pd.isna(v) else "yes" if v else "no")
+    if pd.api.types.is_integer_dtype(column):
+        return column.map(str)
+    if pd.api.types.is_float_dtype(column):
+        decimals = 0 if column.name.endswith("_usd") or "gpus" in column.name else 1
+        return column.map(lambda v: "" if pd.isna(v) else number(v, decimals))
+    return column.fillna("").astype(str)
 
 
 def _cost_delta(runs: list[Run]) -> pd.DataFrame:
