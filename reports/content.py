@@ -9,12 +9,12 @@ from importlib.metadata import version
 import pandas as pd
 
 from reports import figures
-from reports.document import Figure, Report, Section, Table, mw, number, usd
+from reports.document import Figure, Report, Section, Table, mw, number, seconds, usd
 from reports.impacts import footprint_section, who_pays_section
 from reports.power import not_chosen_table, power_years, time_to_power_table
 from reports.run import PENALTY, Run
 from reports.tolerance import Difference, tolerance_usd
-from reports.uncertainty import uncertainty_section
+from reports.uncertainty import expected_words, outcomes_title, uncertainty_section
 
 SOURCES_NOTE = (
     "Every number in the default scenario (data/default/) is traced to its publisher, document and year in "
@@ -29,6 +29,9 @@ MODEL_ASSUMPTIONS = (
     "connections count by their firm share, onsite generation not at all).",
     "Every cost is discounted to the first year, a one-off (fixed) cost from the year it is paid.",
 )
+
+
+HARD_DEMAND = "Demand is a hard constraint (the scenario sets no unserved penalty): every MW is served."
 
 
 def build_report(run: Run) -> Report:
@@ -75,6 +78,7 @@ def executive_summary(run: Run) -> list[str]:
     zones = run.sites.set_index("region_id").loc[built.index, "zone_id"]
     demand = run.demand_by_year
     sentences = [
+        _expected_sentence(run),
         f"The plan builds {mw(built.sum())} of IT capacity ({mw(run.grid_mw_by_year[last])} at the grid) in "
         f"{len(built)} of {len(by_year)} candidate regions across {zones.nunique()} grid zones by {last}. "
         + _money_sentence(run),
@@ -86,6 +90,15 @@ def executive_summary(run: Run) -> list[str]:
         _limits_sentence(run),
     ]
     return [s for s in sentences if s]
+
+
+def _expected_sentence(run: Run) -> str:
+    if run.outcomes is None:
+        return ""
+    return (
+        f"Unless stated otherwise, figures are {expected_words(run)} (probability-weighted means); "
+        f"'{outcomes_title(run)}' gives what to do now and how the outcomes differ."
+    )
 
 
 def _money_sentence(run: Run) -> str:
@@ -106,14 +119,19 @@ def _money_sentence(run: Run) -> str:
 def key_figures(run: Run) -> Table:
     """The headline numbers as one item/value table, spend and the valued shortfall apart."""
     last, first = run.years[-1], run.years[0]
-    rows = {
-        f"spend (discounted to {first})": usd(run.spend_usd),
-        "shortfall (demand not online)": f"{number(run.shortfall_mw_years)} MW-years",
-        "unserved penalty on the shortfall (a valuation, not paid)": usd(run.penalty_usd),
-        "objective (spend + penalty)": f"{usd(run.total_cost_usd)}, MIP gap {_gap(run.summary['mip_gap'])}",
-        f"capacity in service in {last}": f"{mw(run.capacity_by_year[last].sum())} IT, "
-        f"{mw(run.grid_mw_by_year[last])} grid",
-    }
+    objective = f"{usd(run.total_cost_usd)}, MIP gap {_gap(run.summary['mip_gap'])}"
+    rows = {f"spend (discounted to {first})": usd(run.spend_usd)}
+    if run.demand_is_hard:
+        rows |= {"shortfall (demand not online)": "none: demand is a hard constraint", "objective (spend)": objective}
+    else:
+        rows |= {
+            "shortfall (demand not online)": f"{number(run.shortfall_mw_years)} MW-years",
+            "unserved penalty on the shortfall (a valuation, not paid)": usd(run.penalty_usd),
+            "objective (spend + penalty)": objective,
+        }
+    rows[f"capacity in service in {last}"] = (
+        f"{mw(run.capacity_by_year[last].sum())} IT, {mw(run.grid_mw_by_year[last])} grid"
+    )
     if run.upgrades is not None and not run.upgrades.empty:
         rows["network upgrades (undiscounted)"] = (
             f"{usd(run.upgrades['upgrade_cost_usd'].sum())}, of which other ratepayers pay "
@@ -123,7 +141,8 @@ def key_figures(run: Run) -> Table:
         rows[f"emissions in {last}"] = (
             f"{run.emissions.loc[run.emissions['year'] == last, 'emissions_t'].sum() / 1e6:,.1f} Mt"
         )
-    return Table("Key figures", pd.DataFrame({"item": list(rows), "value": list(rows.values())}))
+    note = f"Values {expected_words(run)} (probability-weighted means)." if run.outcomes is not None else ""
+    return Table("Key figures", pd.DataFrame({"item": list(rows), "value": list(rows.values())}), note)
 
 
 def _largest(built: pd.Series, zones: pd.Series) -> str:
@@ -133,20 +152,31 @@ def _largest(built: pd.Series, zones: pd.Series) -> str:
 
 
 def _limits_sentence(run: Run) -> str:
-    """The most valuable proven earlier interconnection and zone headroom, when the run computed them."""
-    parts = []
+    """What limits the plan most: the largest saving a full re-solve proved (an earlier interconnection),
+    and the reached power limit the LP values most, said to be an LP estimate: the LP relaxes module
+    counts, so its value is no saving a plan is proven to make."""
+    sentences = []
     lead = _top_lead_time(run.lead_times)
     if lead is not None:
         path = lead.get("path_id")
         what = lead["region_id"] + (f" through {path}" if isinstance(path, str) and path else "")
-        parts.append(f"connecting {what} one year earlier {_saving_words(lead)}")
-    if run.limits is not None and run.limits["marginal_value_usd_per_mw"].fillna(0).max() > 0:
-        top = run.limits.loc[run.limits["marginal_value_usd_per_mw"].idxmax()]
-        parts.append(
-            f"each extra MW of {top['limit_id']}'s {top['year']} {top['level']} limit would lower the objective by "
-            f"{usd(top['marginal_value_usd_per_mw'])}"
+        sentences.append(f"What limits this plan most: connecting {what} one year earlier {_saving_words(lead)}.")
+    limit = _top_reached_limit(run.limits)
+    if limit is not None:
+        sentences.append(
+            f"{limit['limit_id']}'s {limit['year']} {limit['level']} limit, which the plan reaches, is worth about "
+            f"{usd(limit['marginal_value_usd_per_mw'])} of objective (spend and penalty together) per MW more: an "
+            "LP estimate with module counts relaxed, not a proven saving."
         )
-    return f"What limits this plan most: {'; '.join(parts)} (see below)." if parts else ""
+    return " ".join([*sentences, "See 'What limits this plan' below."]) if sentences else ""
+
+
+def _top_reached_limit(limits: pd.DataFrame | None) -> pd.Series | None:
+    """The limit the plan reaches with the largest LP value above zero (limits.csv holds LP values only)."""
+    if limits is None:
+        return None
+    valued = limits[limits["binding"] & (limits["marginal_value_usd_per_mw"].fillna(0) > 0)]
+    return None if valued.empty else valued.loc[valued["marginal_value_usd_per_mw"].idxmax()]
 
 
 def _top_lead_time(lead_times: pd.DataFrame | None) -> pd.Series | None:
@@ -313,13 +343,12 @@ def assumptions(run: Run) -> list[str]:
             f"Horizon {config['first_year']}-{config['last_year']}; discount rate "
             f"{config.get('discount_rate', 0):.1%} per year.",
         )
-        penalty = config.get("unserved_penalty_usd_per_mw_year")
         items.insert(
             1,
-            "Demand is a hard constraint."
-            if penalty is None
-            else f"Demand not online is valued at {usd(penalty)} per MW-year (the unserved penalty): a price on "
-            "the shortfall that steers the plan, reported apart from spend.",
+            HARD_DEMAND
+            if run.demand_is_hard
+            else f"Demand not online is valued at {usd(config['unserved_penalty_usd_per_mw_year'])} per MW-year "
+            "(the unserved penalty): a price on the shortfall that steers the plan, reported apart from spend.",
         )
     return items
 
@@ -332,9 +361,9 @@ def provenance_table(run: Run) -> Table:
         "objective (USD)": f"{summary['objective_usd']:,.0f}",
         "best bound (USD)": "n/a" if summary["best_bound_usd"] is None else f"{summary['best_bound_usd']:,.0f}",
         "MIP gap": f"{_gap(summary['mip_gap'])} (requested {solver['mip_rel_gap']:.3%})",
-        "build / solve time (s)": f"{summary['build_seconds']:.2f} / {summary['solve_seconds']:.2f}",
+        "build / solve time (s)": f"{seconds(summary['build_seconds'])} / {seconds(summary['solve_seconds'])}",
         "solver": f"{solver['name']} {solver['version']}, {solver['threads']} thread(s), "
-        f"{_method_words(summary)}time limit {solver['time_limit_s']} s, termination {solver['termination']}",
+        f"{_method_words(summary)}time limit {_limit_words(solver['time_limit_s'])}, termination {solver['termination']}",
         "model size": ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in summary["model_size"].items()),
         "versions": ", ".join(f"{k} {v}" for k, v in summary["versions"].items()),
         "input hash (SHA-256)": summary["input_hash"],
@@ -343,6 +372,10 @@ def provenance_table(run: Run) -> Table:
         f"by gridsite {version('gridsite')}, from the run's result files",
     }
     return Table("Solver run", pd.DataFrame({"item": list(rows), "value": list(rows.values())}))
+
+
+def _limit_words(limit: float | None) -> str:
+    return "none" if limit is None else f"{seconds(limit)} s"
 
 
 def _method_words(summary: dict) -> str:
@@ -362,12 +395,9 @@ def _method_words(summary: dict) -> str:
 def limits_section(run: Run) -> Section:
     """Binding zone and pool limits and lead times with their value, and probes, when the run computed them."""
     if run.limits is None and run.lead_times is None and run.probes is None:
-        return Section(
-            "What limits this plan",
-            paragraphs=[
-                "Not computed for this run (solve with --limits, the default, to value zone limits and lead times)."
-            ],
-        )
+        skipped = run.summary.get("analysis_skipped")  # why the solve left the analysis out, where it did
+        why = f": {skipped}" if skipped else " (solve with --limits, the default, to value zone limits and lead times)"
+        return Section("What limits this plan", paragraphs=[f"Not computed for this run{why}."])
     tables = [(run.limits, zone_limits_table), (run.lead_times, lead_times_table), (run.probes, probes_table)]
     return Section(
         "What limits this plan",
@@ -390,7 +420,7 @@ def _not_computed(summary: dict) -> list[str]:
     if not words:
         return []
     return [
-        f"Not computed within the command's time limit of {limit:g} s: {'; '.join(words)}. Solve with a longer --time-limit to compute them."
+        f"Not computed within the command's time limit of {seconds(limit)} s: {'; '.join(words)}. Solve with a longer --time-limit to compute them."
     ]
 
 
@@ -403,8 +433,8 @@ def _resolve_columns(rows: pd.DataFrame, value: str, label: str) -> dict[str, ob
     ]
     columns = {
         "re-solve": [
-            "not run (time limit)" if status == "not_run" else f"{status}, {seconds:.2f} s"
-            for status, seconds in zip(rows["status"], rows["solve_seconds"])
+            "not run (time limit)" if status == "not_run" else f"{status}, {seconds(time)} s"
+            for status, time in zip(rows["status"], rows["solve_seconds"])
         ],
         label: ["n/a" if d is None else d.verdict if d.within_tolerance else usd(d.value) for d in differences],
         "range": ["n/a" if d is None else d.range_text() for d in differences],

@@ -5,69 +5,96 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pandas as pd
-
-from reports.document import number, usd
+from reports.content import HARD_DEMAND
+from reports.document import Table, number, seconds, usd
 from reports.run import PENALTY, Run, has_plan, read_run
+from reports.uncertainty import decisions_table, expected_words, outcome_paragraphs, outcomes_title
 
 
 def render_markdown(run_dir: str | Path) -> str:
     """Render report.md from summary.json and the result CSVs in `run_dir`."""
     run = Path(run_dir)
     summary = json.loads((run / "summary.json").read_text())
-    lines = [f"# Siting report: {summary['scenario']}", "", _provenance(summary), ""]
-    if has_plan(run):
-        plan = read_run(run)  # expected values for a plan across outcomes
-        lines += _money(plan) + _plan(plan.capacity) + _shortfall(plan.unserved) + _costs(plan.costs)
-    else:
-        lines += ["## No plan", "", summary["message"], ""]
-    return "\n".join(lines)
+    plan = read_run(run) if has_plan(run) else None  # expected values for a plan across outcomes
+    lines = [f"# Siting report: {summary['scenario']}", "", _provenance(summary, plan), ""]
+    if plan is None:
+        return "\n".join([*lines, "## No plan", "", summary["message"], ""])
+    return "\n".join(lines + _money(plan) + _outcomes(plan) + _plan(plan) + _shortfall(plan) + _costs(plan))
 
 
-def _provenance(summary: dict) -> str:
+def _provenance(summary: dict, plan: Run | None) -> str:
     gap = summary["mip_gap"]
     gap_text = "n/a" if gap is None else f"{gap:.4%}"
     objective = summary["objective_usd"]
-    total = "n/a" if objective is None else f"${objective / 1e9:,.3f} bn"
+    parts = "spend" if plan is not None and plan.demand_is_hard else "spend + unserved penalty"
     solver = summary["solver"]
     return (
-        f"Status **{summary['status']}** ({summary['message']}). Objective (spend + unserved penalty) {total}; "
-        f"MIP gap {gap_text}; build {summary['build_seconds']:.2f} s, solve {summary['solve_seconds']:.2f} s; "
+        f"Status **{summary['status']}** ({summary['message']}). Objective ({parts}) "
+        f"{'n/a' if objective is None else usd(objective)}; MIP gap {gap_text}; build "
+        f"{seconds(summary['build_seconds'])} s, solve {seconds(summary['solve_seconds'])} s; "
         f"HiGHS {solver['version']}; input hash `{summary['input_hash'][:12]}`."
     )
 
 
+def _expected(run: Run, form: str) -> str:
+    """`form` around 'expected across N outcomes' for a plan across outcomes, whose tables are
+    probability-weighted means and no outcome's own MW or cost; "" for one assumed future."""
+    words = expected_words(run)
+    return form.format(words) if words else ""
+
+
 def _money(run: Run) -> list[str]:
     """Spend and the valued shortfall apart: the penalty is no one's bill."""
+    spend = f"{_expected(run, '{} (probability-weighted): ')}spend {usd(run.spend_usd)} (discounted to {run.years[0]})"
+    spend = spend[0].upper() + spend[1:]
+    if run.demand_is_hard:
+        return [f"{spend}. {HARD_DEMAND}", ""]
     return [
-        f"Spend {usd(run.spend_usd)} (discounted to {run.years[0]}); shortfall "
-        f"{number(run.shortfall_mw_years)} MW-years of demand not online, valued at {usd(run.penalty_usd)} by the "
-        "unserved penalty (a valuation, not money paid).",
+        f"{spend}; shortfall {number(run.shortfall_mw_years)} MW-years of demand not online, valued at "
+        f"{usd(run.penalty_usd)} by the unserved penalty (a valuation, not money paid).",
         "",
     ]
 
 
-def _plan(capacity: pd.DataFrame) -> list[str]:
+def _outcomes(run: Run) -> list[str]:
+    """The plan across outcomes: the paragraphs and the decisions-now table of the HTML report."""
+    if run.outcomes is None:
+        return []
+    paragraphs = [line for paragraph in outcome_paragraphs(run) for line in (paragraph, "")]
+    return [f"## {outcomes_title(run)}", "", *paragraphs, *_table(decisions_table(run))]
+
+
+def _table(table: Table) -> list[str]:
+    return [f"### {table.title}", "", table.frame.to_markdown(index=False), "", table.note, ""]
+
+
+def _plan(run: Run) -> list[str]:
+    capacity = run.capacity
     built = capacity.groupby("region_id")["capacity_mw"].max()
     chosen = capacity[capacity["region_id"].isin(built[built > 0].index)]
     if chosen.empty:
         return ["## Build plan", "", "Nothing is built.", ""]
     table = chosen.pivot(index="region_id", columns="year", values="capacity_mw").round(0)
-    return ["## Build plan (IT MW in service by year)", "", table.to_markdown(), ""]
+    return [f"## Build plan (IT MW in service by year{_expected(run, ', {}')})", "", table.to_markdown(), ""]
 
 
-def _shortfall(unserved: pd.DataFrame) -> list[str]:
-    if unserved.empty:
+def _shortfall(run: Run) -> list[str]:
+    short = run.unserved_by_year[run.unserved_by_year > 0.5]  # as the HTML report: MW that round to 0 are none
+    if short.empty:
         return ["## Shortfall", "", "All demand is served in every year.", ""]
-    by_year = unserved.groupby("year")["mw"].sum().round(0)
-    rows = ", ".join(f"{year}: {mw:,.0f} MW" for year, mw in by_year.items())
-    return ["## Shortfall", "", f"Demand not served (valued at the unserved penalty): {rows}.", ""]
+    rows = ", ".join(f"{year}: {mw:,.0f} MW" for year, mw in short.items())
+    return [
+        "## Shortfall",
+        "",
+        f"Demand not served{_expected(run, ' ({})')}, valued at the unserved penalty: {rows}.",
+        "",
+    ]
 
 
-def _costs(costs: pd.DataFrame) -> list[str]:
-    by_component = costs.groupby("component", sort=False)["discounted_usd"].sum()
+def _costs(run: Run) -> list[str]:
+    by_component = run.costs.groupby("component", sort=False)["discounted_usd"].sum()
     rows = [
         f"- {name}{' (penalty: a valuation)' if name == PENALTY else ''}: {usd(value)}"
         for name, value in by_component.items()
     ]
-    return ["## Discounted cost by component", "", *rows, ""]
+    return [f"## Discounted cost by component{_expected(run, ' ({})')}", "", *rows, ""]

@@ -108,6 +108,12 @@ class Run:
         return float(self.summary.get("spend_usd", self.total_cost_usd - self.penalty_usd))
 
     @property
+    def demand_is_hard(self) -> bool:
+        """Whether demand is a hard constraint: the scenario (inputs/scenario.yaml) sets no unserved
+        penalty, so nothing is short and nothing is valued. False where the folder has no inputs/."""
+        return self.config is not None and self.config.get("unserved_penalty_usd_per_mw_year") is None
+
+    @property
     def shortfall_mw_years(self) -> float:
         """MW-years of demand not online (expected over outcomes for a plan across outcomes)."""
         return float(self.summary.get("shortfall_mw_years", self.unserved_by_year.sum()))

@@ -23,33 +23,45 @@ DECISIONS = {
 }
 
 
+def expected_words(run: Run) -> str:
+    """How a run's tables are to be read: "" for one assumed future, else 'expected across N outcomes'."""
+    return "" if run.outcomes is None else f"expected across {len(run.outcomes)} outcomes"
+
+
+def outcomes_title(run: Run) -> str:
+    return f"One plan across {len(run.outcomes)} outcomes"
+
+
 def uncertainty_section(run: Run) -> Section | None:
     """None for a run of one assumed future."""
     if run.outcomes is None:
         return None
-    summary = run.summary
-    years = summary["uncertainty"]["decide_now_years"]
-    paragraphs = [
-        f"This plan was chosen across {len(run.outcomes)} possible futures (outcomes). Its decisions for "
-        f"{_years(years)} are made now and are the same in every outcome; later years adapt to the outcome "
-        f"that arrives. The tables above show expected values (probability-weighted over the outcomes).",
-        _costs_sentence(run),
-        _value_sentence(summary, "evpi", "Knowing which outcome arrives before deciding would save"),
-        _value_sentence(
-            summary,
-            "vss",
-            "Planning for the average future instead (the mean-value plan's decisions made "
-            "now, carried out in every outcome, the rest re-optimised) would cost",
-        ),
-    ]
-    items = [_decisions_table(run), Figure("MW online across outcomes", fan_chart(run), _fan_caption(run))]
+    items = [decisions_table(run), Figure("MW online across outcomes", fan_chart(run), _fan_caption(run))]
     hedges = _hedges(run)
     if hedges is not None:
         items.append(hedges)
     items.append(_outcomes_table(run))
-    return Section(
-        f"One plan across {len(run.outcomes)} outcomes", paragraphs=[p for p in paragraphs if p], items=items
-    )
+    return Section(outcomes_title(run), paragraphs=outcome_paragraphs(run), items=items)
+
+
+def outcome_paragraphs(run: Run) -> list[str]:
+    """What a plan across outcomes decides now, how its cost spreads over them, and what knowing the
+    future and planning for it would be worth (every report format says these)."""
+    years = run.summary["uncertainty"]["decide_now_years"]
+    return [
+        f"This plan was chosen across {len(run.outcomes)} possible futures (outcomes). Its decisions for "
+        f"{_years(years)} are made now and are the same in every outcome; later years adapt to the outcome "
+        "that arrives. Elsewhere the report shows expected values (probability-weighted over the outcomes).",
+        _costs_sentence(run),
+        _value_sentence(run.summary, "evpi", "Knowing which outcome arrives before deciding would save", ""),
+        _value_sentence(
+            run.summary,
+            "vss",
+            "Planning for the average future instead (the mean-value plan's decisions made "
+            "now, carried out in every outcome, the rest re-optimised) would cost",
+            " more",
+        ),
+    ]
 
 
 def _years(years: list[int]) -> str:
@@ -77,20 +89,25 @@ def _costs_sentence(run: Run) -> str:
     return text
 
 
-def _value_sentence(summary: dict, key: str, lead: str) -> str:
+VALUE_NAMES = {"evpi": "the value of perfect information", "vss": "the value of the stochastic solution"}
+
+
+def _value_sentence(summary: dict, key: str, lead: str, more: str) -> str:
+    """EVPI or VSS in words with the range the proven bounds allow; `more` follows each amount
+    (' more' for a cost added)."""
     value, span = summary.get(f"{key}_usd"), summary.get(f"{key}_range_usd")
     if value is None:
-        return ""
+        return f"Not computed for this run: {VALUE_NAMES[key]} ({key.upper()})."
     difference = Difference(value, *(span or (None, None)))
     if not difference.has_range:
-        return f"{lead} about {usd(value)} (no range: a solve ended without a proven bound)."
+        return f"{lead} about {usd(value)}{more} (no range: a solve ended without a proven bound)."
     low, high = usd(difference.low), usd(difference.high)
     if difference.within_tolerance:
-        return f"{lead} between {low} and {high}: within solver tolerance, not a proven difference."
-    return f"{lead} about {usd(value)} (between {low} and {high} given the solvers' proven bounds)."
+        return f"{lead} between {low} and {high}{more}: within solver tolerance, not a proven difference."
+    return f"{lead} about {usd(value)}{more} (between {low} and {high}{more} given the solvers' proven bounds)."
 
 
-def _decisions_table(run: Run) -> Table:
+def decisions_table(run: Run) -> Table:
     # an id column read blank throughout is float: as objects, a blank becomes "" and not a float's nan
     decisions = run.decisions_now if run.decisions_now is not None else pd.DataFrame(columns=["decision"])
     frame = pd.DataFrame(
