@@ -162,6 +162,22 @@ def test_lead_time_savings_split_spend_from_penalty_and_respect_tolerance(run_di
     assert words in html
 
 
+def test_executive_summary_cites_no_limit_the_plan_does_not_reach(run_dir):
+    """limits.csv holds duals of an LP with module counts relaxed, where a limit the plan does not reach
+    may have a value: the summary cites proven savings, and limits the plan reaches as LP estimates."""
+    from reports.content import executive_summary
+    from reports.run import read_run
+
+    limits = pd.read_csv(run_dir / "limits.csv")
+    valued = limits[~limits["binding"] & (limits["marginal_value_usd_per_mw"] > 0)]
+    assert not valued.empty  # the default has some (e.g. SPP in 2028)
+    summary = " ".join(executive_summary(read_run(run_dir)))
+    for row in limits[~limits["binding"]].itertuples():
+        assert f"{row.limit_id}'s {row.year}" not in summary
+    assert "would lower the objective by" not in summary
+    assert "What limits this plan most: connecting" in summary  # a lead time, proven by a re-solve
+
+
 def test_who_pays_equals_upgrades_and_the_summary_totals(run_dir):
     upgrades = pd.read_csv(run_dir / "upgrades.csv")
     summary = json.loads((run_dir / "summary.json").read_text())
