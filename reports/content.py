@@ -419,8 +419,11 @@ def _not_computed(summary: dict) -> list[str]:
                 words.append(f"the LP values of {name} ({entry[key].replace('_', ' ')})")
     if not words:
         return []
+    if limit is None:  # not the time limit, then: the status in words says why
+        return [f"Not computed: {'; '.join(words)}."]
     return [
-        f"Not computed within the command's time limit of {seconds(limit)} s: {'; '.join(words)}. Solve with a longer --time-limit to compute them."
+        f"Not computed within the command's time limit of {seconds(limit)} s: {'; '.join(words)}. "
+        "Solve with a longer --time-limit to compute them."
     ]
 
 

@@ -92,8 +92,16 @@ def test_seconds_are_rounded_to_what_was_measured(tiny, tmp_path):
     ]  # fmt: skip
     run = shutil.copytree(tiny, tmp_path / "run")
     summary = json.loads((run / "summary.json").read_text())
-    edit_summary(run, solver=summary["solver"] | {"time_limit_s": 50.21409409700002}, solve_seconds=53.322)
+    left_out = [{"analysis": "lead_times", "method": "MIP re-solves", "re_solved": 5, "not_run": 3}]
+    edit_summary(
+        run,
+        solver=summary["solver"] | {"time_limit_s": 50.21409409700002},
+        solve_seconds=53.322,
+        time_budget=summary["time_budget"] | {"limit_s": 79.34189753200006},
+        analyses=left_out,
+    )
     rerender(run)
+    assert "Not computed within the command's time limit of 79.3 s: 3 of 8 lead times re-solves." in page_text(run)
     solver = html_table(run, "Solver run").set_index("item")["value"]
     assert "time limit 50.2 s," in solver["solver"]
     assert solver["build / solve time (s)"].endswith("/ 53.3")
