@@ -89,6 +89,7 @@ def _costs_sentence(run: Run) -> str:
     return text
 
 
+HEDGE_MIN_MW = 1e-3  # less than a kW used less in some outcome is the solver's round-off, not a hedge
 VALUE_NAMES = {"evpi": "the value of perfect information", "vss": "the value of the stochastic solution"}
 
 
@@ -97,7 +98,8 @@ def _value_sentence(summary: dict, key: str, lead: str, more: str) -> str:
     (' more' for a cost added)."""
     value, span = summary.get(f"{key}_usd"), summary.get(f"{key}_range_usd")
     if value is None:
-        return f"Not computed for this run: {VALUE_NAMES[key]} ({key.upper()})."
+        why = summary.get(f"{key}_not_computed")
+        return f"Not computed for this run: {VALUE_NAMES[key]} ({key.upper()}){f': {why}' if why else ''}."
     difference = Difference(value, *(span or (None, None)))
     if not difference.has_range:
         return f"{lead} about {usd(value)}{more} (no range: a solve ended without a proven bound)."
@@ -185,15 +187,18 @@ def _fan_caption(run: Run) -> str:
 
 
 def _hedges(run: Run) -> Table | None:
-    """Requests filed now that go unused in some outcome: options on power that may not be needed."""
+    """Requests filed now that some outcomes use less of than others: options on power that may not be
+    needed. MW left unused in every outcome alike are no hedge (the plan asks a little more than any
+    outcome uses, within its gap)."""
     requests = run.by_outcome.get("requests")
     if requests is None or requests.empty:
         return None
     filed = requests[requests["requested_mw"] > 0]
-    unused = filed.assign(unused_mw=filed["requested_mw"] - filed["used_mw"])
+    most_used = filed.groupby(["region_id", "path_id"])["used_mw"].transform("max")
+    unused = filed.assign(short_mw=most_used - filed["used_mw"])
     shares = unused.groupby(["region_id", "path_id"]).agg(
         requested_mw=("requested_mw", "first"),
-        outcomes_not_all_used=("unused_mw", lambda v: int((v > 1e-6).sum())),
+        outcomes_not_all_used=("short_mw", lambda v: int((v > HEDGE_MIN_MW).sum())),
         least_used_mw=("used_mw", "min"),
     )
     frame = pd.DataFrame(
@@ -202,11 +207,11 @@ def _hedges(run: Run) -> Table | None:
             "path": shares.index.get_level_values(1),
             "requested (grid MW)": shares["requested_mw"].map("{:,.0f}".format).to_numpy(),
             "least used (grid MW)": shares["least_used_mw"].map("{:,.0f}".format).to_numpy(),
-            "outcomes not using all of it": shares["outcomes_not_all_used"].astype(str).to_numpy(),
+            "outcomes using less than another": shares["outcomes_not_all_used"].astype(str).to_numpy(),
         }
     )
     hedged = int((shares["outcomes_not_all_used"] > 0).sum())
-    note = f"{hedged} of {len(shares)} requests are hedges: filed now and left (partly) unused in some outcome."
+    note = f"{hedged} of {len(shares)} requests are hedges: filed now, and some outcomes use less of them than others."
     return Table("Interconnection requests filed now", frame, note)
 
 

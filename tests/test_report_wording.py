@@ -208,6 +208,9 @@ def test_outcome_values_say_more_and_what_was_not_computed(outcomes, tmp_path):
     md = render_markdown(run)
     assert "Not computed for this run: the value of perfect information (EVPI)." in md
     assert "would cost between -$20 and $30 more: within solver tolerance, not a proven difference." in md
+    why = "1 of 2 outcomes' own optima (perfect foresight) found no plan (maxTimeLimit)"
+    edit_summary(run, evpi_not_computed=why)
+    assert f"Not computed for this run: the value of perfect information (EVPI): {why}." in render_markdown(run)
 
 
 def test_limits_not_valued_across_outcomes_say_why(outcomes):
@@ -253,3 +256,19 @@ def test_alternatives_give_each_plan_its_range_above_the_best_possible(tmp_path)
     assert table.at["opt", "above the best possible"] == "at most $0 (its MIP gap)"
     assert table.at["opt", "status"].startswith("optimal, gap 0.000%, ")
     assert table.at["alt_01", "status"].startswith(f"{alternative['status']}, score gap ")
+
+
+def test_a_request_some_outcomes_use_less_of_is_a_hedge_one_all_use_alike_is_not(outcomes, tmp_path):
+    """a's queue is used in one outcome and not the other, and b's the other way round: both hedges.
+    c asks 124 MW and every outcome uses 100 of them: 24 MW left over alike is no hedge."""
+    from reports.run import read_run
+    from reports.uncertainty import _hedges
+
+    run = shutil.copytree(outcomes, tmp_path / "run")
+    requests = pd.read_csv(run / "requests.csv")
+    over = requests[requests["region_id"] == "a"].assign(region_id="c", requested_mw=124.0, used_mw=100.0)
+    pd.concat([requests, over]).to_csv(run / "requests.csv", index=False)
+    table = _hedges(read_run(run))
+    counts = table.frame.set_index("region")["outcomes using less than another"].to_dict()
+    assert counts == {"a": "1", "b": "1", "c": "0"}
+    assert table.note.startswith("2 of 3 requests are hedges")
