@@ -12,7 +12,7 @@ import pytest
 from scenario_factory import write_scenario
 from typer.testing import CliRunner
 
-from optimizer.cli import app
+from optimizer.cli import app, common
 
 runner = CliRunner()
 
@@ -67,6 +67,39 @@ def test_solve_writes_every_result_file(tiny, tmp_path):
     assert b["properties"]["capacity_mw_2027"] == pytest.approx(80) and b["properties"]["built"] is True
     assert "optimal" in (out / "report.md").read_text()
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no staging left behind
+
+
+def test_the_summary_shows_spend_and_the_unserved_penalty_apart(tmp_path):
+    """a holds 30 MW (capex 1) of the 50 MW demanded; the other 20 MW are valued at 100 per MW-year:
+    spend 30, penalty 2,000, objective 2,030."""
+    short = write_scenario(
+        tmp_path / "short",
+        regions=[{"region_id": "a", "max_mw": 30.0, "capex_usd_per_mw": 1.0}],
+        demand=[("us", 2026, 50.0)],
+        unserved_penalty_usd_per_mw_year=100.0,
+    )
+    result = runner.invoke(app, ["solve", str(short), "--out", str(tmp_path / "out"), "--no-report", "--no-export"])
+    assert result.exit_code == 0, result.output
+    rows = {
+        line.split("│")[1].strip(): line.split("│")[2].strip() for line in result.output.splitlines() if "│" in line
+    }
+    assert rows["objective"] == "$2,030 (spend + unserved penalty)"
+    assert rows["spend"] == "$30 (discounted): what the plan pays"
+    assert rows["unserved penalty"] == "$2,000: a valuation of 20 MW-years of demand not online, not money paid"
+    assert rows["MIP gap"] == "0.0000%"
+
+
+def test_gaps_print_as_percentages_with_four_decimals():
+    assert common.percent(0.00104) == "0.1040%" and common.percent(None) == "-"
+
+
+def test_output_to_a_pipe_is_neither_cut_nor_wrapped(tiny, tmp_path):
+    """Not on a terminal, a table wider than 80 columns keeps every cell whole on one line."""
+    out = tmp_path / ("a" * 100)
+    done = runner.invoke(app, ["solve", str(tiny), "--out", str(out), "--no-report", "--no-export"])
+    assert done.exit_code == 0, done.output
+    results = next(line for line in done.output.splitlines() if "results" in line)
+    assert str(out) in results and "…" not in done.output
 
 
 def test_no_solution_exits_3_with_a_reason_and_removes_stale_results(tiny, tmp_path):

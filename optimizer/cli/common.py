@@ -11,8 +11,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, NoReturn
 
+import pandas as pd
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.table import Table
 
 from optimizer.inputs.errors import ScenarioError
@@ -24,8 +25,21 @@ from optimizer.inputs.variants import apply_edits
 EXIT_NO_SOLUTION = 3
 EXIT_INVALID_INPUT = 2
 
-out = Console()
-err = Console(stderr=True)
+UNCUT_WIDTH = 100_000  # columns of the output when it is no terminal
+
+
+class _Output(Console):
+    """A console that, written to a pipe or a file, cuts or wraps no line: tables and text keep their
+    natural width there, so they stay whole and machine-readable (a terminal's width otherwise)."""
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        size = super().size
+        return size if self.is_terminal else ConsoleDimensions(UNCUT_WIDTH, size.height)
+
+
+out = _Output()
+err = _Output(stderr=True)
 # When the `gridsite` process started (time.perf_counter()), set by the console script: a command's
 # time limit counts its start-up too. None (e.g. commands invoked in tests): from the command's start.
 process_started: float | None = None
@@ -58,6 +72,14 @@ Force = Annotated[
     typer.Option(
         "--force",
         help="Write into a folder that holds files gridsite did not write; files named like its results are replaced.",
+    ),
+]
+TimeLimit = Annotated[
+    float | None,
+    typer.Option(
+        "--time-limit",
+        help="Wall-clock seconds for the whole command (solves, analyses, writing the results and reports); "
+        "overrides scenario.yaml's solver.time_limit_s.",
     ),
 ]
 ScenarioDir = Annotated[Path, typer.Argument(help="Scenario folder (scenario.yaml, regions.csv, demand.csv, ...).")]
@@ -135,15 +157,15 @@ SOLVED_BY = {
 
 def print_summary(summary: dict, out_dir: Path) -> None:
     table = Table(title=f"gridsite: {summary['scenario']}", show_header=False)
-    gap = summary["mip_gap"]
-    objective = summary["objective_usd"]
     method = summary["solver"].get("method")
+    split = split_rows(summary)
     rows = {
         "status": summary["status"],
         "message": summary["message"],
-        "objective": "-" if objective is None else f"${objective:,.0f}",
-        "MIP gap": "-" if gap is None else f"{gap:.4%}",
-        "build / solve": f"{summary['build_seconds']:.2f} s / {summary['solve_seconds']:.2f} s",
+        "objective": usd_exact(summary["objective_usd"]) + (" (spend + unserved penalty)" if split else ""),
+        **split,
+        "MIP gap": percent(summary["mip_gap"]),
+        "build / solve": f"{seconds(summary['build_seconds'])} / {seconds(summary['solve_seconds'])}",
         "solved by": SOLVED_BY.get(method, "HiGHS, whole model").format(outcomes=summary.get("outcomes")),
     }
     for key, label in (("evpi", "value of perfect information"), ("vss", "value of the stochastic plan")):
@@ -157,6 +179,59 @@ def print_summary(summary: dict, out_dir: Path) -> None:
     out.print(table)
     for name, problem in summary.get("report_errors", {}).items():
         err.print(f"warning: {name} not written: {problem}", style="yellow", highlight=False, markup=False)
+
+
+def usd_exact(value: float | None) -> str:
+    """An objective in whole dollars, as every terminal table shows it; '-' when there is none."""
+    return "-" if pd.isna(value) else f"${value:,.0f}"
+
+
+def percent(gap: float | None) -> str:
+    """A MIP gap as a percentage to four decimals (0.00104: 0.1040%); '-' when there is none."""
+    return "-" if pd.isna(gap) else f"{gap:.4%}"
+
+
+def seconds(value: float | None) -> str:
+    """A measured time as the reports give it (reports.document.seconds), with its unit."""
+    from reports.document import seconds
+
+    return "-" if pd.isna(value) else f"{seconds(value)} s"
+
+
+def spend_and_penalty(summary: dict) -> tuple[str, str]:
+    """The objective's two parts as text: the spend actually paid and the unserved penalty (a valuation
+    of demand not online); '-' for a run without them (no plan, or recorded before they were kept)."""
+    from reports.document import usd
+
+    return tuple("-" if pd.isna(summary.get(key)) else usd(summary[key]) for key in ("spend_usd", "penalty_usd"))
+
+
+def split_rows(summary: dict) -> dict[str, str]:
+    """Rows of a run's table: its spend and its unserved penalty, labelled as a valuation (expected
+    values for a plan across outcomes); none for a run without a plan."""
+    if pd.isna(summary.get("spend_usd")):
+        return {}
+    spend, penalty = spend_and_penalty(summary)
+    expected = "expected " if summary.get("outcomes") else ""
+    shortfall = summary.get("shortfall_mw_years")
+    valued = "" if pd.isna(shortfall) else f" of {shortfall:,.0f} MW-years of demand not online"
+    return {
+        f"{expected}spend": f"{spend} (discounted): what the plan pays",
+        f"{expected}unserved penalty": f"{penalty}: a valuation{valued}, not money paid",
+    }
+
+
+def run_line(summary: dict) -> str:
+    """A run in one line: its status; with a plan, the objective with spend and penalty apart, the
+    proven gap and the times; without one, why."""
+    if pd.isna(summary.get("objective_usd")):
+        return f"{summary['status']} ({summary['message']})"
+    spend, penalty = spend_and_penalty(summary)
+    return (
+        f"{summary['status']}, {usd_exact(summary['objective_usd'])} (spend {spend}, unserved penalty {penalty}: "
+        f"a valuation), gap {percent(summary['mip_gap'])}, build {seconds(summary['build_seconds'])}, "
+        f"solve {seconds(summary['solve_seconds'])}"
+    )
 
 
 def _analysis_text(entry: dict) -> str:
@@ -173,4 +248,4 @@ def _with_range(value: float, span: list[float] | None) -> str:
     from reports.tolerance import Difference
 
     difference = Difference(value, *(span or (None, None)))
-    return f"${value:,.0f} ({difference.range_text()}: {difference.verdict})"
+    return f"{usd_exact(value)} ({difference.range_text()}: {difference.verdict})"

@@ -15,6 +15,7 @@ from optimizer.cli.common import (
     Force,
     ScenarioDir,
     Scheduler,
+    TimeLimit,
     Workers,
     check_out,
     command_started,
@@ -46,13 +47,7 @@ def validate(scenario_dir: ScenarioDir, edits: Edits = None) -> None:
 def solve(
     scenario_dir: ScenarioDir,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the results (created if missing).")],
-    time_limit_s: Annotated[
-        float | None,
-        typer.Option(
-            "--time-limit",
-            help="Wall-clock seconds for the whole command (build, solve, analyses, reports); overrides scenario.yaml.",
-        ),
-    ] = None,
+    time_limit_s: TimeLimit = None,
     mip_rel_gap: Annotated[
         float | None, typer.Option("--gap", help="Relative MIP gap; overrides scenario.yaml.")
     ] = None,
