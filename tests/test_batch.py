@@ -105,6 +105,10 @@ def test_batch_records_every_run_with_its_outcome(tmp_path):
     )
     done = batch(sweep)
     assert done.returncode == 3, done.stderr  # some runs have no solution
+    # Progress counts runs, not solves (base, same and a=slow,b=full are one) and includes the invalid
+    # one, recorded before any solve: 8 recorded, 2 without a plan.
+    assert "8/8 running 0 · failed 2" in done.stdout
+    assert "recorded base: optimal, $160 (spend $160, unserved penalty $0: a valuation), gap 0.0000%" in done.stdout
     runs = store.list_runs(tmp_path / "runs.duckdb").set_index("name")
     expected = {
         "base": 160,

@@ -46,6 +46,10 @@ def test_whatif_compares_costs_regions_capacity_and_demand(tiny, tmp_path):
     result = runner.invoke(app, ["whatif", str(tiny), "--set", FAST_A, "--name", "fast_a", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "total discounted cost vs. base: -$83 (-$83 to -$83)" in result.output  # 77.27 - 160, both at gap 0
+    solved = (
+        f"base: solved into {out / 'base'}: optimal, $160 (spend $160, unserved penalty $0: a valuation), gap 0.0000%"
+    )
+    assert solved in result.output
     variant = out / "fast_a"
     assert json.loads((out / "base" / "summary.json").read_text())["objective_usd"] == pytest.approx(160)
     summary = json.loads((variant / "summary.json").read_text())
@@ -280,6 +284,40 @@ def test_runs_commands_list_show_and_export(tiny, tmp_path):
         assert list(frame.columns) == ["run", "region_id", "year", "added_mw", "capacity_mw"] and len(frame) == 8
     bad = runner.invoke(app, ["runs", "export", "nope", str(tmp_path / "x.csv"), "--store", str(path)])
     assert bad.exit_code == 2 and "no table 'nope'" in bad.output
+
+
+def test_runs_list_and_show_give_spend_and_the_unserved_penalty_apart_uncut(tiny, tmp_path):
+    """Unserved demand valued at 3 per MW-year: b builds one module (80) in 2026 and leaves 10 MW
+    unserved (30); a adds 40 MW in 2027 (40 / 1.1). Spend 116.36, penalty 30, objective 146.36."""
+    path = tmp_path / "runs.duckdb"
+    edits = ["unserved_penalty_usd_per_mw_year = 3", "regions[region_id=b].capex_usd_per_mw = 2"]
+    store.record(path, "short_of_power", "s", edits, solve(apply_edits(load_scenario(tiny), edits)))
+    listed = runner.invoke(app, ["runs", "list", "--store", str(path)])
+    assert listed.exit_code == 0, listed.output
+    row = next(line for line in listed.output.splitlines() if "short_of_power" in line)
+    cells = [cell.strip() for cell in row.split("│")[1:-1]]
+    assert cells[:5] == ["short_of_power", "optimal", "$146", "$116", "$30"]
+    assert cells[-1] == json.dumps(edits)  # whole: the table is as wide as it needs when not on a terminal
+    shown = runner.invoke(app, ["runs", "show", "short_of_power", "--store", str(path)])
+    assert "unserved penalty: $30: a valuation of 10 MW-years of demand not online, not money paid" in shown.output
+    costs = {
+        cells[0]: cells[1]
+        for cells in ([c.strip() for c in line.split("|")[1:-1]] for line in shown.output.splitlines())
+        if cells
+    }
+    assert costs["capex"] == "116" and costs["spend (paid)"] == "116"
+    assert costs["unserved (penalty: a valuation, not paid)"] == "30" and costs["objective"] == "146"
+
+
+def test_runs_export_of_an_unknown_run_exits_2_and_writes_nothing(tiny, tmp_path):
+    path = tmp_path / "runs.duckdb"
+    store.record(path, "base", "s", [], solve(load_scenario(tiny)))
+    out = tmp_path / "new" / "capacity.csv"
+    export = ["runs", "export", "capacity", str(out), "--store", str(path), "--run"]
+    done = runner.invoke(app, [*export, "nosuch"])
+    assert done.exit_code == 2 and f"no run named 'nosuch' in {path}" in done.output
+    assert not (tmp_path / "new").exists()
+    assert runner.invoke(app, [*export, "base"]).exit_code == 0 and len(pd.read_csv(out)) == 4
 
 
 def test_bad_sweep_file_is_a_clear_error(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +16,7 @@ from rich.text import Text
 from optimizer.cli import common as cli
 from optimizer.cli.progress import Quiet, shown
 from optimizer.inputs.errors import ScenarioError
+from optimizer.pipeline.deterministic import PENALTY
 from optimizer.studies import store
 
 runs_app = typer.Typer(no_args_is_help=True, help="Query the results store of batch runs.")
@@ -31,13 +33,7 @@ def whatif(
     log: Annotated[bool, typer.Option("--log", help="Show the HiGHS logs while solving.")] = False,
     force: cli.Force = False,
     quiet: Quiet = False,
-    time_limit_s: Annotated[
-        float | None,
-        typer.Option(
-            "--time-limit",
-            help="Wall-clock seconds for the whole study (both solves, finer re-solves, reports); overrides scenario.yaml.",
-        ),
-    ] = None,
+    time_limit_s: cli.TimeLimit = None,
 ) -> None:
     """Solve a base scenario and a variant of it (--set edits), and compare them: cost by component,
     regions opened or dropped, MW by region and year, MW (and GPUs) online vs. demand.
@@ -64,7 +60,9 @@ def whatif(
             )
     except (ScenarioError, OutputError) as problem:
         cli.fail(problem)
-    cli.out.print(f"base: {'reused from' if study.base_reused else 'solved into'} {out_dir / 'base'}", highlight=False)
+    base_summary = json.loads((out_dir / "base" / "summary.json").read_text())
+    whence = "reused from" if study.base_reused else "solved into"
+    cli.out.print(f"base: {whence} {out_dir / 'base'}: {cli.run_line(base_summary)}", highlight=False, soft_wrap=True)
     cli.print_summary(study.variant.summary, study.variant_dir)
     if not study.variant.has_solution:
         raise typer.Exit(cli.EXIT_NO_SOLUTION)
@@ -116,7 +114,10 @@ def batch(
         if store_file is not None:
             sweep = dataclasses.replace(sweep, store=store_file)
         deadline = None if time_limit_s is None else cli.command_started() + time_limit_s
-        tally = run_batch(sweep, workers=workers, scheduler=scheduler, force=force, console=cli.out, deadline=deadline)
+        tally = run_batch(
+            sweep, workers=workers, scheduler=scheduler, force=force, console=cli.out, describe=cli.run_line,
+            deadline=deadline,
+        )  # fmt: skip
     except ScenarioError as problem:
         cli.err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(cli.EXIT_INVALID_INPUT) from None
@@ -140,19 +141,22 @@ def batch(
 
 @runs_app.command("list")
 def list_runs(store_file: StoreOption = DEFAULT_STORE) -> None:
-    """One line per recorded run: status, objective, its difference to the run named base (within solver
-    tolerance when the range both runs' bounds allow contains 0), MIP gap, solve time, edits."""
+    """One line per recorded run: status, objective with its spend and unserved penalty (a valuation)
+    apart, its difference to the run named base (within solver tolerance when the range both runs'
+    bounds allow contains 0), MIP gap, solve time, edits."""
     runs = _read(store.read_table, store_file, "runs").sort_values(["recorded_at", "name"])
     base = runs[runs["name"] == "base"]
-    table = Table("name", "status", "objective", "vs base", "MIP gap", "solve s", "edits")
+    table = Table("name", "status", "objective", "spend", "unserved penalty (valuation)", "vs base", "MIP gap",
+                  "solve", "edits")  # fmt: skip
     for _, run in runs.iterrows():
         table.add_row(
             run["name"],
             run["status"],
-            _shown(run["objective_usd"], "${:,.0f}"),
+            cli.usd_exact(run["objective_usd"]),
+            *cli.spend_and_penalty(json.loads(run["summary"])),
             _versus_base(run, base),
-            _shown(run["mip_gap"], "{:.4%}"),
-            _shown(run["solve_seconds"], "{:.2f}"),
+            cli.percent(run["mip_gap"]),
+            cli.seconds(run["solve_seconds"]),
             Text(run["edits"]),  # plain text: edits hold [...] that rich would read as markup
         )
     cli.out.print(table)
@@ -169,10 +173,6 @@ def _versus_base(run: pd.Series, base: pd.DataFrame) -> str:
     return objective_difference(*summaries).describe()
 
 
-def _shown(value, form: str) -> str:
-    return "-" if pd.isna(value) else form.format(value)
-
-
 @runs_app.command("show")
 def show_run(name: Annotated[str, typer.Argument(help="Run name.")], store_file: StoreOption = DEFAULT_STORE) -> None:
     """A run's record, discounted cost by component, and MW in service by region and year."""
@@ -180,19 +180,31 @@ def show_run(name: Annotated[str, typer.Argument(help="Run name.")], store_file:
     if runs.empty:
         cli.err.print(f"no run named '{name}' in {store_file}", highlight=False)
         raise typer.Exit(cli.EXIT_INVALID_INPUT)
-    for key, value in runs.iloc[0].drop("summary").items():
+    record = runs.iloc[0]
+    for key, value in (record.drop("summary").to_dict() | cli.split_rows(json.loads(record["summary"]))).items():
         cli.out.print(f"{key}: {value}", highlight=False, markup=False)
     across = " (expected over the run's outcomes)" if _run_table(store_file, "outcomes", name) is not None else ""
     costs = _run_table(store_file, "costs", name)
     if costs is not None:
-        by_component = costs.groupby("component", sort=False)["discounted_usd"].sum().to_frame()
-        text = by_component.to_markdown(floatfmt=",.0f")
+        text = _by_component(costs).to_markdown(floatfmt=",.0f")
         cli.out.print(f"\ndiscounted cost by component (USD){across}\n{text}", markup=False)
     capacity = _run_table(store_file, "capacity", name)
     if capacity is not None:
         built = capacity.pivot(index="region_id", columns="year", values="capacity_mw")
         built = built[built.max(axis=1) > 0]
         cli.out.print(f"\nMW in service by region and year{across}\n{built.to_markdown(floatfmt=',.0f')}", markup=False)
+
+
+def _by_component(costs: pd.DataFrame) -> pd.DataFrame:
+    """Discounted cost by component: what is paid, its subtotal (spend), then the unserved penalty,
+    a valuation, and the objective that adds them."""
+    by_component = costs.groupby("component", sort=False)["discounted_usd"].sum()
+    paid = by_component.drop(PENALTY, errors="ignore")
+    rows = paid.to_dict() | {"spend (paid)": paid.sum()}
+    if PENALTY in by_component:
+        rows |= {f"{PENALTY} (penalty: a valuation, not paid)": by_component[PENALTY]}
+    rows["objective"] = by_component.sum()
+    return pd.Series(rows, name="discounted_usd").rename_axis("component").to_frame()
 
 
 def _run_table(store_file: Path, table: str, name: str) -> pd.DataFrame | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -40,6 +40,8 @@ class Tally:
     skipped: int = 0
     reused: int = 0
     unfinished: int = 0  # runs not finished by the batch's time limit (not recorded)
+    recorded: int = 0  # runs this invocation solved or found invalid and recorded, each with its line
+    recorded_failed: int = 0  # of those, runs without a solution
 
 
 def solve_inputs(files: dict[str, str], start: dict[str, float] | None) -> SolveResult:
@@ -104,9 +106,11 @@ def run_batch(
     scheduler: str | None = None,
     force: bool = False,
     console: Console,
+    describe: Callable[[dict], str] = lambda summary: summary["status"],
     deadline: float | None = None,
 ) -> Tally:
-    """Solve every run of `sweep` not yet in its store and record each as it finishes; at `deadline`
+    """Solve every run of `sweep` not yet in its store and record each as it finishes, printing a line
+    per run on `console` (`describe` gives a run's summary in words); at `deadline`
     (time.perf_counter()) the unfinished runs are cancelled, unrecorded, for a re-run to finish."""
     store.check_store(sweep.store)
     base = sweep.load_base().with_solver(threads=1)
@@ -118,7 +122,7 @@ def run_batch(
         try:
             scenario = apply_edits(base, run.edits)
         except ScenarioError as err:
-            _record(sweep, [run], failed_result("invalid_input", str(err)), tally, console)
+            _record(sweep, [run], failed_result("invalid_input", str(err)), tally, console, describe)
             continue
         digest = scenario.input_hash()
         same = [name for name, (stored_hash, _) in stored.items() if stored_hash == digest]
@@ -135,7 +139,7 @@ def run_batch(
     studies = _studies(sweep, base, stored, tally)
     if groups or studies:
         with dask_client(workers, scheduler) as client:
-            _solve_groups(client, sweep, base, groups, scenarios, stored, studies, tally, console, deadline)
+            _solve_groups(client, sweep, base, groups, scenarios, stored, studies, tally, console, describe, deadline)
     return tally
 
 
@@ -153,7 +157,7 @@ def _studies(sweep: SweepFile, base: Scenario, stored: dict, tally: Tally) -> di
     return studies
 
 
-def _solve_groups(client, sweep, base, groups, scenarios, stored, studies, tally, console, deadline) -> None:
+def _solve_groups(client, sweep, base, groups, scenarios, stored, studies, tally, console, describe, deadline) -> None:
     from distributed import wait
 
     base_hash = base.input_hash()
@@ -181,8 +185,13 @@ def _solve_groups(client, sweep, base, groups, scenarios, stored, studies, tally
         TextColumn("ETA"),
         TimeRemainingColumn(),
     )
+    # Progress counts runs: those recorded before any solve (invalid edits) and those the futures will
+    # record; a study counts as one until its plans are known.
+    total = tally.recorded + sum(_runs_in(entry) for entry in futures.values())
     with Progress(*columns, console=console) as progress:
-        bar = progress.add_task(sweep.name, total=len(futures), running=0, failed=0)
+        bar = progress.add_task(
+            sweep.name, total=total, completed=tally.recorded, running=0, failed=tally.recorded_failed
+        )
         pending = set(futures)
         while pending:
             try:
@@ -193,17 +202,24 @@ def _solve_groups(client, sweep, base, groups, scenarios, stored, studies, tally
                 if isinstance(futures[future], str):
                     outcome = _outcome(future)  # the worker's plans, or one failed result
                     plans = outcome if isinstance(outcome, dict) else {"failed": outcome}
+                    total += len(plans) - 1
                     for plan, result in plans.items():
                         run = Run(f"{futures[future]}:{plan}", ())
-                        _record(sweep, [run], result, tally, progress.console, files_of[future])
+                        _record(sweep, [run], result, tally, progress.console, describe, files_of[future])
                 else:
-                    _record(sweep, futures[future], _outcome(future), tally, progress.console, files_of[future])
+                    outcome = _outcome(future)
+                    _record(sweep, futures[future], outcome, tally, progress.console, describe, files_of[future])
             running = sum(len(keys) for keys in client.processing().values())
-            progress.update(bar, completed=len(futures) - len(pending), running=running, failed=tally.failed)
+            progress.update(bar, total=total, completed=tally.recorded, running=running, failed=tally.recorded_failed)
             if pending and deadline is not None and time.perf_counter() >= deadline:
                 client.cancel(list(pending))  # a whole run or none is recorded: a re-run solves these
-                tally.unfinished = sum(1 if isinstance(futures[f], str) else len(futures[f]) for f in pending)
+                tally.unfinished = sum(_runs_in(futures[f]) for f in pending)
                 break
+
+
+def _runs_in(entry: list[Run] | str) -> int:
+    """Runs a future records: its runs, or one for a study (a kind) until its plans are known."""
+    return 1 if isinstance(entry, str) else len(entry)
 
 
 def _outcome(future) -> SolveResult:
@@ -219,25 +235,20 @@ def _record(
     result: SolveResult,
     tally: Tally,
     console: Console,
+    describe: Callable[[dict], str],
     files: dict[str, str] | None = None,
 ) -> None:
     """Record each run (they share inputs `files` and `result`) and print a line for it."""
     summary = result.summary
+    solved = summary["status"] in SOLUTION_STATUSES
+    start = f" ({'warm' if summary.get('warm_start') else 'cold'} start)" if solved else ""
     for run in runs:
         summary["edits"] = list(run.edits)
         store.record(sweep.store, run.name, sweep.name, list(run.edits), result, files)
-        console.print(f"recorded {run.name}: {_describe(summary)}", highlight=False, markup=False, soft_wrap=True)
-    if summary["status"] in SOLUTION_STATUSES:
+        console.print(f"recorded {run.name}: {describe(summary)}{start}", highlight=False, markup=False, soft_wrap=True)
+    tally.recorded += len(runs)
+    if solved:
         tally.solved += len(runs)
     else:
         tally.failed += len(runs)
-
-
-def _describe(summary: dict) -> str:
-    if summary["status"] not in SOLUTION_STATUSES:
-        return f"{summary['status']} ({summary['message']})"
-    start = "warm" if summary.get("warm_start") else "cold"
-    return (
-        f"{summary['status']}, ${summary['objective_usd']:,.0f}, gap {summary['mip_gap']:.4%}, "
-        f"solve {summary['solve_seconds']:.2f} s ({start} start)"
-    )
+        tally.recorded_failed += len(runs)

@@ -200,12 +200,15 @@ def read_table(path: str | Path, table: str, run: str | None = None) -> pd.DataF
 
 
 def export_table(path: str | Path, table: str, out_file: Path, run: str | None = None) -> int:
-    """Write a table (or one run's rows) to .csv or .parquet, via a temporary file then a rename."""
-    out_file.parent.mkdir(parents=True, exist_ok=True)
+    """Write a table (or one run's rows) to .csv or .parquet, via a temporary file then a rename.
+    KeyError, with nothing written, for a table or a run the store does not hold."""
     temporary = out_file.with_name(f".gridsite-{out_file.name}")
     try:
         with connect(path, read_only=True) as con:
             rows = _select(con, path, table, run)
+            if run is not None:
+                _summary_of(con, path, run)  # the run is recorded: a misspelt name is no empty table
+            out_file.parent.mkdir(parents=True, exist_ok=True)
             literal = "'" + str(temporary).replace("'", "''") + "'"
             con.execute(f"COPY ({rows.sql_query()}) TO {literal} (FORMAT {EXPORT_FORMATS[out_file.suffix]})")
             count = con.execute(f"SELECT count(*) FROM ({rows.sql_query()})").fetchone()[0]
@@ -222,6 +225,14 @@ def _select(con: duckdb.DuckDBPyConnection, path, table: str, run: str | None) -
     return rows if run is None else rows.filter(duckdb.ColumnExpression("name" if table == "runs" else "run") == run)
 
 
+def _summary_of(con: duckdb.DuckDBPyConnection, path, name: str) -> dict:
+    """A recorded run's summary; KeyError when the store holds no run of that name."""
+    row = con.execute("SELECT summary FROM runs WHERE name = ?", [name]).fetchone()
+    if row is None:
+        raise KeyError(f"no run named '{name}' in {path}")
+    return json.loads(row[0])
+
+
 def start_of(path: str | Path, run: str) -> dict[str, float]:
     """The stored MIP start (integer values) of a run, for warm-starting its variants."""
     try:
@@ -236,14 +247,11 @@ def write_run_folder(path: str | Path, name: str, out_dir: str | Path, force: bo
     tables, sites.geojson and inputs/), without solving. KeyError names what is missing: the run, or
     its inputs (stores written before they were kept)."""
     with connect(path, read_only=True) as con:
-        row = con.execute("SELECT summary FROM runs WHERE name = ?", [name]).fetchone()
-        if row is None:
-            raise KeyError(f"no run named '{name}' in {path}")
+        summary = _summary_of(con, path, name)
         tables = {t: _select(con, path, t, name).df().drop(columns="run") for t in _result_tables(con)}
     files = dict(zip(tables[INPUTS]["file"], tables[INPUTS]["text"])) if INPUTS in tables else {}
     if not files:
         raise KeyError(f"run '{name}' in {path} has no stored inputs (recorded before they were kept); run it again")
-    summary = json.loads(row[0])
     results = {t: frame for t, frame in tables.items() if t not in NOT_RESULTS and not frame.empty}
     if "unserved" not in results and "capacity" in results:
         results["unserved"] = pd.DataFrame(columns=["demand_id", "year", "mw"])  # no row: nothing unserved
