@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 
 import pandas as pd
 import pytest
@@ -16,6 +17,7 @@ from optimizer.cli import app
 from optimizer.studies.alternatives import find_alternatives
 from optimizer.studies.pareto import pareto_front
 from reports.document import Table
+from reports.tolerance import Difference
 from reports.tradeoffs import ROLE_WORDS
 
 runner = CliRunner()
@@ -103,6 +105,73 @@ def test_the_commands_write_their_tables_and_a_run_folder_per_plan(three_sites, 
     assert len(pd.read_csv(tmp_path / "p" / "pareto.csv")) == 3
 
 
+def test_alternatives_csv_says_how_each_plan_was_solved_and_the_range_of_its_cost(three_sites):
+    found = find_alternatives(load_scenario(three_sites), slack=0.02, count=2)
+    optimum = found.plans["opt"].summary
+    for row in found.table.itertuples():
+        summary = found.plans[row.alternative].summary
+        searched = summary.get("alternative")  # an alternative's own solve minimised its score, not cost
+        assert row.status == summary["status"] and row.solve_seconds == summary["solve_seconds"]
+        assert row.solve_gap == (summary["mip_gap"] if searched is None else searched["score_gap"])
+        # Its cost is exact; the optimum's true cost lies between its bound and its objective.
+        assert row.cost_vs_optimum_usd == pytest.approx(row.objective_usd - optimum["objective_usd"])
+        assert [row.cost_vs_optimum_low_usd, row.cost_vs_optimum_high_usd] == pytest.approx(
+            [row.objective_usd - optimum["objective_usd"], row.objective_usd - optimum["best_bound_usd"]], abs=1e-6
+        )
+        assert row.within_tolerance == (row.cost_vs_optimum_low_usd <= 0 <= row.cost_vs_optimum_high_usd)
+    assert found.table.set_index("alternative").at["opt", "within_tolerance"]
+
+
+def test_alternatives_print_each_plan_s_spend_solve_and_cost_range(three_sites, tmp_path):
+    """Under --time-limit; the table is whole on a pipe (no wrapped lines)."""
+    out = tmp_path / "a"
+    invoked = ["alternatives", str(three_sites), "--count", "2", "--no-report", "--time-limit", "60", "--out", str(out)]
+    done = runner.invoke(app, invoked)
+    assert done.exit_code == 0, done.output
+    plans = pd.read_csv(out / "alternatives.csv")
+    shown = markdown_rows(done.output)
+    assert [row["plan"] for row in shown] == plans["alternative"].tolist()
+    for row, plan in zip(shown, plans.itertuples()):
+        assert row["spend"] == f"${plan.objective_usd:,.0f}" and row["unserved penalty (valuation)"] == "$0"
+        assert row["status"] == plan.status and row["gap (opt: cost; alt: score)"] == f"{plan.solve_gap:.4%}"
+        if plan.alternative != "opt":
+            difference = Difference(
+                plan.cost_vs_optimum_usd, plan.cost_vs_optimum_low_usd, plan.cost_vs_optimum_high_usd
+            )
+            assert row["vs optimum"] == f"{plan.cost_vs_optimum:+.2%}: {difference.describe()}"
+    assert 0 < json.loads((out / "opt" / "summary.json").read_text())["solver"]["time_limit_s"] <= 60
+
+
+def test_pareto_prints_spend_and_penalty_apart_with_each_point_s_solve(tmp_path):
+    """clean (capex 30, above the penalty of 10 per MW-year) or dirty (capex 1, 8,760 t per MW-year):
+    the cheapest point builds dirty (spend 100); carbon capped at half leaves 50 MW unserved (spend
+    50, penalty 500); no carbon leaves all 100 MW unserved (penalty 1,000)."""
+    regions = [
+        {"region_id": "clean", "max_mw": 100.0, "capex_usd_per_mw": 30.0},
+        {"region_id": "dirty", "max_mw": 100.0, "capex_usd_per_mw": 1.0, "emission_kg_per_mwh": 1000.0},
+    ]
+    scenario = write_scenario(tmp_path / "s", regions, [("d", 2026, 100.0)], unserved_penalty_usd_per_mw_year=10.0)
+    out = tmp_path / "p"
+    invoked = ["pareto", str(scenario), "--objectives", "cost,carbon", "--points", "3", "--no-report",
+               "--time-limit", "60", "--out", str(out)]  # fmt: skip
+    done = runner.invoke(app, invoked)
+    assert done.exit_code == 0, done.output
+    shown = markdown_rows(done.output)
+    split = [(row["cost"], row["spend"], row["unserved penalty (valuation)"]) for row in shown]
+    assert split == [("$100", "$100", "$0"), ("$550", "$50", "$500"), ("$1,000", "$0", "$1,000")]
+    front = pd.read_csv(out / "pareto.csv")
+    assert [row["gap"] for row in shown] == [f"{gap:.4%}" for gap in front["mip_gap"]]
+    assert [row["status"] for row in shown] == front["status"].tolist()
+    assert 0 < json.loads((out / "point_01" / "summary.json").read_text())["solver"]["time_limit_s"] <= 60
+
+
+def test_a_time_limit_that_is_no_positive_number_exits_2(clean_or_dirty, tmp_path):
+    for command in (["alternatives"], ["pareto", "--objectives", "cost,carbon"]):
+        done = runner.invoke(app, [*command, str(clean_or_dirty), "--time-limit", "0", "--out", str(tmp_path / "x")])
+        assert done.exit_code == 2 and "time_limit_s: Input should be greater than 0" in done.output
+        assert not (tmp_path / "x").exists()
+
+
 def test_a_goal_the_scenario_lacks_exits_2(three_sites, tmp_path):
     done = runner.invoke(app, ["pareto", str(three_sites), "--objectives", "cost,carbon", "--out", str(tmp_path / "p")])
     assert done.exit_code == 2 and "carbon: not a goal of this scenario" in done.output
@@ -129,6 +198,13 @@ def test_the_studies_write_their_reports_from_their_tables(three_sites, clean_or
     assert points["point"].tolist() == front["point"].tolist()
     assert points["emissions (t)"].tolist() == front["carbon_t"].round().tolist()
     assert "data:image/png;base64," in (tmp_path / "p" / "pareto.html").read_text()
+
+
+def markdown_rows(output: str) -> list[dict[str, str]]:
+    """The rows of the Markdown table a command printed, as column -> cell."""
+    lines = [[cell.strip() for cell in line.split("|")[1:-1]] for line in output.splitlines() if line.startswith("|")]
+    header, _, *rows = lines
+    return [dict(zip(header, row, strict=True)) for row in rows]
 
 
 def html_table(page, title: str) -> pd.DataFrame:

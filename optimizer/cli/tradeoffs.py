@@ -32,14 +32,17 @@ def alternatives(
     report: Report = True,
     force: Force = False,
     edits: cli.Edits = None,
+    time_limit_s: cli.TimeLimit = None,
 ) -> None:
     """Solve a scenario, then look for up to COUNT plans within SLACK of the optimum's proven bound
     that put capacity in other regions (OUT/opt, OUT/alt_01, ...). alternatives.csv compares them;
     sites_range.csv gives each region's least and most MW across all plans: must-have regions, never-
-    used ones, and interchangeable ones. Exit 0 with a plan, 3 without, 2 for invalid input."""
+    used ones, and interchangeable ones. --time-limit bounds the whole command: after the seconds
+    held back for writing, each search gets its share of the time left. Exit 0 with a plan, 3
+    without, 2 for invalid input."""
     from optimizer.studies.alternatives import find_alternatives
 
-    scenario = cli.load(scenario_dir, edits)
+    scenario = _load(scenario_dir, edits, time_limit_s, plans=count + 1, report=report)
     cli.check_out(out_dir, STUDY_FILES, force)
     found = find_alternatives(scenario, slack=slack, count=count, seed=seed)
     from reports.tradeoffs import alternatives_files
@@ -50,7 +53,7 @@ def alternatives(
         cli.out.print(f"note: {note}", highlight=False, markup=False)
     if found.table.empty:
         raise typer.Exit(cli.EXIT_NO_SOLUTION)
-    cli.out.print(found.table.to_markdown(index=False, floatfmt=",.4f"), markup=False)
+    _print(_alternatives_shown(found.table, found.plans))
 
 
 def pareto(
@@ -63,17 +66,20 @@ def pareto(
     report: Report = True,
     force: Force = False,
     edits: cli.Edits = None,
+    time_limit_s: cli.TimeLimit = None,
 ) -> None:
     """The trade-off between cost and other goals by the augmented epsilon-constraint method: the
     cheapest plan, the plan best at each goal, and plans on a grid between (OUT/point_01, ...).
-    pareto.csv lists every non-dominated point with each objective's value. Exit 0 with points, 3
-    without, 2 for invalid input."""
+    pareto.csv lists every non-dominated point with each objective's value. --time-limit bounds the
+    whole command: after the seconds held back for writing, each solve gets an equal share of the
+    time left. Exit 0 with points, 3 without, 2 for invalid input."""
     from optimizer.studies.pareto import pareto_front
 
-    scenario = cli.load(scenario_dir, edits)
+    names = [name.strip() for name in objectives.split(",")]
+    scenario = _load(scenario_dir, edits, time_limit_s, plans=points ** (len(names) - 1), report=report)
     cli.check_out(out_dir, STUDY_FILES, force)
     try:
-        front = pareto_front(scenario, [name.strip() for name in objectives.split(",")], points)
+        front = pareto_front(scenario, names, points)
     except ScenarioError as problem:
         cli.err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(cli.EXIT_INVALID_INPUT) from None
@@ -84,10 +90,77 @@ def pareto(
         cli.out.print(f"note: {note}", highlight=False, markup=False)
     if front.table.empty:
         raise typer.Exit(cli.EXIT_NO_SOLUTION)
-    cli.out.print(front.table.to_markdown(index=False, floatfmt=",.2f"), markup=False)
+    _print(_pareto_shown(front.table, front.points))
 
 
 STUDY_FILES = ("alternatives.csv", "sites_range.csv", "pareto.csv")
+PENALTY = "unserved penalty (valuation)"
+
+
+def _load(scenario_dir: Path, edits: list[str] | None, time_limit_s: float | None, plans: int, report: bool):
+    """The scenario, its time limit (--time-limit, else scenario.yaml's) counted from the command's
+    start, with seconds held back for writing the plans' folders (and each plan's reports)."""
+    from optimizer.pipeline.budget import Budget, outputs_reserve_s
+
+    scenario = cli.load(scenario_dir, edits, time_limit_s=time_limit_s)
+    reserve = outputs_reserve_s(scenario) * (plans if report else 1)
+    return Budget.start(scenario.config.solver.time_limit_s, reserve, cli.command_started()).within(scenario)
+
+
+def _alternatives_shown(table: pd.DataFrame, plans: dict) -> pd.DataFrame:
+    """alternatives.csv for the terminal: costs with spend and penalty apart, the difference from the
+    optimum with the range the bounds allow, and how each plan was solved."""
+    from reports.tolerance import Difference
+
+    differences = [
+        Difference(row.cost_vs_optimum_usd, row.cost_vs_optimum_low_usd, row.cost_vs_optimum_high_usd)
+        for row in table.itertuples()
+    ]
+    return pd.DataFrame(
+        {
+            "plan": table["alternative"],
+            "objective": table["objective_usd"].map(cli.usd_exact),
+            **_split(plans, table["alternative"]),
+            "vs optimum": [
+                "the optimum" if name == "opt" else f"{share:+.2%}: {difference.describe()}"
+                for name, share, difference in zip(table["alternative"], table["cost_vs_optimum"], differences)
+            ],
+            "status": table["status"],
+            "gap (opt: cost; alt: score)": table["solve_gap"].map(cli.percent),
+            "solve": table["solve_seconds"].map(cli.seconds),
+            "regions used": table["regions_opened"],
+            "regions differing": table["regions_differing_from_optimum"],
+            "MW moved": table["mw_moved"],
+        }
+    )
+
+
+def _pareto_shown(table: pd.DataFrame, points: dict) -> pd.DataFrame:
+    """pareto.csv for the terminal: cost with spend and penalty apart, each goal, and how each point
+    was solved."""
+    goals = [column for column in table.columns if column not in ("point", "cost_usd", "status", "mip_gap")]
+    return pd.DataFrame(
+        {
+            "point": table["point"],
+            "cost": table["cost_usd"].map(cli.usd_exact),
+            **_split(points, table["point"]),
+            **table[goals],
+            "status": table["status"],
+            "gap": table["mip_gap"].map(cli.percent),
+            "solve": [cli.seconds(points[name].summary["solve_seconds"]) for name in table["point"]],
+        }
+    )
+
+
+def _split(plans: dict, names: pd.Series) -> dict[str, list[str]]:
+    """The spend and penalty columns of the named plans."""
+    spend, penalty = zip(*(cli.spend_and_penalty(plans[name].summary) for name in names))
+    return {"spend": list(spend), PENALTY: list(penalty)}
+
+
+def _print(frame: pd.DataFrame) -> None:
+    text = frame.to_markdown(index=False, floatfmt=",.2f", intfmt=",")
+    cli.out.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 def _written(out_dir: Path, plans: dict, tables: dict[str, pd.DataFrame], report, scenario, force: bool) -> None:

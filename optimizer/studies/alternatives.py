@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse
 
-from optimizer.highs import Problem, mip_gap
+from optimizer.highs import Problem, difference_range, mip_gap
 from optimizer.inputs.scenario import Scenario
 from optimizer.pipeline.deterministic import Compiled, SolveResult, compile_scenario, finish, remaining, run_highs
 
@@ -163,20 +163,31 @@ def _last_year(result: SolveResult) -> pd.Series:
 
 
 def _table(plans: dict[str, SolveResult]) -> pd.DataFrame:
-    """alternatives.csv: each plan's cost and how it differs from the optimum."""
-    optimum = plans["opt"]
-    opt_cost, opt_last = optimum.summary["objective_usd"], _last_year(optimum)
+    """alternatives.csv: each plan's cost and how it differs from the optimum, and how it was solved."""
+    optimum = plans["opt"].summary
+    opt_last = _last_year(plans["opt"])
     rows = []
     for name, result in plans.items():
+        summary = result.summary
+        cost = summary["objective_usd"]
+        # A plan's cost is exact; the true optimum lies between the optimum's bound and its cost.
+        change, low, high = difference_range((cost, cost), (optimum["objective_usd"], optimum["best_bound_usd"]))
         last = _last_year(result).reindex(opt_last.index).fillna(0)
         rows.append(
             {
                 "alternative": name,
-                "objective_usd": result.summary["objective_usd"],
-                "cost_vs_optimum": result.summary["objective_usd"] / opt_cost - 1,
+                "objective_usd": cost,
+                "cost_vs_optimum": cost / optimum["objective_usd"] - 1,
+                "cost_vs_optimum_usd": change,
+                "cost_vs_optimum_low_usd": low,
+                "cost_vs_optimum_high_usd": high,
+                "within_tolerance": None not in (low, high) and low <= 0 <= high,
                 "regions_opened": int((last > 0).sum()),
                 "regions_differing_from_optimum": int(((last > 0) != (opt_last > 0)).sum()),
                 "mw_moved": float((last - opt_last).abs().sum() / 2),
+                "status": summary["status"],
+                "solve_gap": summary["alternative"]["score_gap"] if "alternative" in summary else summary["mip_gap"],
+                "solve_seconds": summary["solve_seconds"],
             }
         )
     return pd.DataFrame(rows)
