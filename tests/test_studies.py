@@ -367,3 +367,10 @@ def test_a_finer_pair_cut_short_by_the_time_limit_is_not_kept(tiny, monkeypatch)
     record = result.summary["whatif"]
     assert record["note"] == whatif.CUT_SHORT and record["stopped_by_time_limit"] is True
     assert record["mip_rel_gap"] == 0.1 and record["reached_mip_gap"] == {"base": 0.1, "variant": 0.1}
+
+
+def test_the_whatif_line_gives_the_gaps_proven_not_only_the_gap_asked():
+    from optimizer.cli.studies import _gaps
+
+    kept = {"mip_rel_gap": 1e-5, "reached_mip_gap": {"base": 0.000657, "variant": 0.000562}}
+    assert _gaps(kept) == "asked 0.0010%; proven: base 0.0657%, variant 0.0562%"

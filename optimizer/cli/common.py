@@ -171,6 +171,8 @@ def print_summary(summary: dict, out_dir: Path) -> None:
     for key, label in (("evpi", "value of perfect information"), ("vss", "value of the stochastic plan")):
         if summary.get(f"{key}_usd") is not None:
             rows[label] = _with_range(summary[f"{key}_usd"], summary.get(f"{key}_range_usd"))
+        elif summary.get(f"{key}_not_computed"):
+            rows[label] = f"not computed: {summary[f'{key}_not_computed']}"
     if summary.get("analyses"):
         rows["what limits it"] = "; ".join(_analysis_text(entry) for entry in summary["analyses"])
     rows["results"] = str(out_dir)

@@ -75,7 +75,14 @@ def whatif(
     cli.out.print(f"total discounted cost vs. base: {difference.describe()}", highlight=False)
     tightened = study.variant.summary.get("whatif")
     if tightened:
-        cli.out.print(f"both runs {tightened['note']} ({tightened['mip_rel_gap']:g})", highlight=False)
+        cli.out.print(f"both runs {tightened['note']} ({_gaps(tightened)})", highlight=False)
+
+
+def _gaps(tightened: dict) -> str:
+    """The gap asked of the pair kept and the gaps its two solves proved (a time limit may stop them short)."""
+    reached = tightened.get("reached_mip_gap") or {}
+    proven = ", ".join(f"{run} {cli.percent(reached.get(run))}" for run in ("base", "variant"))
+    return f"asked {cli.percent(tightened['mip_rel_gap'])}; proven: {proven}"
 
 
 def batch(
