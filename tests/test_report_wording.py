@@ -191,11 +191,11 @@ def test_a_plan_across_outcomes_is_labelled_expected_in_report_md(outcomes):
         ["request grid MW", "a", "q", "", "100"],
         ["request grid MW", "b", "q", "", "100"],
     ]
-    assert "Knowing which outcome arrives before deciding would save about $100 (between $100 and $100" in md
-    assert "re-optimised) would cost about $100 more (between $100 and $100 more given" in md
+    assert "Knowing which outcome arrives before deciding would save $100 (proven: the solves' bounds meet" in md
+    assert "re-optimised) would cost $100 more (proven: the solves' bounds meet their plans)." in md
     for sentence in (
-        "Knowing which outcome arrives before deciding would save about $100",
-        "would cost about $100 more",
+        "Knowing which outcome arrives before deciding would save $100 (proven",
+        "would cost $100 more (proven",
     ):
         assert sentence in page_text(outcomes)
 
