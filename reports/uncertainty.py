@@ -104,8 +104,8 @@ def _value_sentence(summary: dict, key: str, lead: str, more: str) -> str:
     if not difference.has_range:
         return f"{lead} about {usd(value)}{more} (no range: a solve ended without a proven bound)."
     low, high = usd(difference.low), usd(difference.high)
-    if low == high:  # the solves' bounds meet their plans (a zero gap): one value, proven
-        return f"{lead} {usd(value)}{more} (proven: the solves' bounds meet their plans)."
+    if low == high:  # the range rounds to one amount (e.g. both solves at a zero gap)
+        return f"{lead} {usd(value)}{more} (proven: the range the bounds allow rounds to this amount)."
     if difference.within_tolerance:
         return f"{lead} between {low} and {high}{more}: within solver tolerance, not a proven difference."
     return f"{lead} about {usd(value)}{more} (between {low} and {high}{more} given the solvers' proven bounds)."

@@ -191,8 +191,8 @@ def test_a_plan_across_outcomes_is_labelled_expected_in_report_md(outcomes):
         ["request grid MW", "a", "q", "", "100"],
         ["request grid MW", "b", "q", "", "100"],
     ]
-    assert "Knowing which outcome arrives before deciding would save $100 (proven: the solves' bounds meet" in md
-    assert "re-optimised) would cost $100 more (proven: the solves' bounds meet their plans)." in md
+    assert "Knowing which outcome arrives before deciding would save $100 (proven: the range the bounds" in md
+    assert "re-optimised) would cost $100 more (proven: the range the bounds allow rounds to this amount)." in md
     for sentence in (
         "Knowing which outcome arrives before deciding would save $100 (proven",
         "would cost $100 more (proven",
