@@ -225,8 +225,9 @@ def test_tables_are_written_without_round_off():
             "year": [2027.0, None],
             "mw": [-0.0, 1200.5],
             "saving_usd": [-1.4e-08, -5.0],
+            "usd": [-2.7e-08, 3.0],
             "probability": [1e-08, 0.5],
         }
     )
     written = tidy(table).to_csv(index=False).splitlines()
-    assert written == ["year,mw,saving_usd,probability", "2027,0.0,0.0,1e-08", ",1200.5,-5.0,0.5"]
+    assert written == ["year,mw,saving_usd,usd,probability", "2027,0.0,0.0,0.0,1e-08", ",1200.5,-5.0,3.0,0.5"]

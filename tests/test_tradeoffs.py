@@ -139,7 +139,11 @@ def test_alternatives_print_each_plan_s_spend_solve_and_cost_range(three_sites, 
                 plan.cost_vs_optimum_usd, plan.cost_vs_optimum_low_usd, plan.cost_vs_optimum_high_usd
             )
             assert row["vs optimum"] == f"{plan.cost_vs_optimum:+.2%}: {difference.describe()}"
-    assert 0 < json.loads((out / "opt" / "summary.json").read_text())["solver"]["time_limit_s"] <= 60
+    summary = json.loads((out / "opt" / "summary.json").read_text())
+    assert 0 < summary["solver"]["time_limit_s"] <= 60
+    # the inputs saved beside the plan are those asked for (60 s), and reload to the plan's input hash
+    saved = load_scenario(out / "opt" / "inputs")
+    assert saved.config.solver.time_limit_s == 60 and saved.input_hash() == summary["input_hash"]
 
 
 def test_pareto_prints_spend_and_penalty_apart_with_each_point_s_solve(tmp_path):

@@ -177,13 +177,13 @@ def _write(out_dir: Path, plans: dict, tables: dict[str, pd.DataFrame], report, 
     """The study's tables, each plan's run folder (with its reports when `report`, the function that
     gives the study's own report files from its folder, is set), then the study's report; each
     written atomically and listed in the study folder's marker (OutputError where gridsite may not)."""
-    from optimizer.pipeline.outputs import record_written, write_rendered, write_results, written_files
+    from optimizer.pipeline.outputs import record_written, tidy, write_rendered, write_results, written_files
     from reports import report_renderers
 
-    write_rendered(out_dir, {file: partial(table.to_csv, index=False) for file, table in tables.items()}, force)
+    write_rendered(out_dir, {file: partial(tidy(table).to_csv, index=False) for file, table in tables.items()}, force)
     for name, result in plans.items():
         write_results(result, out_dir / name, extra=report_renderers() if report and result.has_solution else {},
-                      inputs=scenario.files(), force=force)  # fmt: skip
+                      inputs=scenario.as_asked().files(), force=force)  # fmt: skip
         record_written(out_dir, (written_files(out_dir) or set()) | {name})
     if report and all(not table.empty for table in tables.values()):
         write_rendered(out_dir, report(out_dir), force)

@@ -364,6 +364,13 @@ class Scenario:
             raise ScenarioError("solver settings", [describe_validation_error(e) for e in err.errors()]) from None
         return replace(self, config=self.config.model_copy(update={"solver": solver}))
 
+    def as_asked(self) -> Scenario:
+        """The scenario with the time limit it was asked for, where a time budget set the solve's own:
+        the inputs to save beside a result (they reload to its input hash)."""
+        if self.asked_time_limit_s is None:
+            return self
+        return replace(self.with_solver(time_limit_s=self.asked_time_limit_s[0]), asked_time_limit_s=None)
+
     def with_time_left(self, seconds: float) -> Scenario:
         """A copy whose solve may take `seconds` (a command's time budget), its input hash unchanged."""
         asked = self.asked_time_limit_s or (self.config.solver.time_limit_s,)

@@ -25,7 +25,7 @@ EXPORTED_TABLES = (*TABLES, "sites", *ANALYSIS_TABLES)  # exported to results.xl
 # What-if files beside a variant's results (optimizer.studies.whatif, reports.deltas): removed with the
 # rest when stale.
 START_FILE = "mip_start.json"
-ROUND_OFF = 1e-6  # USD or MW: below a millionth of a dollar or a watt, a table's value is the solver's round-off
+NEGLIGIBLE = 1e-6  # USD or MW: below a millionth of a dollar or of a MW (1 W), a value is the solver's round-off
 COMPARISON_TABLES = ("cost_delta", "regions_changed", "capacity_delta", "online_vs_demand")
 RESULT_FILES = (
     *(f"{name}.csv" for name in TABLES),
@@ -241,7 +241,7 @@ def _write_tables(result: SolveResult, staging: Path, inputs: Mapping[str, str] 
 
 
 def tidy(table: pd.DataFrame) -> pd.DataFrame:
-    """A result table as written: money and power below ROUND_OFF (the solver's round-off, -0.0
+    """A result table as written: money and power below NEGLIGIBLE (the solver's round-off, -0.0
     included) as 0, and years as whole numbers where some rows have none (e.g. opening a region)."""
     table = table.copy()
     for column in table.select_dtypes("float").columns:
@@ -249,13 +249,13 @@ def tidy(table: pd.DataFrame) -> pd.DataFrame:
         if column == "year" and (values.dropna() % 1 == 0).all():
             table[column] = values.astype("Int64")
         elif _is_amount(column):
-            table[column] = values.mask(values.abs() < ROUND_OFF, 0.0)
+            table[column] = values.mask(values.abs() < NEGLIGIBLE, 0.0)
     return table
 
 
 def _is_amount(column: str) -> bool:
-    """USD or MW by its name (units live in column names): mw, used_mw, cost_usd, saving_low_usd."""
-    return column == "mw" or column.endswith(("_mw", "_usd"))
+    """USD or MW by its name (units live in column names): mw, usd, used_mw, cost_usd, saving_low_usd."""
+    return column in ("mw", "usd") or column.endswith(("_mw", "_usd"))
 
 
 def _render(result: SolveResult, staging: Path, extra: dict[str, Callable[[Path], str | bytes]]) -> None:
