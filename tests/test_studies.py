@@ -354,9 +354,10 @@ def test_a_finer_pair_cut_short_by_the_time_limit_is_not_kept(tiny, monkeypatch)
 
     def fake(scenario, tee=False, start=None):
         asked, cost = scenario.config.solver.mip_rel_gap, 101.0 if scenario.edits else 100.0
-        reached = 0.1 if asked == 0.1 else 0.2  # the finer pair ends at the limit, its bound from its own root
+        # the finer pair ends at its time limit (feasible, short of its gap), its bound from its own root
+        status, reached = ("optimal", 0.1) if asked == 0.1 else ("feasible", 0.2)
         return SolveResult(
-            {"status": "optimal", "objective_usd": cost, "best_bound_usd": cost * (1 - reached), "mip_gap": reached}
+            {"status": status, "objective_usd": cost, "best_bound_usd": cost * (1 - reached), "mip_gap": reached}
         )
 
     monkeypatch.setattr(whatif, "solve", fake)
@@ -367,6 +368,34 @@ def test_a_finer_pair_cut_short_by_the_time_limit_is_not_kept(tiny, monkeypatch)
     record = result.summary["whatif"]
     assert record["note"] == whatif.CUT_SHORT and record["stopped_by_time_limit"] is True
     assert record["mip_rel_gap"] == 0.1 and record["reached_mip_gap"] == {"base": 0.1, "variant": 0.1}
+
+
+def test_a_finer_pair_that_proves_less_without_a_time_limit_is_not_blamed_on_one(tiny, monkeypatch):
+    """The finer pair ends optimal at its own (here: wider) gap, with 3,600 s left or no limit at all:
+    it is not kept, the record says so, and no time limit is named."""
+    from optimizer.pipeline.budget import Budget
+    from optimizer.pipeline.solve import SolveResult
+    from optimizer.studies import whatif
+
+    def fake(scenario, tee=False, start=None):
+        asked, cost = scenario.config.solver.mip_rel_gap, 101.0 if scenario.edits else 100.0
+        reached = 0.1 if asked == 0.1 else 0.2
+        summary = {
+            "status": "optimal",
+            "objective_usd": cost,
+            "best_bound_usd": cost * (1 - reached),
+            "mip_gap": reached,
+        }
+        return SolveResult(summary)
+
+    monkeypatch.setattr(whatif, "solve", fake)
+    base = load_scenario(tiny).with_solver(mip_rel_gap=0.1)
+    variant = apply_edits(base, [FAST_A])
+    for budget in (Budget.start(3600.0), None):
+        result = fake(variant)
+        assert whatif.tighten(base, variant, fake(base).summary, result, {}, budget=budget) is None
+        record = result.summary["whatif"]
+        assert record["note"] == whatif.NOT_NARROWED and record["stopped_by_time_limit"] is False
 
 
 def test_the_whatif_line_gives_the_gaps_proven_not_only_the_gap_asked():

@@ -8,8 +8,9 @@ come from a function the caller passes in (`files`): studies know no report code
 Both solves stop at a MIP gap, so the true difference of their costs lies in a range. While that
 range contains 0 (the solves do not show which plan is cheaper) both are solved again at a tenth
 of the gap, each from its own plan, up to GAP_STEPS times and never below MIN_GAP, keeping a pair
-only where it narrows the range (a pair cut short by the time limit may not); the variant's summary
-(`whatif`) records the gap asked of the pair kept and the gaps its two solves reached.
+only where it narrows the range (a pair stopped by the time limit may not); the variant's summary
+(`whatif`) records the gap asked of the pair kept, the gaps its two solves reached, and why a pair
+tried was not kept.
 
 With a time limit for the whole study (a Budget, e.g. `gridsite whatif --time-limit`), the base's
 solve gets a third of what is left, the variant's half of what is then left, and each finer
@@ -53,6 +54,7 @@ CUT_SHORT = (
     "re-solved at a finer gap, but the time limit stopped the re-solves before they narrowed the range: "
     "the difference is within solver tolerance"
 )
+NOT_NARROWED = "re-solved at a finer gap, which did not narrow the range: the difference is within solver tolerance"
 # Given the base's run folder (None for the base itself, or when the base has no plan to compare
 # with), the files to render into a run folder: file name -> renderer.
 FolderFiles = Callable[[Path | None], dict[str, Renderer]]
@@ -94,8 +96,7 @@ def run_whatif(
     if not reused:
         base_result = solve(budget.within(base, BASE_SHARE), tee=tee)
         start = base_result.integer_values
-        # Its hash as asked for: the time limit it was given is the budget's share, not the base's own.
-        _write_base(base_result, base, base_dir, files, force, requested=base.input_hash() if budget.limit_s else None)
+        _write_base(base_result, base, base_dir, files, force)
     result = solve(budget.within(variant, VARIANT_SHARE), tee=tee, start=start)
     base_summary = _summary(base_dir)
     if result.has_solution and base_summary.get("status") in SOLUTION_STATUSES:
@@ -124,7 +125,7 @@ def tighten(
     already show it, or no time was left."""
     budget = budget or Budget.start(None)
     requested = variant.config.solver.mip_rel_gap
-    gap, tighter, base_start, out_of_time, cut_short = requested, None, start, False, False
+    gap, tighter, base_start, out_of_time, rejected = requested, None, start, False, False
     width = _range_width(result.summary, base_summary)
     for _ in range(GAP_STEPS):
         _, low, high = difference_range(_bounds(result.summary), _bounds(base_summary))
@@ -137,25 +138,32 @@ def tighten(
         scenarios = (base.with_solver(mip_rel_gap=finer), variant.with_solver(mip_rel_gap=finer))
         base_result = solve(budget.within(scenarios[0], 1 / 2), tee=tee, start=base_start)
         variant_result = solve(budget.within(scenarios[1]), tee=tee, start=result.integer_values)
-        # A pair cut short by the time limit may prove less than the pair before it: keep the narrower.
-        if not (base_result.has_solution and variant_result.has_solution):
-            break
-        if _range_width(variant_result.summary, base_result.summary) >= width:
-            out_of_time, cut_short = budget.left() is not None, tighter is None
+        pair = (base_result, variant_result)
+        # A pair that found no plan, or proved less than the pair before it, is not kept.
+        if not all(r.has_solution for r in pair) or _range_width(variant_result.summary, base_result.summary) >= width:
+            rejected = tighter is None
+            out_of_time = any(r.summary.get("status") != "optimal" for r in pair)  # stopped at its time limit
             break
         gap, width = finer, _range_width(variant_result.summary, base_result.summary)
         tighter = ((scenarios[0], base_result), (scenarios[1], variant_result))
         base_summary, result, base_start = base_result.summary, variant_result, base_result.integer_values
-    if tighter is not None or out_of_time:
-        note = TIGHTENED if tighter is not None else CUT_SHORT if cut_short else NOT_TIGHTENED
+    if tighter is not None or out_of_time or rejected:
         result.summary["whatif"] = {
             "requested_mip_rel_gap": requested,
             "mip_rel_gap": gap,
             "reached_mip_gap": {"base": base_summary.get("mip_gap"), "variant": result.summary.get("mip_gap")},
-            "note": note,
+            "note": _note(tighter is not None, rejected, out_of_time),
             "stopped_by_time_limit": out_of_time,
         }
     return tighter
+
+
+def _note(kept: bool, rejected: bool, out_of_time: bool) -> str:
+    if kept:
+        return TIGHTENED
+    if rejected:
+        return CUT_SHORT if out_of_time else NOT_NARROWED
+    return NOT_TIGHTENED
 
 
 def _range_width(variant: dict, base: dict) -> float:
