@@ -8,9 +8,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
-from reports.document import Figure, Report, Section, Table, number, seconds, signed_usd, usd
+from reports.document import Figure, Report, Section, Table, gap, number, seconds, signed_usd, usd
 from reports.figures import MARKERS, PENALTY_COLOUR, TOL_MUTED, category_styles, plain_text, to_png
-from reports.run import PENALTY, Run
+from reports.run import HARD_DEMAND, PENALTY, Run
 from reports.tolerance import objective_difference, tolerance_usd
 
 MW_CAPTION = "Solid lines: IT MW in service per run; dashed: demand (one line where runs share it)."
@@ -84,12 +84,21 @@ def build_comparison(runs: list[Run]) -> Report:
 def _summaries(runs: list[Run], labels: list[str]) -> list[str]:
     reference = runs[0]
     return [
-        f"{label}: spends {usd(run.spend_usd)}; {number(run.shortfall_mw_years)} MW-years of demand not online "
-        f"(unserved penalty {usd(run.penalty_usd)}, a valuation); "
+        f"{label}: spends {usd(run.spend_usd)}; {_shortfall_words(run)}; "
         + ("the reference" if i == 0 else objective_difference(run.summary, reference.summary).compared(labels[0]))
         + f"; {number(run.capacity_by_year[run.years[-1]].sum())} IT MW in service in {run.years[-1]}."
         for i, (run, label) in enumerate(zip(runs, labels))
     ]
+
+
+def _shortfall_words(run: Run) -> str:
+    """The shortfall and its valuation, or that demand is a hard constraint (no penalty to value it)."""
+    if run.demand_is_hard:
+        return HARD_DEMAND[0].lower() + HARD_DEMAND[1:].rstrip(".")  # within a sentence
+    return (
+        f"{number(run.shortfall_mw_years)} MW-years of demand not online "
+        f"(unserved penalty {usd(run.penalty_usd)}, a valuation)"
+    )
 
 
 def _runs_table(runs: list[Run], labels: list[str]) -> Table:
@@ -247,7 +256,7 @@ def _provenance(runs: list[Run], labels: list[str]) -> Table:
         (
             label,
             run.summary["status"],
-            "n/a" if run.summary["mip_gap"] is None else f"{run.summary['mip_gap']:.3%}",
+            gap(run.summary["mip_gap"]),
             "n/a" if tolerance_usd(run.summary) is None else usd(tolerance_usd(run.summary)),
             seconds(run.summary["solve_seconds"]),
             run.summary["input_hash"][:12],

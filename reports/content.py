@@ -9,10 +9,10 @@ from importlib.metadata import version
 import pandas as pd
 
 from reports import figures
-from reports.document import Figure, Report, Section, Table, mw, number, seconds, usd
+from reports.document import Figure, Report, Section, Table, duration, gap, mw, number, seconds, usd
 from reports.impacts import footprint_section, who_pays_section
 from reports.power import not_chosen_table, power_years, time_to_power_table
-from reports.run import PENALTY, Run
+from reports.run import HARD_DEMAND, PENALTY, Run
 from reports.tolerance import Difference, tolerance_usd
 from reports.uncertainty import expected_words, outcomes_title, uncertainty_section
 
@@ -29,9 +29,6 @@ MODEL_ASSUMPTIONS = (
     "connections count by their firm share, onsite generation not at all).",
     "Every cost is discounted to the first year, a one-off (fixed) cost from the year it is paid.",
 )
-
-
-HARD_DEMAND = "Demand is a hard constraint (the scenario sets no unserved penalty): every MW is served."
 
 
 def build_report(run: Run) -> Report:
@@ -110,16 +107,15 @@ def _money_sentence(run: Run) -> str:
             f"penalty values at {usd(run.penalty_usd)} (a valuation, not money paid). The objective HiGHS "
             f"minimised, spend plus penalty, is {usd(run.total_cost_usd)}"
         )
-    gap = run.summary["mip_gap"]
     slack = tolerance_usd(run.summary)
     proven = "" if slack is None else f", so the objective is at most {usd(slack)} above the best possible"
-    return f"{text}. HiGHS reports the plan as {run.summary['status']} with a proven MIP gap of {_gap(gap)}{proven}."
+    return f"{text}. HiGHS reports the plan as {run.summary['status']} with a proven MIP gap of {gap(run.summary['mip_gap'])}{proven}."
 
 
 def key_figures(run: Run) -> Table:
     """The headline numbers as one item/value table, spend and the valued shortfall apart."""
     last, first = run.years[-1], run.years[0]
-    objective = f"{usd(run.total_cost_usd)}, MIP gap {_gap(run.summary['mip_gap'])}"
+    objective = f"{usd(run.total_cost_usd)}, MIP gap {gap(run.summary['mip_gap'])}"
     rows = {f"spend (discounted to {first})": usd(run.spend_usd)}
     if run.demand_is_hard:
         rows |= {"shortfall (demand not online)": "none: demand is a hard constraint", "objective (spend)": objective}
@@ -198,10 +194,6 @@ def _saving_words(lead: pd.Series) -> str:
         f"would bring power sooner: {usd(penalty)} less unserved penalty (a valuation of the shortfall) for "
         f"{spend_words}: an objective {usd(saving.value)} lower in all ({saving.range_text()} given the bounds)"
     )
-
-
-def _gap(gap: float | None) -> str:
-    return "n/a" if gap is None else f"{gap:.3%}"
 
 
 def _timeline(run: Run) -> str:
@@ -360,7 +352,7 @@ def provenance_table(run: Run) -> Table:
         "status": f"{summary['status']} ({summary['message']})",
         "objective (USD)": f"{summary['objective_usd']:,.0f}",
         "best bound (USD)": "n/a" if summary["best_bound_usd"] is None else f"{summary['best_bound_usd']:,.0f}",
-        "MIP gap": f"{_gap(summary['mip_gap'])} (requested {solver['mip_rel_gap']:.3%})",
+        "MIP gap": f"{gap(summary['mip_gap'])} (requested {gap(solver['mip_rel_gap'])})",
         "build / solve time (s)": f"{seconds(summary['build_seconds'])} / {seconds(summary['solve_seconds'])}",
         "solver": f"{solver['name']} {solver['version']}, {solver['threads']} thread(s), "
         f"{_method_words(summary)}time limit {_limit_words(solver['time_limit_s'])}, termination {solver['termination']}",
@@ -375,7 +367,7 @@ def provenance_table(run: Run) -> Table:
 
 
 def _limit_words(limit: float | None) -> str:
-    return "none" if limit is None else f"{seconds(limit)} s"
+    return duration(limit, missing="none")
 
 
 def _method_words(summary: dict) -> str:
@@ -406,25 +398,35 @@ def limits_section(run: Run) -> Section:
     )
 
 
+# How an analysis that stopped for lack of time ends: re-solves or the LP left out, or the LP stopped.
+TIME_LIMITED = ("not_run", "time_limit_no_solution")
+
+
 def _not_computed(summary: dict) -> list[str]:
-    """What the command's time limit left out of the analyses, in words (summary.json's `analyses`)."""
-    limit = summary.get("time_budget", {}).get("limit_s")
-    words = []
-    for entry in summary.get("analyses", []):
+    """What the analyses left out, in words (summary.json's `analyses`): what the command's time limit
+    left out, apart from what ended otherwise (an LP ending with e.g. `error`, named by its status)."""
+    timed_out, failed = [], []
+    for entry in summary.get("analyses") or []:
         name = entry["analysis"].replace("_", " ")
         if entry.get("not_run"):
-            words.append(f"{entry['not_run']} of {entry['not_run'] + entry['re_solved']} {name} re-solves")
+            timed_out.append(f"{entry['not_run']} of {entry['not_run'] + entry['re_solved']} {name} re-solves")
         for key in ("status", "lp_values"):
-            if entry.get(key) not in (None, "optimal", "nothing to value"):
-                words.append(f"the LP values of {name} ({entry[key].replace('_', ' ')})")
-    if not words:
-        return []
-    if limit is None:  # not the time limit, then: the status in words says why
-        return [f"Not computed: {'; '.join(words)}."]
-    return [
-        f"Not computed within the command's time limit of {seconds(limit)} s: {'; '.join(words)}. "
-        "Solve with a longer --time-limit to compute them."
-    ]
+            status = entry.get(key)
+            if status in TIME_LIMITED:
+                timed_out.append(f"the LP values of {name}")
+            elif status not in (None, "optimal", "nothing to value"):
+                failed.append(f"the LP values of {name} ({status.replace('_', ' ')})")
+    limit = (summary.get("time_budget") or {}).get("limit_s")
+    paragraphs = []
+    if timed_out:
+        within = "" if limit is None else f" of {duration(limit)}"
+        paragraphs.append(
+            f"Not computed within the command's time limit{within}: {'; '.join(timed_out)}. "
+            "Solve with a longer --time-limit to compute them."
+        )
+    if failed:
+        paragraphs.append(f"Not computed: {'; '.join(failed)}.")
+    return paragraphs
 
 
 def _resolve_columns(rows: pd.DataFrame, value: str, label: str) -> dict[str, object]:
@@ -436,7 +438,7 @@ def _resolve_columns(rows: pd.DataFrame, value: str, label: str) -> dict[str, ob
     ]
     columns = {
         "re-solve": [
-            "not run (time limit)" if status == "not_run" else f"{status}, {seconds(time)} s"
+            "not run (time limit)" if status == "not_run" else f"{status}, {duration(time)}"
             for status, time in zip(rows["status"], rows["solve_seconds"])
         ],
         label: ["n/a" if d is None else d.verdict if d.within_tolerance else usd(d.value) for d in differences],

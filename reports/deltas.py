@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from reports.compare import cost_by_run, mw_by_run
-from reports.document import number, seconds
+from reports.document import duration, gap, number
 from reports.render import comparison_renderers, report_renderers
 from reports.run import PENALTY, Run, read_run
 from reports.tolerance import objective_difference
@@ -62,11 +62,10 @@ def render_comparison(base_dir: str | Path, variant_dir: str | Path) -> str:
     lines = ["# What-if comparison", ""]
     for label, run in zip(LABELS, (read_run(base_dir), read_run(variant_dir))):
         summary = run.summary
-        gap = "n/a" if summary["mip_gap"] is None else f"{summary['mip_gap']:.4%}"
         edits = "; ".join(summary.get("edits") or []) or "none"
         lines.append(
-            f"- {label.capitalize()} ({run.name}): status **{summary['status']}**, MIP gap {gap}, "
-            f"solve {seconds(summary['solve_seconds'])} s, input hash `{summary['input_hash'][:12]}`, edits: {edits}"
+            f"- {label.capitalize()} ({run.name}): status **{summary['status']}**, MIP gap {gap(summary['mip_gap'])}, "
+            f"solve {duration(summary['solve_seconds'])}, input hash `{summary['input_hash'][:12]}`, edits: {edits}"
         )
     total = objective_difference(read_run(variant_dir).summary, read_run(base_dir).summary)
     lines += ["", f"Total discounted cost (the objective), variant minus base: {total.describe()}.", ""]

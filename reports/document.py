@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 
@@ -80,6 +81,20 @@ def seconds(value: float) -> str:
     """A duration in seconds to three significant figures (whole seconds from 100 s): solver times
     and time limits are measured, not exact, so more digits say nothing."""
     return f"{value:,.0f}" if value >= 100 else f"{round(value, 3):.3g}"
+
+
+def duration(value: float | None, missing: str = "n/a") -> str:
+    """A measured time with its unit, e.g. '0.86 s' or '1,204 s' (see seconds); `missing` when none."""
+    return missing if value is None or pd.isna(value) else f"{seconds(value)} s"
+
+
+def gap(value: float | None, missing: str = "n/a") -> str:
+    """A relative MIP gap as a percentage to three significant figures (0.001177: '0.118%', 1e-5:
+    '0.001%', 0: '0%'): a bound's digits beyond those say nothing; `missing` when there is none."""
+    if value is None or pd.isna(value):
+        return missing
+    percent = abs(round(value * 100, 6))  # finer is round-off, far below HiGHS's tolerances (and no -0)
+    return f"{np.format_float_positional(percent, precision=3, unique=False, fractional=False, trim='-')}%"
 
 
 def mw(value: float) -> str:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from reports.content import HARD_DEMAND
-from reports.document import Table, number, seconds, usd
-from reports.run import PENALTY, Run, has_plan, read_run
+from reports.document import Table, duration, gap, number, usd
+from reports.run import HARD_DEMAND, PENALTY, Run, has_plan, read_run
 from reports.uncertainty import decisions_table, expected_words, outcome_paragraphs, outcomes_title
 
 
@@ -23,15 +22,13 @@ def render_markdown(run_dir: str | Path) -> str:
 
 
 def _provenance(summary: dict, plan: Run | None) -> str:
-    gap = summary["mip_gap"]
-    gap_text = "n/a" if gap is None else f"{gap:.4%}"
     objective = summary["objective_usd"]
     parts = "spend" if plan is not None and plan.demand_is_hard else "spend + unserved penalty"
     solver = summary["solver"]
     return (
         f"Status **{summary['status']}** ({summary['message']}). Objective ({parts}) "
-        f"{'n/a' if objective is None else usd(objective)}; MIP gap {gap_text}; build "
-        f"{seconds(summary['build_seconds'])} s, solve {seconds(summary['solve_seconds'])} s; "
+        f"{'n/a' if objective is None else usd(objective)}; MIP gap {gap(summary['mip_gap'])}; build "
+        f"{duration(summary['build_seconds'])}, solve {duration(summary['solve_seconds'])}; "
         f"HiGHS {solver['version']}; input hash `{summary['input_hash'][:12]}`."
     )
 

@@ -11,6 +11,7 @@ import yaml
 
 # Result tables a run folder may hold (per outcome for a plan across outcomes, then reported as expected values).
 PENALTY = "unserved"  # the cost component that values demand not served
+HARD_DEMAND = "Demand is a hard constraint (the scenario sets no unserved penalty): every MW is served."
 OPTIONAL_RESULTS = ("power_limits", "capacity_by_path", "upgrades", "emissions", "water")
 
 
@@ -109,8 +110,11 @@ class Run:
 
     @property
     def demand_is_hard(self) -> bool:
-        """Whether demand is a hard constraint: the scenario (inputs/scenario.yaml) sets no unserved
-        penalty, so nothing is short and nothing is valued. False where the folder has no inputs/."""
+        """Whether demand is a hard constraint: the scenario sets no unserved penalty, so nothing is
+        short and nothing is valued. summary.json's `demand_is_hard` says so; for folders written
+        before it did, inputs/scenario.yaml (False where the folder has no inputs/)."""
+        if "demand_is_hard" in self.summary:
+            return bool(self.summary["demand_is_hard"])
         return self.config is not None and self.config.get("unserved_penalty_usd_per_mw_year") is None
 
     @property

@@ -3,7 +3,10 @@
 Each solve stops at a MIP gap: its true optimum lies between its best bound and its objective. For
 two minimisations a (objective a, bound a_lb) and b, the true a - b lies in [a_lb - b, a - b_lb].
 A difference whose range contains 0 is "within solver tolerance": the solves do not show which
-plan is cheaper. Every report states differences through this module.
+plan is cheaper. Every report states differences through this module. Ranges a run or study folder
+already holds (lead_times.csv, probes.csv, alternatives.csv, summary.json's EVPI and VSS) were
+computed when it was written (optimizer.highs.difference_range) and are read, not recomputed;
+objective_difference computes the range only for two run folders compared here.
 """
 
 from __future__ import annotations
@@ -63,15 +66,6 @@ def objective_difference(a: dict, b: dict) -> Difference:
     if a_bound is None or b_bound is None:
         return Difference(a_value - b_value)
     return Difference(a_value - b_value, a_bound - b_value, a_value - b_bound)
-
-
-def above_optimum(cost: float, optimum: dict) -> Difference:
-    """A plan's objective `cost` minus that of the optimum run (its summary.json). The plan's cost is
-    exact; the true optimum lies between the optimum run's best bound and its objective, so the plan
-    is between `cost` - objective and `cost` - bound above the best possible."""
-    value = cost - optimum["objective_usd"]
-    bound = optimum.get("best_bound_usd")
-    return Difference(value) if bound is None else Difference(value, value, cost - bound)
 
 
 def tolerance_usd(summary: dict) -> float | None:

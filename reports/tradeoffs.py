@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
-from reports.document import Figure, Report, Section, Table, number, seconds, signed_usd, usd, usd_unit
+from reports.document import Figure, Report, Section, Table, duration, gap, number, signed_usd, usd, usd_unit
 from reports.figures import OKABE_ITO, plain_text, plan_maps, to_png
 from reports.html import render_html
 from reports.pdf import render_pdf
 from reports.run import Run, RunFolderError, read_run
-from reports.tolerance import Difference, above_optimum
+from reports.tolerance import Difference
 
 ROLE_WORDS = {"must_have": "must-have", "never": "never used", "interchangeable": "interchangeable"}
 GOAL_WORDS = {
@@ -80,8 +80,11 @@ def build_alternatives(folder: Path) -> Report:
 
 
 def _alternatives_table(table: pd.DataFrame, plans: dict[str, Run]) -> Table:
-    optimum = plans["opt"].summary
-    above = [above_optimum(cost, optimum) for cost in table["objective_usd"]]
+    # As alternatives.csv states them: each plan's cost minus the optimum's, the range its bound allows.
+    above = [
+        Difference(row.cost_vs_optimum_usd, row.cost_vs_optimum_low_usd, row.cost_vs_optimum_high_usd)
+        for row in table.itertuples()
+    ]
     frame = pd.DataFrame(
         {
             "plan": table["alternative"],
@@ -92,7 +95,8 @@ def _alternatives_table(table: pd.DataFrame, plans: dict[str, Run]) -> Table:
                 for name, share, difference in zip(table["alternative"], table["cost_vs_optimum"], above)
             ],
             "above the best possible": [
-                _above(name, difference) for name, difference in zip(table["alternative"], above)
+                _above(name, difference, within)
+                for name, difference, within in zip(table["alternative"], above, table["within_tolerance"])
             ],
             "spend": [usd(plans[name].spend_usd) for name in table["alternative"]],
             "shortfall (MW-years)": [number(plans[name].shortfall_mw_years) for name in table["alternative"]],
@@ -111,21 +115,22 @@ def _alternatives_table(table: pd.DataFrame, plans: dict[str, Run]) -> Table:
     return Table("Plans within the cost budget", frame, note, text_columns=("status",))
 
 
-def _above(name: str, difference: Difference) -> str:
-    """The range a plan's cost lies above the best possible; the optimum's is its own MIP gap in USD."""
+def _above(name: str, difference: Difference, within: object) -> str:
+    """The range a plan's cost lies above the best possible, within solver tolerance where
+    alternatives.csv's `within_tolerance` says so; the optimum's is its own MIP gap in USD."""
+    if name == "opt" and pd.notna(difference.high):
+        return f"at most {usd(difference.high)} (its MIP gap)"
     if not difference.has_range:
         return difference.range_text()
-    if name == "opt":
-        return f"at most {usd(difference.high)} (its MIP gap)"
-    return difference.range_text() + (" (within solver tolerance)" if difference.within_tolerance else "")
+    return difference.range_text() + (" (within solver tolerance)" if within is True else "")
 
 
 def _status(summary: dict) -> str:
     """'optimal, gap 0.114%, 0.86 s' (an alternative: its score's gap)."""
     alternative = summary.get("alternative")
-    gap, words = (summary["mip_gap"], "gap") if alternative is None else (alternative["score_gap"], "score gap")
-    gap_text = "" if gap is None else f", {words} {gap:.3%}"
-    return f"{summary['status']}{gap_text}, {seconds(summary['solve_seconds'])} s"
+    value, words = (summary["mip_gap"], "gap") if alternative is None else (alternative["score_gap"], "score gap")
+    gap_text = "" if value is None else f", {words} {gap(value)}"
+    return f"{summary['status']}{gap_text}, {duration(summary['solve_seconds'])}"
 
 
 def _maps_caption(plans: dict[str, Run]) -> str:
@@ -229,7 +234,7 @@ def _points_table(table: pd.DataFrame, goals: list[str], plans: dict[str, Run]) 
             "spend": [usd(plans[name].spend_usd) for name in table["point"]],
             "unserved penalty": [usd(plans[name].penalty_usd) for name in table["point"]],
             **{GOAL_WORDS.get(goal, goal): table[goal].map(number) for goal in goals},
-            "status, gap": [f"{s}, {g:.3%}" if pd.notna(g) else s for s, g in zip(table["status"], table["mip_gap"])],
+            "status, gap": [f"{s}, {gap(g)}" if pd.notna(g) else s for s, g in zip(table["status"], table["mip_gap"])],
         }
     )
     return Table("Points on the front", frame, "From pareto.csv and each point's run folder.")

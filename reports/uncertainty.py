@@ -200,7 +200,7 @@ def _hedges(run: Run) -> Table | None:
     unused = filed.assign(short_mw=most_used - filed["used_mw"])
     shares = unused.groupby(["region_id", "path_id"]).agg(
         requested_mw=("requested_mw", "first"),
-        outcomes_not_all_used=("short_mw", lambda v: int((v > HEDGE_MIN_MW).sum())),
+        outcomes_using_less=("short_mw", lambda v: int((v > HEDGE_MIN_MW).sum())),
         least_used_mw=("used_mw", "min"),
     )
     frame = pd.DataFrame(
@@ -209,10 +209,10 @@ def _hedges(run: Run) -> Table | None:
             "path": shares.index.get_level_values(1),
             "requested (grid MW)": shares["requested_mw"].map("{:,.0f}".format).to_numpy(),
             "least used (grid MW)": shares["least_used_mw"].map("{:,.0f}".format).to_numpy(),
-            "outcomes using less than another": shares["outcomes_not_all_used"].astype(str).to_numpy(),
+            "outcomes using less than another": shares["outcomes_using_less"].astype(str).to_numpy(),
         }
     )
-    hedged = int((shares["outcomes_not_all_used"] > 0).sum())
+    hedged = int((shares["outcomes_using_less"] > 0).sum())
     note = f"{hedged} of {len(shares)} requests are hedges: filed now, and some outcomes use less of them than others."
     return Table("Interconnection requests filed now", frame, note)
 

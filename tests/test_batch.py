@@ -108,7 +108,7 @@ def test_batch_records_every_run_with_its_outcome(tmp_path):
     # Progress counts runs, not solves (base, same and a=slow,b=full are one) and includes the invalid
     # one, recorded before any solve: 8 recorded, 2 without a plan.
     assert "8/8 running 0 · failed 2" in done.stdout
-    assert "recorded base: optimal, $160 (spend $160, unserved penalty $0: a valuation), gap 0.0000%" in done.stdout
+    assert "recorded base: optimal, $160 (spend $160; demand is a hard constraint), gap 0%" in done.stdout
     runs = store.list_runs(tmp_path / "runs.duckdb").set_index("name")
     expected = {
         "base": 160,

@@ -12,7 +12,7 @@ import pytest
 from scenario_factory import write_scenario
 from typer.testing import CliRunner
 
-from optimizer.cli import app, common
+from optimizer.cli import app
 
 runner = CliRunner()
 
@@ -86,11 +86,32 @@ def test_the_summary_shows_spend_and_the_unserved_penalty_apart(tmp_path):
     assert rows["objective"] == "$2,030 (spend + unserved penalty)"
     assert rows["spend"] == "$30 (discounted): what the plan pays"
     assert rows["unserved penalty"] == "$2,000: a valuation of 20 MW-years of demand not online, not money paid"
-    assert rows["MIP gap"] == "0.0000%"
+    assert rows["MIP gap"] == "0%"
 
 
-def test_gaps_print_as_percentages_with_four_decimals():
-    assert common.percent(0.00104) == "0.1040%" and common.percent(None) == "-"
+def test_the_summary_of_hard_demand_says_so_instead_of_a_penalty(tmp_path):
+    """No unserved penalty: a serves all 30 MW demanded (capex 1), spend and objective 30."""
+    hard = write_scenario(
+        tmp_path / "hard",
+        regions=[{"region_id": "a", "max_mw": 30.0, "capex_usd_per_mw": 1.0}],
+        demand=[("us", 2026, 30.0)],
+    )
+    result = runner.invoke(app, ["solve", str(hard), "--out", str(tmp_path / "out"), "--no-report", "--no-export"])
+    assert result.exit_code == 0, result.output
+    rows = {
+        line.split("│")[1].strip(): line.split("│")[2].strip() for line in result.output.splitlines() if "│" in line
+    }
+    assert rows["objective"] == "$30 (spend)" and rows["spend"] == "$30 (discounted): what the plan pays"
+    assert rows["demand"] == "Demand is a hard constraint (the scenario sets no unserved penalty): every MW is served."
+    assert "unserved penalty" not in rows and "valuation" not in result.output
+
+
+def test_gaps_print_as_percentages_to_three_significant_figures():
+    from reports.document import gap
+
+    assert gap(0.00104) == "0.104%" and gap(0.001177) == "0.118%" and gap(1e-5) == "0.001%"
+    assert gap(0.0) == "0%" and gap(1.4e-16) == "0%"  # round-off, not a gap
+    assert gap(None, missing="-") == "-" and gap(float("nan")) == "n/a"
 
 
 def test_output_to_a_pipe_is_neither_cut_nor_wrapped(tiny, tmp_path):

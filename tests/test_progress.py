@@ -74,4 +74,4 @@ def test_the_display_is_off_when_not_on_a_terminal_in_ci_or_quiet(monkeypatch):
 
 def test_solving_text_names_plan_bound_and_gap():
     assert solving_text(Solving(None, None)) == "solving: no plan yet"
-    assert solving_text(Solving(200e9, 150e9)) == "solving: best $200.00 bn, bound $150.00 bn, gap 25.000%"
+    assert solving_text(Solving(200e9, 150e9)) == "solving: best $200.00 bn, bound $150.00 bn, gap 25%"

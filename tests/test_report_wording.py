@@ -22,7 +22,6 @@ from reports import report_files
 from reports.deltas import render_comparison
 from reports.document import Table, seconds, usd
 from reports.markdown import render_markdown
-from reports.tolerance import above_optimum
 
 runner = CliRunner()
 
@@ -237,8 +236,9 @@ def test_comparison_md_prints_years_blanks_and_flags_as_text(tiny, tmp_path):
 
 
 def test_alternatives_give_each_plan_its_range_above_the_best_possible(tmp_path):
-    """m (capex 1) is cheapest, a and b (capex 2) are the same: the optimum is exact (gap 0), and each
-    alternative's cost above it is proven, its range the single value."""
+    """m (capex 1) is cheapest, a and b (capex 2) are the same: the optimum (m 100, 50 in a or b: 200)
+    is exact (gap 0). The alternative moves 4 MW from m to a or b, the most the 2% budget (204) allows:
+    4 above the best possible, proven (a range of that one value)."""
     regions = [
         {"region_id": "m", "max_mw": 100.0, "capex_usd_per_mw": 1.0},
         {"region_id": "a", "max_mw": 100.0, "capex_usd_per_mw": 2.0},
@@ -248,13 +248,11 @@ def test_alternatives_give_each_plan_its_range_above_the_best_possible(tmp_path)
     done = runner.invoke(app, ["alternatives", str(scenario), "--count", "1", "--out", str(tmp_path / "a")])
     assert done.exit_code == 0, done.output
     table = html_table(tmp_path / "a", "Plans within the cost budget", "alternatives.html").set_index("plan")
-    optimum = json.loads((tmp_path / "a" / "opt" / "summary.json").read_text())
     alternative = json.loads((tmp_path / "a" / "alt_01" / "summary.json").read_text())
-    above = above_optimum(alternative["objective_usd"], optimum)
-    assert above.low == above.high == pytest.approx(alternative["objective_usd"] - 200) and above.low > 0
-    assert table.at["alt_01", "above the best possible"] == above.range_text()
+    assert table.at["alt_01", "objective"] == "$204" and table.at["alt_01", "vs optimum"] == "+2.00% (+$4)"
+    assert table.at["alt_01", "above the best possible"] == "+$4 to +$4"
     assert table.at["opt", "above the best possible"] == "at most $0 (its MIP gap)"
-    assert table.at["opt", "status"].startswith("optimal, gap 0.000%, ")
+    assert table.at["opt", "status"].startswith("optimal, gap 0%, ")
     assert table.at["alt_01", "status"].startswith(f"{alternative['status']}, score gap ")
 
 

@@ -118,8 +118,18 @@ def test_alternatives_csv_says_how_each_plan_was_solved_and_the_range_of_its_cos
         assert [row.cost_vs_optimum_low_usd, row.cost_vs_optimum_high_usd] == pytest.approx(
             [row.objective_usd - optimum["objective_usd"], row.objective_usd - optimum["best_bound_usd"]], abs=1e-6
         )
-        assert row.within_tolerance == (row.cost_vs_optimum_low_usd <= 0 <= row.cost_vs_optimum_high_usd)
-    assert found.table.set_index("alternative").at["opt", "within_tolerance"]
+    # By hand: the optimum (200) is proven, its bound 200; each alternative moves 4 MW from m to a or b
+    # (the most the 2% budget, 204, allows), so it costs 4 more, a range of that one point, not within
+    # tolerance. The optimum's row, compared with itself, has no verdict.
+    table = found.table.set_index("alternative")
+    assert table.at["opt", "within_tolerance"] is None
+    assert table.loc["opt", ["cost_vs_optimum_low_usd", "cost_vs_optimum_high_usd"]].tolist() == pytest.approx(
+        [0, 0], abs=1e-6
+    )
+    alternatives = table.drop(index="opt")
+    assert alternatives["objective_usd"].tolist() == pytest.approx([204, 204])
+    ranges = alternatives[["cost_vs_optimum_low_usd", "cost_vs_optimum_high_usd"]].to_numpy().ravel()
+    assert ranges.tolist() == pytest.approx([4] * 4) and alternatives["within_tolerance"].tolist() == [False, False]
 
 
 def test_alternatives_print_each_plan_s_spend_solve_and_cost_range(three_sites, tmp_path):
@@ -132,8 +142,9 @@ def test_alternatives_print_each_plan_s_spend_solve_and_cost_range(three_sites, 
     shown = markdown_rows(done.output)
     assert [row["plan"] for row in shown] == plans["alternative"].tolist()
     for row, plan in zip(shown, plans.itertuples()):
-        assert row["spend"] == f"${plan.objective_usd:,.0f}" and row["unserved penalty (valuation)"] == "$0"
-        assert row["status"] == plan.status and row["gap (opt: cost; alt: score)"] == f"{plan.solve_gap:.4%}"
+        # demand is a hard constraint here: no penalty
+        assert row["spend"] == f"${plan.objective_usd:,.0f}" and row["unserved penalty (valuation)"] == "none"
+        assert row["status"] == plan.status and row["gap (opt: cost; alt: score)"] == "0%"
         if plan.alternative != "opt":
             difference = Difference(
                 plan.cost_vs_optimum_usd, plan.cost_vs_optimum_low_usd, plan.cost_vs_optimum_high_usd
@@ -164,7 +175,8 @@ def test_pareto_prints_spend_and_penalty_apart_with_each_point_s_solve(tmp_path)
     split = [(row["cost"], row["spend"], row["unserved penalty (valuation)"]) for row in shown]
     assert split == [("$100", "$100", "$0"), ("$550", "$50", "$500"), ("$1,000", "$0", "$1,000")]
     front = pd.read_csv(out / "pareto.csv")
-    assert [row["gap"] for row in shown] == [f"{gap:.4%}" for gap in front["mip_gap"]]
+    assert front["mip_gap"].tolist() == pytest.approx([0, 0, 0], abs=1e-12)  # each point proven optimal
+    assert [row["gap"] for row in shown] == ["0%"] * 3
     assert [row["status"] for row in shown] == front["status"].tolist()
     assert 0 < json.loads((out / "point_01" / "summary.json").read_text())["solver"]["time_limit_s"] <= 60
 

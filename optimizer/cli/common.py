@@ -148,6 +148,8 @@ def write_from_runs(write: Callable[[], list[Path]]) -> None:
     out.print("wrote " + ", ".join(str(p) for p in written), highlight=False, soft_wrap=True)
 
 
+PENALTY_COLUMN = "unserved penalty (valuation)"  # a terminal table's column of the penalty: no money paid
+
 SOLVED_BY = {
     "benders": "Benders decomposition",
     "extensive_form": "HiGHS, extensive form of {outcomes} outcomes",
@@ -156,16 +158,18 @@ SOLVED_BY = {
 
 
 def print_summary(summary: dict, out_dir: Path) -> None:
+    from reports.document import duration, gap
+
     table = Table(title=f"gridsite: {summary['scenario']}", show_header=False)
     method = summary["solver"].get("method")
     split = split_rows(summary)
     rows = {
         "status": summary["status"],
         "message": summary["message"],
-        "objective": usd_exact(summary["objective_usd"]) + (" (spend + unserved penalty)" if split else ""),
+        "objective": usd(summary["objective_usd"]) + (f" ({_objective_parts(summary)})" if split else ""),
         **split,
-        "MIP gap": percent(summary["mip_gap"]),
-        "build / solve": f"{seconds(summary['build_seconds'])} / {seconds(summary['solve_seconds'])}",
+        "MIP gap": gap(summary["mip_gap"], missing="-"),
+        "build / solve": f"{duration(summary['build_seconds'], '-')} / {duration(summary['solve_seconds'], '-')}",
         "solved by": SOLVED_BY.get(method, "HiGHS, whole model").format(outcomes=summary.get("outcomes")),
     }
     for key, label in (("evpi", "value of perfect information"), ("vss", "value of the stochastic plan")):
@@ -183,56 +187,65 @@ def print_summary(summary: dict, out_dir: Path) -> None:
         err.print(f"warning: {name} not written: {problem}", style="yellow", highlight=False, markup=False)
 
 
-def usd_exact(value: float | None) -> str:
-    """An objective in whole dollars, as every terminal table shows it; '-' when there is none."""
-    return "-" if pd.isna(value) else f"${value:,.0f}"
+def usd(value: float | None) -> str:
+    """An amount in USD as every terminal table and line shows it, objectives, differences and their
+    ranges alike (reports.document.usd: $160, $1.2 M, $3.40 bn); '-' when there is none."""
+    from reports.document import usd
+
+    return "-" if value is None or pd.isna(value) else usd(value)
 
 
-def percent(gap: float | None) -> str:
-    """A MIP gap as a percentage to four decimals (0.00104: 0.1040%); '-' when there is none."""
-    return "-" if pd.isna(gap) else f"{gap:.4%}"
+def _demand_is_hard(summary: dict) -> bool:
+    """summary.json's `demand_is_hard` (the scenario sets no unserved penalty); False for runs
+    recorded before it was kept, which then read as before."""
+    return bool(summary.get("demand_is_hard"))
 
 
-def seconds(value: float | None) -> str:
-    """A measured time as the reports give it (reports.document.seconds), with its unit."""
-    from reports.document import seconds
-
-    return "-" if pd.isna(value) else f"{seconds(value)} s"
+def _objective_parts(summary: dict) -> str:
+    return "spend" if _demand_is_hard(summary) else "spend + unserved penalty"
 
 
 def spend_and_penalty(summary: dict) -> tuple[str, str]:
     """The objective's two parts as text: the spend actually paid and the unserved penalty (a valuation
-    of demand not online); '-' for a run without them (no plan, or recorded before they were kept)."""
-    from reports.document import usd
-
-    return tuple("-" if pd.isna(summary.get(key)) else usd(summary[key]) for key in ("spend_usd", "penalty_usd"))
+    of demand not online); '-' for a run without them (no plan, or recorded before they were kept) and
+    a penalty of 'none' where demand is a hard constraint."""
+    spend, penalty = (usd(summary.get(key)) for key in ("spend_usd", "penalty_usd"))
+    return spend, "none" if _demand_is_hard(summary) else penalty
 
 
 def split_rows(summary: dict) -> dict[str, str]:
     """Rows of a run's table: its spend and its unserved penalty, labelled as a valuation (expected
-    values for a plan across outcomes); none for a run without a plan."""
+    values for a plan across outcomes), or that demand is a hard constraint; none for a run without a plan."""
+    from reports.run import HARD_DEMAND
+
     if pd.isna(summary.get("spend_usd")):
         return {}
     spend, penalty = spend_and_penalty(summary)
     expected = "expected " if summary.get("outcomes") else ""
+    rows = {f"{expected}spend": f"{spend} (discounted): what the plan pays"}
+    if _demand_is_hard(summary):
+        return rows | {"demand": HARD_DEMAND}
     shortfall = summary.get("shortfall_mw_years")
     valued = "" if pd.isna(shortfall) else f" of {shortfall:,.0f} MW-years of demand not online"
-    return {
-        f"{expected}spend": f"{spend} (discounted): what the plan pays",
-        f"{expected}unserved penalty": f"{penalty}: a valuation{valued}, not money paid",
-    }
+    return rows | {f"{expected}unserved penalty": f"{penalty}: a valuation{valued}, not money paid"}
 
 
 def run_line(summary: dict) -> str:
-    """A run in one line: its status; with a plan, the objective with spend and penalty apart, the
-    proven gap and the times; without one, why."""
+    """A run in one line: its status; with a plan, the objective with spend and penalty apart (or that
+    demand is a hard constraint), the proven gap and the times; without one, why."""
+    from reports.document import duration, gap
+
     if pd.isna(summary.get("objective_usd")):
         return f"{summary['status']} ({summary['message']})"
     spend, penalty = spend_and_penalty(summary)
+    parts = (
+        f"spend {spend}; demand is a hard constraint"
+        if _demand_is_hard(summary)
+        else f"spend {spend}, unserved penalty {penalty}: a valuation"
+    )
     return (
-        f"{summary['status']}, {usd_exact(summary['objective_usd'])} (spend {spend}, unserved penalty {penalty}: "
-        f"a valuation), gap {percent(summary['mip_gap'])}, build {seconds(summary['build_seconds'])}, "
-        f"solve {seconds(summary['solve_seconds'])}"
+        f"{summary['status']}, {usd(summary['objective_usd'])} ({parts}), gap {gap(summary['mip_gap'], '-')}, "
+        f"build {duration(summary['build_seconds'], '-')}, solve {duration(summary['solve_seconds'], '-')}"
     )
 
 
@@ -250,4 +263,4 @@ def _with_range(value: float, span: list[float] | None) -> str:
     from reports.tolerance import Difference
 
     difference = Difference(value, *(span or (None, None)))
-    return f"{usd_exact(value)} ({difference.range_text()}: {difference.verdict})"
+    return f"{usd(value)} ({difference.range_text()}: {difference.verdict})"

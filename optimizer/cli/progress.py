@@ -59,11 +59,9 @@ def shown(console: Console, quiet: bool) -> Iterator[None]:
 
 def solving_text(event: Solving) -> str:
     """A solve's progress in words: best plan, proven bound and the gap between them."""
-    gap = mip_gap(event.objective, event.bound)
-    plan = "no plan yet" if event.objective is None else f"best {_bn(event.objective)}"
-    bound = "" if event.bound is None else f", bound {_bn(event.bound)}"
-    return f"solving: {plan}{bound}" + ("" if gap is None else f", gap {gap:.3%}")
+    from reports.document import gap, usd
 
-
-def _bn(usd: float) -> str:
-    return f"${usd / 1e9:,.2f} bn"
+    plan = "no plan yet" if event.objective is None else f"best {usd(event.objective)}"
+    bound = "" if event.bound is None else f", bound {usd(event.bound)}"
+    proven = mip_gap(event.objective, event.bound)
+    return f"solving: {plan}{bound}" + ("" if proven is None else f", gap {gap(proven)}")

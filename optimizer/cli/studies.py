@@ -80,9 +80,11 @@ def whatif(
 
 def _gaps(tightened: dict) -> str:
     """The gap asked of the pair kept and the gaps its two solves proved (a time limit may stop them short)."""
+    from reports.document import gap
+
     reached = tightened.get("reached_mip_gap") or {}
-    proven = ", ".join(f"{run} {cli.percent(reached.get(run))}" for run in ("base", "variant"))
-    return f"asked {cli.percent(tightened['mip_rel_gap'])}; proven: {proven}"
+    proven = ", ".join(f"{run} {gap(reached.get(run), '-')}" for run in ("base", "variant"))
+    return f"asked {gap(tightened['mip_rel_gap'], '-')}; proven: {proven}"
 
 
 def batch(
@@ -151,19 +153,21 @@ def list_runs(store_file: StoreOption = DEFAULT_STORE) -> None:
     """One line per recorded run: status, objective with its spend and unserved penalty (a valuation)
     apart, its difference to the run named base (within solver tolerance when the range both runs'
     bounds allow contains 0), MIP gap, solve time, edits."""
+    from reports.document import duration, gap
+
     runs = _read(store.read_table, store_file, "runs").sort_values(["recorded_at", "name"])
     base = runs[runs["name"] == "base"]
-    table = Table("name", "status", "objective", "spend", "unserved penalty (valuation)", "vs base", "MIP gap",
+    table = Table("name", "status", "objective", "spend", cli.PENALTY_COLUMN, "vs base", "MIP gap",
                   "solve", "edits")  # fmt: skip
     for _, run in runs.iterrows():
         table.add_row(
             run["name"],
             run["status"],
-            cli.usd_exact(run["objective_usd"]),
+            cli.usd(run["objective_usd"]),
             *cli.spend_and_penalty(json.loads(run["summary"])),
             _versus_base(run, base),
-            cli.percent(run["mip_gap"]),
-            cli.seconds(run["solve_seconds"]),
+            gap(run["mip_gap"], "-"),
+            duration(run["solve_seconds"], "-"),
             Text(run["edits"]),  # plain text: edits hold [...] that rich would read as markup
         )
     cli.out.print(table)
@@ -188,7 +192,8 @@ def show_run(name: Annotated[str, typer.Argument(help="Run name.")], store_file:
         cli.err.print(f"no run named '{name}' in {store_file}", highlight=False)
         raise typer.Exit(cli.EXIT_INVALID_INPUT)
     record = runs.iloc[0]
-    for key, value in (record.drop("summary").to_dict() | cli.split_rows(json.loads(record["summary"]))).items():
+    fields = {key: _field_text(key, value) for key, value in record.drop("summary").items()}
+    for key, value in (fields | cli.split_rows(json.loads(record["summary"]))).items():
         cli.out.print(f"{key}: {value}", highlight=False, markup=False)
     across = " (expected over the run's outcomes)" if _run_table(store_file, "outcomes", name) is not None else ""
     costs = _run_table(store_file, "costs", name)
@@ -200,6 +205,17 @@ def show_run(name: Annotated[str, typer.Argument(help="Run name.")], store_file:
         built = capacity.pivot(index="region_id", columns="year", values="capacity_mw")
         built = built[built.max(axis=1) > 0]
         cli.out.print(f"\nMW in service by region and year{across}\n{built.to_markdown(floatfmt=',.0f')}", markup=False)
+
+
+def _field_text(key: str, value: object) -> object:
+    """A field of a stored run's record as the other tables give it: USD, gap and times formatted."""
+    from reports.document import duration, gap
+
+    if key.endswith("_usd"):
+        return cli.usd(value)
+    if key == "mip_gap":
+        return gap(value, "-")
+    return duration(value, "-") if key.endswith("_seconds") else value
 
 
 def _by_component(costs: pd.DataFrame) -> pd.DataFrame:

@@ -94,7 +94,6 @@ def pareto(
 
 
 STUDY_FILES = ("alternatives.csv", "sites_range.csv", "pareto.csv")
-PENALTY = "unserved penalty (valuation)"
 
 
 def _load(scenario_dir: Path, edits: list[str] | None, time_limit_s: float | None, plans: int, report: bool):
@@ -110,6 +109,7 @@ def _load(scenario_dir: Path, edits: list[str] | None, time_limit_s: float | Non
 def _alternatives_shown(table: pd.DataFrame, plans: dict) -> pd.DataFrame:
     """alternatives.csv for the terminal: costs with spend and penalty apart, the difference from the
     optimum with the range the bounds allow, and how each plan was solved."""
+    from reports.document import duration, gap
     from reports.tolerance import Difference
 
     differences = [
@@ -119,15 +119,15 @@ def _alternatives_shown(table: pd.DataFrame, plans: dict) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "plan": table["alternative"],
-            "objective": table["objective_usd"].map(cli.usd_exact),
+            "objective": table["objective_usd"].map(cli.usd),
             **_split(plans, table["alternative"]),
             "vs optimum": [
                 "the optimum" if name == "opt" else f"{share:+.2%}: {difference.describe()}"
                 for name, share, difference in zip(table["alternative"], table["cost_vs_optimum"], differences)
             ],
             "status": table["status"],
-            "gap (opt: cost; alt: score)": table["solve_gap"].map(cli.percent),
-            "solve": table["solve_seconds"].map(cli.seconds),
+            "gap (opt: cost; alt: score)": table["solve_gap"].map(partial(gap, missing="-")),
+            "solve": table["solve_seconds"].map(partial(duration, missing="-")),
             "regions used": table["regions_opened"],
             "regions differing": table["regions_differing_from_optimum"],
             "MW moved": table["mw_moved"],
@@ -138,16 +138,18 @@ def _alternatives_shown(table: pd.DataFrame, plans: dict) -> pd.DataFrame:
 def _pareto_shown(table: pd.DataFrame, points: dict) -> pd.DataFrame:
     """pareto.csv for the terminal: cost with spend and penalty apart, each goal, and how each point
     was solved."""
+    from reports.document import duration, gap
+
     goals = [column for column in table.columns if column not in ("point", "cost_usd", "status", "mip_gap")]
     return pd.DataFrame(
         {
             "point": table["point"],
-            "cost": table["cost_usd"].map(cli.usd_exact),
+            "cost": table["cost_usd"].map(cli.usd),
             **_split(points, table["point"]),
             **table[goals],
             "status": table["status"],
-            "gap": table["mip_gap"].map(cli.percent),
-            "solve": [cli.seconds(points[name].summary["solve_seconds"]) for name in table["point"]],
+            "gap": table["mip_gap"].map(partial(gap, missing="-")),
+            "solve": [duration(points[name].summary["solve_seconds"], "-") for name in table["point"]],
         }
     )
 
@@ -155,7 +157,7 @@ def _pareto_shown(table: pd.DataFrame, points: dict) -> pd.DataFrame:
 def _split(plans: dict, names: pd.Series) -> dict[str, list[str]]:
     """The spend and penalty columns of the named plans."""
     spend, penalty = zip(*(cli.spend_and_penalty(plans[name].summary) for name in names))
-    return {"spend": list(spend), PENALTY: list(penalty)}
+    return {"spend": list(spend), cli.PENALTY_COLUMN: list(penalty)}
 
 
 def _print(frame: pd.DataFrame) -> None:

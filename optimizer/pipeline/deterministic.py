@@ -204,6 +204,7 @@ def run_summary(
         "versions": {pkg: version(pkg) for pkg in ("gridsite", "pyomo", "highspy", "pandas")}
         | {"python": platform.python_version()},
         "input_hash": scenario.input_hash(),
+        "demand_is_hard": scenario.config.unserved_penalty_usd_per_mw_year is None,  # no penalty: all served
         "solved_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
