@@ -270,3 +270,24 @@ def test_a_request_some_outcomes_use_less_of_is_a_hedge_one_all_use_alike_is_not
     counts = table.frame.set_index("region")["outcomes using less than another"].to_dict()
     assert counts == {"a": "1", "b": "1", "c": "0"}
     assert table.note.startswith("2 of 3 requests are hedges")
+
+
+def test_analyses_left_out_are_blamed_on_the_time_limit_only_when_it_stopped_them():
+    """An LP ending with `error` is named by its status even under a time limit; re-solves not run and
+    an LP not run are the time limit's; a null time_budget reads as none."""
+    from reports.content import _not_computed
+
+    errored = [{"analysis": "limits", "method": "LP, site choices fixed", "status": "error"}]
+    left_out = [{"analysis": "lead_times", "method": "MIP re-solves", "re_solved": 5, "not_run": 3}]
+    assert _not_computed({"time_budget": {"limit_s": 60.0}, "analyses": errored}) == [
+        "Not computed: the LP values of limits (error)."
+    ]
+    assert _not_computed({"time_budget": None, "analyses": left_out + errored}) == [
+        "Not computed within the command's time limit: 3 of 8 lead times re-solves. "
+        "Solve with a longer --time-limit to compute them.",
+        "Not computed: the LP values of limits (error).",
+    ]
+    not_run = [{"analysis": "limits", "method": "LP, site choices fixed", "status": "not_run"}]
+    assert _not_computed({"time_budget": {"limit_s": 60.0}, "analyses": not_run})[0].startswith(
+        "Not computed within the command's time limit of 60 s: the LP values of limits."
+    )
