@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import duckdb
 import pandas as pd
@@ -75,6 +76,8 @@ def test_whatif_compares_costs_regions_capacity_and_demand(tiny, tmp_path):
     assert "Base (tiny): status **optimal**" in report and FAST_A in report
     html = (variant / "comparison.html").read_text()
     assert FAST_A in html and "costs $83 less than tiny" in html
+    # base and variant share the scenario's name: the folders tell them apart, as named once written
+    assert set(re.findall(r"tiny \([^)]*\)", html)) == {"tiny (base)", f"tiny ({variant.name})"}
     assert (variant / "comparison.pdf").read_bytes().startswith(b"%PDF")
     assert {"report.html", "report.pdf"} <= {p.name for p in variant.iterdir()}
 

@@ -169,7 +169,9 @@ def write_results(
     check_out_dir(out, RESULT_FILES, force)
     out.mkdir(parents=True, exist_ok=True)
     earlier = written_files(out) or set()
-    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
+    holder = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
+    staging = holder / (out.resolve().name or "run")  # named as the run folder: reports name a run by its folder
+    staging.mkdir()
     try:
         _write_tables(result, staging, inputs)
         _render(result, staging, extra or {})
@@ -194,7 +196,7 @@ def write_results(
             os.replace(staging / name, out / name)
         record_written(out, produced)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(holder, ignore_errors=True)
     return out
 
 
