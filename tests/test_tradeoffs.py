@@ -17,7 +17,7 @@ from optimizer.cli import app
 from optimizer.studies.alternatives import find_alternatives
 from optimizer.studies.pareto import pareto_front
 from reports.document import Table
-from reports.tolerance import Difference
+from reports.tolerance import Difference, objective_difference
 from reports.tradeoffs import ROLE_WORDS
 
 runner = CliRunner()
@@ -130,6 +130,15 @@ def test_alternatives_csv_says_how_each_plan_was_solved_and_the_range_of_its_cos
     assert alternatives["objective_usd"].tolist() == pytest.approx([204, 204])
     ranges = alternatives[["cost_vs_optimum_low_usd", "cost_vs_optimum_high_usd"]].to_numpy().ravel()
     assert ranges.tolist() == pytest.approx([4] * 4) and alternatives["within_tolerance"].tolist() == [False, False]
+    # The same from the plans' summaries, as a store or a comparison of run folders reads them: an
+    # alternative's cost is exact, so it is 4 more than the optimum, not within tolerance of it.
+    for name in alternatives.index:
+        summary = found.plans[name].summary
+        assert summary["best_bound_usd"] == summary["objective_usd"] and summary["mip_gap"] == 0
+        assert summary["alternative"]["optimum_bound_usd"] == pytest.approx(200)
+        assert summary["alternative"]["above_optimum_bound"] == pytest.approx(4 / 204)
+        difference = objective_difference(summary, optimum)
+        assert [difference.low, difference.high] == pytest.approx([4, 4]) and not difference.within_tolerance
 
 
 def test_alternatives_print_each_plan_s_spend_solve_and_cost_range(three_sites, tmp_path):
