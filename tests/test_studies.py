@@ -326,6 +326,10 @@ def test_bad_sweep_file_is_a_clear_error(tmp_path):
     sweep.write_text(yaml.safe_dump({"base": ".", "grid": {"x": ["not a mapping"]}}))
     result = runner.invoke(app, ["batch", str(sweep)])
     assert result.exit_code == 2 and "s.yaml: key grid.x" in result.output
+    # an axis without labels would leave the grid with no runs at all, silently
+    sweep.write_text(yaml.safe_dump({"base": ".", "grid": {"x": {}, "y": {"low": ["discount_rate = 0.05"]}}}))
+    result = runner.invoke(app, ["batch", str(sweep)])
+    assert result.exit_code == 2 and "s.yaml: key grid.x: Dictionary should have at least 1 item" in result.output
 
 
 def test_a_bound_a_few_ulps_above_its_objective_counts_as_the_objective():

@@ -28,6 +28,7 @@ import itertools
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, ValidationError
 
@@ -62,7 +63,7 @@ class Sweep(InputModel):
     base: str
     store: str | None = None
     variants: dict[str, list[str]] = {}
-    grid: dict[str, dict[str, list[str]]] = {}
+    grid: dict[str, Annotated[dict[str, list[str]], Field(min_length=1)]] = {}  # an empty axis: no runs at all
     samples: Samples | None = None
     alternatives: AlternativesStudy | None = None
     pareto: ParetoStudy | None = None
