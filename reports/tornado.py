@@ -125,8 +125,15 @@ def tornado_table(found: dict[str, tuple[str, list[End]]]) -> pd.DataFrame:
             | _end("high", high)
             | {"span_usd": abs(low.change.value) if len(ends) == 1 else high.change.value - low.change.value}
         )
-    table = pd.DataFrame(rows)
-    return table.sort_values("span_usd", ascending=False, ignore_index=True) if rows else table
+    if not rows:  # no factor (e.g. every run re-discounts): the columns still, for a readable file
+        return pd.DataFrame(columns=TORNADO_COLUMNS)
+    return pd.DataFrame(rows).sort_values("span_usd", ascending=False, ignore_index=True)
+
+
+END_FIELDS = ("label", "change_usd", "range_low_usd", "range_high_usd", "within_tolerance")
+TORNADO_COLUMNS = [
+    "factor", "kind", "values", *(f"{side}_{f}" for side in ("low", "high") for f in END_FIELDS), "span_usd"
+]  # fmt: skip
 
 
 def _end(side: str, end: End) -> dict:
@@ -197,10 +204,14 @@ def tornado_files(
 
 
 def _report(table, changes: pd.DataFrame, base_objective: float, recorded: int, store_file, base: str) -> Report:
+    shown = (
+        f"the {len(table)} widest are shown."
+        if len(table)
+        else "no run is left to form a factor (runs that change the discount rate are listed apart below)."
+    )
     summary = (
         f"{recorded} runs recorded in {store_file}; base '{base}' costs {usd(base_objective)}. Each bar is a factor "
-        f"(a grid axis or a variant prefix) from its lowest to its highest change against the base; the "
-        f"{len(table)} widest are shown."
+        f"(a grid axis or a variant prefix) from its lowest to its highest change against the base; {shown}"
     )
     items = []
     if not table.empty:

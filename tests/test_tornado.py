@@ -95,3 +95,17 @@ def test_a_factor_whose_two_runs_tie_shows_both():
     row = tornado_table({"pjm": ("variant", ends)}).iloc[0]
     assert {row["low_label"], row["high_label"]} == {"pjm_high", "pjm_low"}
     assert row["span_usd"] == 0.0
+
+
+def test_without_a_factor_tornado_csv_still_has_its_columns():
+    """Every run re-discounting leaves no factor: the file is a header pandas reads, with the columns a
+    factor's row has."""
+    import io
+
+    from reports.tolerance import Difference
+    from reports.tornado import End, tornado_table
+
+    ends = [End("low", Difference(1.0, 0.5, 1.5)), End("high", Difference(2.0, 1.5, 2.5))]
+    columns = list(tornado_table({"pjm": ("variant", ends)}).columns)
+    empty = pd.read_csv(io.StringIO(tornado_table({}).to_csv(index=False)))
+    assert empty.empty and list(empty.columns) == columns
