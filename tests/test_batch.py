@@ -109,6 +109,8 @@ def test_batch_records_every_run_with_its_outcome(tmp_path):
     # one, recorded before any solve: 8 recorded, 2 without a plan.
     assert "8/8 running 0 · failed 2" in done.stdout
     assert "recorded base: optimal, $160 (spend $160; demand is a hard constraint), gap 0%" in done.stdout
+    # base, same and a=slow,b=full share their inputs: one solve, two runs recorded from it
+    assert "4 solved, 2 without a solution" in done.stdout and "2 reused from runs with the same inputs" in done.stdout
     runs = store.list_runs(tmp_path / "runs.duckdb").set_index("name")
     expected = {
         "base": 160,
@@ -129,7 +131,7 @@ def test_batch_records_every_run_with_its_outcome(tmp_path):
     assert "0 solved" in again.stdout and "7 already stored" in again.stdout
     assert "2 without a solution" in again.stdout and again.returncode == 3  # tenfold (stored) and typo
     forced = batch(sweep, "--force")
-    assert "6 solved" in forced.stdout
+    assert "4 solved" in forced.stdout and "2 reused" in forced.stdout
 
 
 def reported_and_compared_from_the_store(tmp_path: Path, path: Path) -> None:

@@ -238,17 +238,20 @@ def _record(
     describe: Callable[[dict], str],
     files: dict[str, str] | None = None,
 ) -> None:
-    """Record each run (they share inputs `files` and `result`) and print a line for it."""
+    """Record each run (they share inputs `files` and `result`, solved once: the first's) and print a
+    line for it."""
     summary = result.summary
     solved = summary["status"] in SOLUTION_STATUSES
     start = f" ({'warm' if summary.get('warm_start') else 'cold'} start)" if solved else ""
-    for run in runs:
+    for i, run in enumerate(runs):
         summary["edits"] = list(run.edits)
         store.record(sweep.store, run.name, sweep.name, list(run.edits), result, files)
-        console.print(f"recorded {run.name}: {describe(summary)}{start}", highlight=False, markup=False, soft_wrap=True)
+        how = start if i == 0 else f" (the inputs of {runs[0].name}: its result, not solved again)"
+        console.print(f"recorded {run.name}: {describe(summary)}{how}", highlight=False, markup=False, soft_wrap=True)
     tally.recorded += len(runs)
     if solved:
-        tally.solved += len(runs)
+        tally.solved += 1
+        tally.reused += len(runs) - 1
     else:
         tally.failed += len(runs)
         tally.recorded_failed += len(runs)
