@@ -330,6 +330,10 @@ def test_bad_sweep_file_is_a_clear_error(tmp_path):
     sweep.write_text(yaml.safe_dump({"base": ".", "grid": {"x": {}, "y": {"low": ["discount_rate = 0.05"]}}}))
     result = runner.invoke(app, ["batch", str(sweep)])
     assert result.exit_code == 2 and "s.yaml: key grid.x: Dictionary should have at least 1 item" in result.output
+    # a variant's name becomes a folder name when its runs are exported
+    sweep.write_text(yaml.safe_dump({"base": ".", "variants": {"a/b": ["discount_rate = 0.05"]}}))
+    result = runner.invoke(app, ["batch", str(sweep)])
+    assert result.exit_code == 2 and "key variants.a/b: expected a plain folder name" in result.output
 
 
 def test_a_bound_a_few_ulps_above_its_objective_counts_as_the_objective():

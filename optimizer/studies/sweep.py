@@ -39,6 +39,7 @@ from optimizer.inputs.files import MAX_YAML_BYTES, load_yaml, read_text
 from optimizer.inputs.load import load_base
 from optimizer.inputs.scenario import Scenario, describe_validation_error
 from optimizer.inputs.variants import select_values
+from optimizer.pipeline.outputs import OutputError, check_name
 
 BASE_RUN = "base"
 
@@ -95,6 +96,11 @@ def read_sweep(path: str | Path) -> SweepFile:
         sweep = Sweep.model_validate(raw)
     except ValidationError as err:
         raise ScenarioError(path.name, [describe_validation_error(e) for e in err.errors()]) from None
+    for name in sweep.variants:  # a variant's runs are exported to folders named after it
+        try:
+            check_name(name, f"key variants.{name}")
+        except OutputError as err:
+            raise ScenarioError(path.name, [str(err)]) from None
     store = path.parent / (sweep.store or "runs.duckdb")
     return SweepFile(sweep.name or path.stem, path, store, sweep)
 
