@@ -152,6 +152,8 @@ def reported_and_compared_from_the_store(tmp_path: Path, path: Path) -> None:
     assert compared.exit_code == 0, compared.output
     html = (out / "compare.html").read_text()
     assert "costs $83 less than" in html and FAST_A in html
+    # and on the terminal: 50 + 30 / 1.1 against 160, both proven at a zero gap
+    assert "grid_a=fast_b=full vs base: -$83 (-$83 to -$83)" in compared.output
     missing = CliRunner().invoke(app, ["runs", "report", "nope", "--store", str(path), "--out", str(tmp_path / "n")])
     assert missing.exit_code == 2 and "no run named 'nope'" in missing.output
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Annotated
@@ -209,6 +210,17 @@ def compare(
     if runs:  # the stored runs' folders are gridsite's own
         record_written(out_dir, (written_files(out_dir) or set()) | {"runs"})
     write_from_runs(lambda: write_rendered(out_dir, comparison_files(folders), force))
+    _print_differences(folders)
+
+
+def _print_differences(folders: list[Path]) -> None:
+    """Each run's total discounted cost against the first's, with the range their bounds allow."""
+    from reports.tolerance import objective_difference
+
+    summaries = [json.loads((folder / "summary.json").read_text()) for folder in folders]
+    for folder, summary in zip(folders[1:], summaries[1:]):
+        difference = objective_difference(summary, summaries[0])
+        out.print(f"{folder.name} vs {folders[0].name}: {difference.describe()}", highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
