@@ -258,11 +258,21 @@ def _provenance(runs: list[Run], labels: list[str]) -> Table:
             run.summary["status"],
             gap(run.summary["mip_gap"]),
             "n/a" if tolerance_usd(run.summary) is None else usd(tolerance_usd(run.summary)),
+            seconds(run.summary["build_seconds"]),
             seconds(run.summary["solve_seconds"]),
             run.summary["input_hash"][:12],
             run.summary.get("solved_at", "n/a"),
         )
         for run, label in zip(runs, labels)
     ]
-    columns = ["run", "status", "MIP gap", "objective above bound", "solve time (s)", "input hash", "solved at (UTC)"]
+    columns = [
+        "run",
+        "status",
+        "MIP gap",
+        "objective above bound",
+        "build time (s)",
+        "solve time (s)",
+        "input hash",
+        "solved at (UTC)",
+    ]
     return Table("Solver runs", pd.DataFrame(rows, columns=columns))

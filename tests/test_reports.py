@@ -23,7 +23,7 @@ from optimizer.inputs.variants import apply_edits
 from optimizer.pipeline.marginals import explain_limits
 from optimizer.pipeline.outputs import write_rendered
 from reports import comparison_files, export_renderers, report_files, report_renderers
-from reports.document import Table, signed_usd, usd
+from reports.document import Table, seconds, signed_usd, usd
 from reports.figures import category_styles, lower48_states
 
 SECTIONS = (
@@ -411,6 +411,9 @@ def test_comparison_sets_runs_side_by_side(run_dir, tmp_path):
     assert (tmp_path / "cmp" / "compare.pdf").read_bytes().startswith(b"%PDF")
     differences = html_table(tmp_path / "cmp", "Differences", "compare.html").set_index("run")
     assert differences.at[labels[1], "objective"] == "within solver tolerance"  # the same run: 0, within its gaps
+    solver = html_table(tmp_path / "cmp", "Solver runs", "compare.html").set_index("run")
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert solver.at[labels[0], "build time (s)"] == float(seconds(summary["build_seconds"]))
     bad = CliRunner().invoke(app, ["compare", str(run_dir), str(tmp_path / "nowhere"), "--out", str(tmp_path / "c2")])
     assert bad.exit_code == 2 and "summary.json not found" in bad.output
 
