@@ -352,19 +352,23 @@ def test_equal_optima_a_few_ulps_apart_are_no_difference():
     assert low < 0 < high and high - low < 1e-6 * cost
 
 
-def test_a_finer_pair_cut_short_by_the_time_limit_is_not_kept(tiny, monkeypatch):
-    """Stand-in solves as above, except that the finer pair, stopped by the time limit, proves only a
-    20% gap: its range of variant - base ([-19.2, 21]) is wider than the first pair's ([-9.1, 11] at
-    10%), so it is dropped, the gaps the kept pair reached are recorded, and the note says the
-    re-solves were cut short."""
+@pytest.mark.parametrize(
+    ("finer_status", "limits", "note", "stopped"),
+    [("feasible", [60.0], "CUT_SHORT", True), ("optimal", [3600.0, None], "NOT_NARROWED", False)],
+)
+def test_a_finer_pair_that_proves_less_is_not_kept(tiny, monkeypatch, finer_status, limits, note, stopped):
+    """Stand-in solves as above, except that the finer pair proves only a 20% gap: its range of
+    variant - base ([-19.2, 21]) is wider than the first pair's ([-9.1, 11] at 10%), so it is dropped
+    and the gaps the kept pair reached are recorded. Stopped by the time limit (feasible, short of its
+    gap), the note says the re-solves were cut short; ended optimal at its own gap, with 3,600 s left
+    or no limit at all, it says the range did not narrow and names no time limit."""
     from optimizer.pipeline.budget import Budget
     from optimizer.pipeline.solve import SolveResult
     from optimizer.studies import whatif
 
     def fake(scenario, tee=False, start=None):
         asked, cost = scenario.config.solver.mip_rel_gap, 101.0 if scenario.edits else 100.0
-        # the finer pair ends at its time limit (feasible, short of its gap), its bound from its own root
-        status, reached = ("optimal", 0.1) if asked == 0.1 else ("feasible", 0.2)
+        status, reached = ("optimal", 0.1) if asked == 0.1 else (finer_status, 0.2)
         return SolveResult(
             {"status": status, "objective_usd": cost, "best_bound_usd": cost * (1 - reached), "mip_gap": reached}
         )
@@ -372,39 +376,13 @@ def test_a_finer_pair_cut_short_by_the_time_limit_is_not_kept(tiny, monkeypatch)
     monkeypatch.setattr(whatif, "solve", fake)
     base = load_scenario(tiny).with_solver(mip_rel_gap=0.1)
     variant = apply_edits(base, [FAST_A])
-    result = fake(variant)
-    assert whatif.tighten(base, variant, fake(base).summary, result, {}, budget=Budget.start(60.0)) is None
-    record = result.summary["whatif"]
-    assert record["note"] == whatif.CUT_SHORT and record["stopped_by_time_limit"] is True
-    assert record["mip_rel_gap"] == 0.1 and record["reached_mip_gap"] == {"base": 0.1, "variant": 0.1}
-
-
-def test_a_finer_pair_that_proves_less_without_a_time_limit_is_not_blamed_on_one(tiny, monkeypatch):
-    """The finer pair ends optimal at its own (here: wider) gap, with 3,600 s left or no limit at all:
-    it is not kept, the record says so, and no time limit is named."""
-    from optimizer.pipeline.budget import Budget
-    from optimizer.pipeline.solve import SolveResult
-    from optimizer.studies import whatif
-
-    def fake(scenario, tee=False, start=None):
-        asked, cost = scenario.config.solver.mip_rel_gap, 101.0 if scenario.edits else 100.0
-        reached = 0.1 if asked == 0.1 else 0.2
-        summary = {
-            "status": "optimal",
-            "objective_usd": cost,
-            "best_bound_usd": cost * (1 - reached),
-            "mip_gap": reached,
-        }
-        return SolveResult(summary)
-
-    monkeypatch.setattr(whatif, "solve", fake)
-    base = load_scenario(tiny).with_solver(mip_rel_gap=0.1)
-    variant = apply_edits(base, [FAST_A])
-    for budget in (Budget.start(3600.0), None):
+    for limit in limits:
         result = fake(variant)
+        budget = None if limit is None else Budget.start(limit)
         assert whatif.tighten(base, variant, fake(base).summary, result, {}, budget=budget) is None
         record = result.summary["whatif"]
-        assert record["note"] == whatif.NOT_NARROWED and record["stopped_by_time_limit"] is False
+        assert record["note"] == getattr(whatif, note) and record["stopped_by_time_limit"] is stopped
+        assert record["mip_rel_gap"] == 0.1 and record["reached_mip_gap"] == {"base": 0.1, "variant": 0.1}
 
 
 def test_the_whatif_line_gives_the_gaps_proven_not_only_the_gap_asked():
