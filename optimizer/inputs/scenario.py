@@ -288,11 +288,7 @@ class Scenario:
     def input_hash(self) -> str:
         """SHA-256 of the validated inputs as asked for, independent of file formatting: the time limit
         a command's budget gives the solve (what is left of the command's own) is not an input."""
-        config = self.config
-        if self.asked_time_limit_s is not None:
-            solver = config.solver.model_copy(update={"time_limit_s": self.asked_time_limit_s[0]})
-            config = config.model_copy(update={"solver": solver})
-        digest = hashlib.sha256(config.model_dump_json().encode())
+        digest = hashlib.sha256(self.as_asked().config.model_dump_json().encode())
         for label, table in self.tables().items():
             digest.update(label.encode())
             digest.update(table.to_csv(index=False).encode())

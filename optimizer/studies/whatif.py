@@ -139,12 +139,13 @@ def tighten(
         base_result = solve(budget.within(scenarios[0], 1 / 2), tee=tee, start=base_start)
         variant_result = solve(budget.within(scenarios[1]), tee=tee, start=result.integer_values)
         pair = (base_result, variant_result)
+        narrowed = _range_width(variant_result.summary, base_result.summary)
         # A pair that found no plan, or proved less than the pair before it, is not kept.
-        if not all(r.has_solution for r in pair) or _range_width(variant_result.summary, base_result.summary) >= width:
+        if not all(r.has_solution for r in pair) or narrowed >= width:
             rejected = tighter is None
             out_of_time = any(r.summary.get("status") != "optimal" for r in pair)  # stopped at its time limit
             break
-        gap, width = finer, _range_width(variant_result.summary, base_result.summary)
+        gap, width = finer, narrowed
         tighter = ((scenarios[0], base_result), (scenarios[1], variant_result))
         base_summary, result, base_start = base_result.summary, variant_result, base_result.integer_values
     if tighter is not None or out_of_time or rejected:
