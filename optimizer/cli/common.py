@@ -21,6 +21,7 @@ from optimizer.inputs.load import load_scenario
 from optimizer.inputs.scenario import Scenario
 from optimizer.inputs.uncertainty import outcome_scenarios
 from optimizer.inputs.variants import apply_edits
+from optimizer.pipeline.budget import Budget, outputs_reserve_s
 
 EXIT_NO_SOLUTION = 3
 EXIT_INVALID_INPUT = 2
@@ -47,6 +48,12 @@ process_started: float | None = None
 
 def command_started() -> float:
     return time.perf_counter() if process_started is None else process_started
+
+
+def command_budget(scenario: Scenario, folders: int = 1) -> Budget:
+    """The command's time budget: the scenario's time limit (--time-limit applied) from the command's
+    start, with the seconds for writing `folders` run folders (and their reports) held back."""
+    return Budget.start(scenario.config.solver.time_limit_s, folders * outputs_reserve_s(scenario), command_started())
 
 
 def process_start() -> float:

@@ -19,7 +19,7 @@ from optimizer.cli.common import (
     TimeLimit,
     Workers,
     check_out,
-    command_started,
+    command_budget,
     err,
     executor_for,
     fail,
@@ -86,12 +86,11 @@ def solve(
     Exit 0 when a solution was written, 3 when the model has no solution (summary.json says why),
     2 for invalid input or an --out folder holding files gridsite did not write (nothing is written).
     """
-    from optimizer.pipeline.budget import Budget, outputs_reserve_s
     from optimizer.pipeline.outputs import RESULT_FILES, OutputError, write_results
     from optimizer.pipeline.solve import solve as solve_scenario
 
     scenario = load(scenario_dir, edits, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, threads=threads)
-    budget = Budget.start(scenario.config.solver.time_limit_s, outputs_reserve_s(scenario), command_started())
+    budget = command_budget(scenario)
     probes = tuple(probe_region or ())
     _check_regions(scenario, probes)
     check_out(out_dir, RESULT_FILES, force)

@@ -44,15 +44,13 @@ def whatif(
     variant. Exit 0 when the variant has a solution, 3 when not, 2 for invalid input or an output
     folder holding files gridsite did not write.
     """
-    from optimizer.pipeline.budget import Budget, outputs_reserve_s
     from optimizer.pipeline.outputs import OutputError
     from optimizer.studies.whatif import run_whatif
     from reports.deltas import whatif_files
     from reports.tolerance import Difference
 
     base = cli.load(scenario_dir, time_limit_s=time_limit_s)
-    # Held back: writing the base's and the variant's folders and the comparison.
-    budget = Budget.start(base.config.solver.time_limit_s, 3 * outputs_reserve_s(base), cli.command_started())
+    budget = cli.command_budget(base, folders=3)  # the base's and the variant's folders, and the comparison
     try:
         with shown(cli.err, quiet or log):
             study = run_whatif(

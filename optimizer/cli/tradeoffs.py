@@ -99,11 +99,8 @@ STUDY_FILES = ("alternatives.csv", "sites_range.csv", "pareto.csv")
 def _load(scenario_dir: Path, edits: list[str] | None, time_limit_s: float | None, plans: int, report: bool):
     """The scenario, its time limit (--time-limit, else scenario.yaml's) counted from the command's
     start, with seconds held back for writing the plans' folders (and each plan's reports)."""
-    from optimizer.pipeline.budget import Budget, outputs_reserve_s
-
     scenario = cli.load(scenario_dir, edits, time_limit_s=time_limit_s)
-    reserve = outputs_reserve_s(scenario) * (plans if report else 1)
-    return Budget.start(scenario.config.solver.time_limit_s, reserve, cli.command_started()).within(scenario)
+    return cli.command_budget(scenario, folders=plans if report else 1).within(scenario)
 
 
 def _alternatives_shown(table: pd.DataFrame, plans: dict) -> pd.DataFrame:
